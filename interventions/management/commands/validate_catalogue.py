@@ -1,0 +1,34 @@
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from interventions.loading import read_fixtures, validate
+
+
+class Command(BaseCommand):
+    help = "Check every fixture file without writing to the database."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--fixtures", type=Path, default=settings.FIXTURES_DIR, help="fixtures folder"
+        )
+
+    def handle(self, *args, fixtures: Path, **options):
+        data, problems = read_fixtures(fixtures)
+        if not problems:
+            problems = validate(data, settings.SEEDS_DIR)
+        if problems:
+            for problem in problems:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{len(problems)} problem(s) in the fixtures; nothing was loaded.")
+        counts = Counter(source for _file, source, _entry in data.interventions())
+        guidance = Counter(source for _file, source, _item in data.guidance())
+        for source in sorted(counts | guidance):
+            self.stdout.write(
+                f"{source}: {counts[source]} interventions, {guidance[source]} guidance"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"The fixtures are valid: {sum(counts.values())} interventions.")
+        )

@@ -1,0 +1,666 @@
+"""The catalogue's domain model: vocabularies, source documents and interventions.
+
+Every model that fixtures reference has a natural key (slug, code, name or law + number), so
+fixtures read like data. Rules that must always hold are database constraints.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
+class NaturalKeyManager(models.Manager):
+    """`get_by_natural_key` for models whose natural key is the one unique field they name."""
+
+    def get_by_natural_key(self, key):
+        return self.get(**{self.model.natural_key_field: key})
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+class Region(models.Model):
+    code = models.CharField(_("DAGI-kode"), max_length=4, unique=True)
+    name = models.CharField(_("navn"), max_length=100, unique=True)
+    slug = models.SlugField(unique=True)
+
+    natural_key_field = "name"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regioner")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("kommunekode"), max_length=3, unique=True)
+    name = models.CharField(
+        _("navn"), max_length=100, unique=True, help_text=_("Uden 'Kommune', fx 'Aarhus'.")
+    )
+    slug = models.SlugField(unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities")
+
+    natural_key_field = "name"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+
+    def __str__(self) -> str:
+        return f"{self.name} Kommune"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class VocabularyTerm(models.Model):
+    """A controlled term referenced by its slug."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("navn"), max_length=120, unique=True)
+    description = models.TextField(_("beskrivelse"), blank=True)
+
+    natural_key_field = "slug"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class TargetGroup(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("målgruppe")
+        verbose_name_plural = _("målgrupper")
+
+
+class PolicyArea(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("fagområde")
+        verbose_name_plural = _("fagområder")
+
+
+class Method(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("metode")
+        verbose_name_plural = _("metoder")
+
+
+class KKRGoal(models.Model):
+    """A goal from the KKR Midtjylland framework, quoted in source 000."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    area = models.CharField(_("område"), max_length=120, help_text=_("Fx 'Voksenhandicapområdet'."))
+    text = models.CharField(_("målsætning"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    natural_key_field = "slug"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["order", "area", "text"]
+        verbose_name = _("KKR-målsætning")
+        verbose_name_plural = _("KKR-målsætninger")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Law(models.Model):
+    abbreviation = models.CharField(_("forkortelse"), max_length=10, unique=True)
+    name = models.CharField(_("navn"), max_length=100)
+    full_name = models.CharField(_("fuldt navn"), max_length=200)
+    url = models.URLField(_("link til lovteksten"), blank=True)
+
+    natural_key_field = "abbreviation"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["abbreviation"]
+        verbose_name = _("lov")
+        verbose_name_plural = _("love")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.abbreviation,)
+
+
+_PARAGRAPH_NUMBER = re.compile(r"^(\d{1,4})\s*([a-z]?)$")
+_LABEL = re.compile(r"^\s*([A-ZÆØÅ]{2,6})\s*§\s*(\d{1,4}\s*[a-z]?)\s*$")
+
+
+class LegalParagraphManager(models.Manager):
+    def get_by_natural_key(self, law_abbreviation: str, number: str):
+        return self.get(law__abbreviation=law_abbreviation, number=number)
+
+    def get_by_label(self, label: str) -> LegalParagraph:
+        law, number = LegalParagraph.parse_label(label)
+        return self.get_by_natural_key(law, number)
+
+
+class LegalParagraph(models.Model):
+    law = models.ForeignKey(Law, on_delete=models.PROTECT, related_name="paragraphs")
+    number = models.CharField(
+        _("nummer"),
+        max_length=8,
+        help_text=_("Paragraffens nummer med evt. bogstav, fx '85' eller '82b'."),
+    )
+    title = models.CharField(_("titel"), max_length=200)
+    url = models.URLField(
+        _("link"), blank=True, help_text=_("Tom: lovens link med paragraffens anker (#P85).")
+    )
+    slug = models.SlugField(unique=True, editable=False, help_text=_("Fx 'sel-85'."))
+    # Natural order 82 < 82a < 82b < 83 < 107, kept in sortable columns.
+    number_value = models.PositiveSmallIntegerField(editable=False)
+    number_suffix = models.CharField(max_length=1, blank=True, editable=False)
+
+    objects = LegalParagraphManager()
+
+    class Meta:
+        ordering = ["law__abbreviation", "number_value", "number_suffix"]
+        constraints = [
+            models.UniqueConstraint(fields=["law", "number"], name="unique_paragraph_per_law"),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{1,4}[a-z]?$"), name="paragraph_number_format"
+            ),
+        ]
+        verbose_name = _("paragraf")
+        verbose_name_plural = _("paragraffer")
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        match = _PARAGRAPH_NUMBER.match(self.number)
+        if match:
+            self.number_value, self.number_suffix = int(match.group(1)), match.group(2)
+        self.slug = f"{self.law.abbreviation}-{self.number}".lower()
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.law.abbreviation, self.number)
+
+    natural_key.dependencies = ["interventions.law"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.law.abbreviation} § {self.number}"
+
+    @property
+    def link(self) -> str:
+        if self.url:
+            return self.url
+        return f"{self.law.url}#P{self.number}" if self.law.url else ""
+
+    @staticmethod
+    def parse_label(label: str) -> tuple[str, str]:
+        """'SEL § 82 b' -> ('SEL', '82b'); ValueError for anything else."""
+        match = _LABEL.match(label or "")
+        if not match:
+            raise ValueError(f"not a paragraph label like 'SEL § 85': {label!r}")
+        return match.group(1), match.group(2).replace(" ", "")
+
+
+# --- Sources --------------------------------------------------------------------------------------
+
+
+class SourceDocument(models.Model):
+    key = models.SlugField(_("nøgle"), max_length=60, unique=True)
+    title = models.CharField(_("titel"), max_length=250)
+    publisher = models.CharField(_("udgiver"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("år"))
+    file = models.CharField(
+        _("kildefil"),
+        max_length=100,
+        blank=True,
+        help_text=_("Tekstudgaven som linjehenvisninger peger i."),
+    )
+    description = models.TextField(_("beskrivelse"), blank=True)
+
+    natural_key_field = "key"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["file", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR), name="source_year_plausible"
+            ),
+        ]
+        verbose_name = _("kildedokument")
+        verbose_name_plural = _("kildedokumenter")
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title} ({self.year})"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+
+class SectionKind(models.TextChoices):
+    TEMA = "tema", _("Tema")
+    SPOR = "spor", _("Spor")
+    KLYNGE = "klynge", _("Klynge")
+    GRUPPE = "gruppe", _("Gruppe")
+    KAPITEL = "kapitel", _("Kapitel")
+    OMRAADE = "omraade", _("Område")
+
+
+class SourceSection(models.Model):
+    """A part of a source that users browse by: a theme or track, a cluster, a group."""
+
+    Kind = SectionKind
+
+    source = models.ForeignKey(SourceDocument, on_delete=models.CASCADE, related_name="sections")
+    code = models.SlugField(
+        _("kode"), max_length=80, unique=True, help_text=_("Unik i hele kataloget, fx 'spor-4-1'.")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=SectionKind)
+    name = models.CharField(_("navn"), max_length=250)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    natural_key_field = "code"
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["source", "order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SectionKind.values), name="section_kind_valid"
+            ),
+        ]
+        verbose_name = _("afsnit i kilden")
+        verbose_name_plural = _("afsnit i kilderne")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+class Guidance(models.Model):
+    """A recommendation (001) or piece of advice (004): guidance, not an intervention."""
+
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="guidance")
+    number = models.PositiveSmallIntegerField(_("nummer"))
+    group = models.CharField(_("gruppe"), max_length=250, blank=True)
+    title = models.CharField(_("titel"), max_length=300)
+    text = models.TextField(_("tekst"))
+    source_first_line = models.PositiveIntegerField(null=True, blank=True)
+    source_last_line = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "number"], name="unique_guidance_number"),
+        ]
+        verbose_name = _("anbefaling")
+        verbose_name_plural = _("anbefalinger og gode råd")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def natural_key(self) -> tuple[str, int]:
+        return (self.source.key, self.number)
+
+
+# --- Interventions --------------------------------------------------------------------------------
+
+
+class Section(NamedTuple):
+    """One of the TIDieR-aligned text sections: its fixture key, model field and heading."""
+
+    key: str
+    field: str
+    heading: str
+
+
+TEXT_SECTIONS: tuple[Section, ...] = (
+    Section("purpose", "purpose", _("Formål")),
+    Section("background", "background", _("Baggrund og rationale")),
+    Section("target_group", "target_group_text", _("Målgruppe")),
+    Section("activities", "activities", _("Indhold og aktiviteter")),
+    Section("organisation", "organisation_text", _("Aktører og organisering")),
+    Section("outcomes", "outcomes", _("Betydning for borgerne")),
+    Section("resources", "resources", _("Ressourcer og økonomi")),
+    Section("collaboration", "collaboration", _("Samarbejdspartnere")),
+    Section("evaluation", "evaluation", _("Erfaringer og evaluering")),
+    Section("materials", "materials", _("Materialer")),
+)
+
+
+class InterventionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str) -> Intervention:
+        return self.get(slug=slug)
+
+    def published(self) -> InterventionQuerySet:
+        return self.filter(is_published=True)
+
+    def with_relations(self) -> InterventionQuerySet:
+        """Everything a list card or an export row shows, in a constant number of queries."""
+        return self.select_related("source", "source_section").prefetch_related(
+            "municipalities",
+            "regions",
+            "target_groups",
+            "policy_areas",
+            "methods",
+            "kkr_goals",
+            models.Prefetch(
+                "legal_bases",
+                queryset=LegalBasis.objects.select_related("paragraph__law").order_by(
+                    "-stated_in_source",
+                    "paragraph__law__abbreviation",
+                    "paragraph__number_value",
+                    "paragraph__number_suffix",
+                ),
+            ),
+            "contacts",
+        )
+
+    def search(self, query: str) -> InterventionQuerySet:
+        """Entries containing every word of `query` (see interventions.search)."""
+        from interventions.search import search
+
+        return search(self, query)
+
+
+class Sector(models.TextChoices):
+    KOMMUNAL = "kommunal", _("Kommunal")
+    REGIONAL = "regional", _("Regional")
+    TVAERSEKTORIEL = "tvaersektoriel", _("Tværsektoriel")
+    CIVILSAMFUND = "civilsamfund", _("Civilsamfund")
+    STATSLIG = "statslig", _("Statslig")
+
+
+class Status(models.TextChoices):
+    PLANNED = "planned", _("Planlagt")
+    RUNNING = "running", _("I drift")
+    ENDED = "ended", _("Afsluttet")
+    PAUSED = "paused", _("Sat på pause")
+    UNKNOWN = "unknown", _("Ukendt")
+
+
+class EvaluationLevel(models.TextChoices):
+    NONE_KNOWN = "none_known", _("Ingen kendt evaluering")
+    INTERNAL = "internal", _("Intern opfølgning")
+    EXTERNAL = "external", _("Ekstern evaluering")
+    EFFECT_STUDY = "effect_study", _("Effektstudie")
+
+
+class Intervention(models.Model):
+    Sector = Sector
+    Status = Status
+    EvaluationLevel = EvaluationLevel
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(_("titel"), max_length=250)
+    alternative_titles = models.JSONField(
+        _("alternative titler"),
+        default=list,
+        blank=True,
+        help_text=_("Andre titler kilden bruger; søgningen finder dem."),
+    )
+    summary = models.TextField(_("resumé"), help_text=_("1-3 sætninger i klart sprog."))
+
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="interventions"
+    )
+    locator = models.CharField(
+        _("placering i kilden"), max_length=250, help_text=_("Fx 'nr. 12' eller 'Initiativ 1.3.2'.")
+    )
+    source_first_line = models.PositiveIntegerField(
+        _("første linje i kilden"), null=True, blank=True
+    )
+    source_last_line = models.PositiveIntegerField(
+        _("sidste linje i kilden"), null=True, blank=True
+    )
+    source_section = models.ForeignKey(
+        SourceSection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("afsnit i kilden"),
+    )
+
+    sector = models.CharField(_("sektor"), max_length=20, choices=Sector)
+    organisation = models.CharField(
+        _("organisation"), max_length=250, help_text=_("Ejeren, som kilden skriver den.")
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("kommuner"),
+        help_text=_("Kommuner der driver eller er med til at drive indsatsen."),
+    )
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("regioner"),
+        help_text=_("Regioner der deltager (fx regionspsykiatrien)."),
+    )
+    target_groups = models.ManyToManyField(
+        TargetGroup, related_name="interventions", verbose_name=_("målgrupper")
+    )
+    policy_areas = models.ManyToManyField(
+        PolicyArea, blank=True, related_name="interventions", verbose_name=_("fagområder")
+    )
+    kkr_goals = models.ManyToManyField(
+        KKRGoal, blank=True, related_name="interventions", verbose_name=_("KKR-målsætninger")
+    )
+    legal_paragraphs = models.ManyToManyField(
+        LegalParagraph,
+        through="LegalBasis",
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("lovgrundlag"),
+    )
+    methods = models.ManyToManyField(
+        Method, blank=True, related_name="interventions", verbose_name=_("metoder")
+    )
+    related = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name=_("relaterede indsatser")
+    )
+
+    period_start = models.PositiveSmallIntegerField(_("startår"), null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField(_("slutår"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.UNKNOWN)
+    budget_dkk = models.PositiveBigIntegerField(
+        _("budget (kr.)"), null=True, blank=True, help_text=_("Kun et beløb kilden oplyser.")
+    )
+    budget_note = models.CharField(_("hvad beløbet dækker"), max_length=300, blank=True)
+    funding_source = models.CharField(_("finansiering"), max_length=250, blank=True)
+    evaluation_level = models.CharField(
+        _("evalueringsniveau"),
+        max_length=15,
+        choices=EvaluationLevel,
+        default=EvaluationLevel.NONE_KNOWN,
+    )
+
+    purpose = models.TextField(_("formål"), blank=True)
+    background = models.TextField(_("baggrund og rationale"), blank=True)
+    target_group_text = models.TextField(_("målgruppe (tekst)"), blank=True)
+    activities = models.TextField(_("indhold og aktiviteter"), blank=True)
+    organisation_text = models.TextField(_("aktører og organisering"), blank=True)
+    outcomes = models.TextField(_("betydning for borgerne"), blank=True)
+    resources = models.TextField(_("ressourcer og økonomi"), blank=True)
+    collaboration = models.TextField(_("samarbejdspartnere"), blank=True)
+    evaluation = models.TextField(_("erfaringer og evaluering"), blank=True)
+    materials = models.TextField(_("materialer"), blank=True)
+
+    editorial_note = models.TextField(_("redaktionel note"), blank=True)
+    is_published = models.BooleanField(_("offentliggjort"), default=True)
+    search_document = models.TextField(
+        editable=False, blank=True, help_text=_("Normaliseret søgetekst, vedligeholdes automatisk.")
+    )
+    fixture_checksum = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Kontrolsum af fixture-posten ved sidste indlæsning."),
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    objects = InterventionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sector__in=Sector.values), name="intervention_sector_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="intervention_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(evaluation_level__in=EvaluationLevel.values),
+                name="intervention_evaluation_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
+                name="intervention_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_start__gte=MIN_YEAR, period_start__lte=MAX_YEAR),
+                name="intervention_period_start_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True)
+                | Q(period_end__gte=MIN_YEAR, period_end__lte=MAX_YEAR),
+                name="intervention_period_end_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_dkk__isnull=True) | Q(budget_dkk__gte=0),
+                name="intervention_budget_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_first_line__isnull=True)
+                | Q(source_last_line__isnull=True)
+                | Q(source_first_line__lte=models.F("source_last_line")),
+                name="intervention_source_lines_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="intervention_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="intervention_title_not_empty"),
+        ]
+        indexes = [models.Index(fields=["is_published", "title"])]
+        verbose_name = _("indsats")
+        verbose_name_plural = _("indsatser")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("interventions:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def text_sections(self) -> list[tuple[Section, str]]:
+        """The filled text sections in display order."""
+        return [(s, getattr(self, s.field)) for s in TEXT_SECTIONS if getattr(self, s.field)]
+
+    @property
+    def display_title(self) -> str:
+        """Title with the owner, so repeated titles ("FACT") can be told apart in a list."""
+        return f"{self.title} ({self.organisation})" if self.organisation else self.title
+
+    def refresh_search_document(self) -> None:
+        """Rebuild the denormalised search text from the entry and its vocabularies."""
+        from interventions.search import build_search_document
+
+        self.search_document = build_search_document(self)
+        Intervention.objects.filter(pk=self.pk).update(search_document=self.search_document)
+
+
+class LegalBasis(models.Model):
+    """An intervention's legal paragraph; stated by the source or assigned by an editor."""
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="legal_bases"
+    )
+    paragraph = models.ForeignKey(
+        LegalParagraph, on_delete=models.PROTECT, related_name="legal_bases"
+    )
+    stated_in_source = models.BooleanField(
+        _("angivet i kilden"),
+        default=True,
+        help_text=_("Fra: kilden nævner paragraffen. Ellers er den tilføjet af en redaktør."),
+    )
+
+    class Meta:
+        ordering = ["-stated_in_source", "paragraph__law__abbreviation", "paragraph__number_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "paragraph"], name="unique_legal_basis"
+            ),
+        ]
+        verbose_name = _("lovgrundlag")
+        verbose_name_plural = _("lovgrundlag")
+
+    def __str__(self) -> str:
+        return self.paragraph.label
+
+
+class Contact(models.Model):
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("navn"), max_length=200)
+    role = models.CharField(_("rolle"), max_length=250, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=250, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="contact_email_lowercase"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),
+        ]
+        verbose_name = _("kontaktperson")
+        verbose_name_plural = _("kontaktpersoner")
+
+    def __str__(self) -> str:
+        return self.name

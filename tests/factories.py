@@ -1,0 +1,62 @@
+"""factory_boy factories for entries that tests build themselves (beside the curated catalogue)."""
+
+import factory
+
+from interventions.models import (
+    Contact,
+    Intervention,
+    LegalBasis,
+    LegalParagraph,
+    Municipality,
+    SourceDocument,
+    TargetGroup,
+)
+
+
+class InterventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Intervention
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"testindsats-{n}")
+    title = factory.Sequence(lambda n: f"Testindsats {n}")
+    summary = "En indsats oprettet af testen."
+    source = factory.LazyFunction(lambda: SourceDocument.objects.get(key="dassos-2015"))
+    locator = "test"
+    sector = Intervention.Sector.KOMMUNAL
+    organisation = "Testkommune"
+
+    @factory.post_generation
+    def target_groups(self, create, extracted, **kwargs):
+        if create:
+            self.target_groups.set(extracted or [TargetGroup.objects.get(slug="hjemloese")])
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.municipalities.set(extracted)
+
+    @factory.post_generation
+    def paragraphs(self, create, extracted, **kwargs):
+        for label in extracted or []:
+            LegalBasis.objects.create(
+                intervention=self, paragraph=LegalParagraph.objects.get_by_label(label)
+            )
+
+    @factory.post_generation
+    def refresh(self, create, extracted, **kwargs):
+        if create:
+            self.refresh_search_document()
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    intervention = factory.SubFactory(InterventionFactory)
+    name = "Test Person"
+    email = "test.person@example.dk"
+
+
+def municipality(name: str) -> Municipality:
+    return Municipality.objects.get(name=name)

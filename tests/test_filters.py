@@ -1,0 +1,99 @@
+"""The FilterSet is the contract of the query string: OR within a facet, AND across facets."""
+
+import pytest
+from django.http import QueryDict
+
+from interventions.filters import InterventionFilter
+from interventions.models import Intervention, LegalParagraph, TargetGroup
+
+pytestmark = pytest.mark.django_db
+
+
+def results(query: str) -> set[str]:
+    filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("slug", flat=True))
+
+
+def with_target_group(slug: str) -> set[str]:
+    return set(TargetGroup.objects.get(slug=slug).interventions.values_list("slug", flat=True))
+
+
+def test_values_within_a_facet_are_ored():
+    expected = with_target_group("voksne-med-autisme") | with_target_group("hjemloese")
+    assert results("target_group=voksne-med-autisme&target_group=hjemloese") == expected
+    assert expected
+
+
+def test_facets_are_anded():
+    expected = with_target_group("voksne-med-udviklingshaemning") & set(
+        Intervention.objects.filter(municipalities__name="Aarhus").values_list("slug", flat=True)
+    )
+    assert expected
+    assert results("target_group=voksne-med-udviklingshaemning&municipality=aarhus") == expected
+
+
+def test_legal_paragraph_filter_uses_the_slug():
+    expected = set(
+        LegalParagraph.objects.get_by_label("SEL § 104").interventions.values_list(
+            "slug", flat=True
+        )
+    )
+    assert expected
+    assert results("paragraph=sel-104") == expected
+
+
+def test_region_includes_the_regions_municipalities_and_regional_entries():
+    midt = results("region=region-midtjylland")
+    assert "biofeedback-horsens" in midt  # through Horsens Kommune
+    assert "fasemodellen-region-midtjylland" in midt  # the region itself takes part
+    assert "familiedialog-lolland" not in midt
+
+
+def test_a_theme_includes_its_tracks():
+    assert results("section=boern-og-unge") == set(
+        Intervention.objects.filter(source_section__code="boern-og-unge").values_list(
+            "slug", flat=True
+        )
+    )
+
+
+def test_empty_values_are_ignored():
+    assert results("target_group=&q=&sector=") == set(
+        Intervention.objects.published().values_list("slug", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "target_group=findes-ikke",
+        "sector=privat",
+        "paragraph=sel-9999",
+        "sort=hemmelig",
+        "q=%25%25%25",
+    ],
+)
+def test_unknown_values_make_the_filterset_invalid(query):
+    filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.all())
+    assert not filterset.is_valid()
+    list(filterset.qs)  # still evaluates without error
+
+
+def test_free_text_and_facets_combine():
+    assert results("q=misbrug&source=dassos-2015") <= results("source=dassos-2015")
+    assert "cafe-tumling-aarhus" in results("q=misbrug&source=dassos-2015")
+
+
+def test_has_budget_keeps_entries_with_a_stated_amount():
+    slugs = results("has_budget=true")
+    assert slugs == set(
+        Intervention.objects.filter(budget_dkk__isnull=False).values_list("slug", flat=True)
+    )
+    assert slugs
+
+
+def test_sorting_is_whitelisted_and_stable():
+    filterset = InterventionFilter(QueryDict("sort=-budget"), queryset=Intervention.objects.all())
+    budgets = [b for b in filterset.qs.values_list("budget_dkk", flat=True) if b is not None]
+    assert budgets == sorted(budgets, reverse=True)

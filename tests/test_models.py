@@ -1,0 +1,95 @@
+"""The model's rules hold in the database itself, whatever writes to it."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from interventions.models import Contact, Intervention, Law, LegalParagraph, Municipality
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _violates(**fields) -> None:
+    entry = InterventionFactory()
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        entry.save()
+
+
+def test_period_cannot_end_before_it_starts():
+    _violates(period_start=2020, period_end=2019)
+
+
+def test_years_must_be_plausible():
+    _violates(period_start=1200)
+
+
+def test_budget_cannot_be_negative():
+    _violates(budget_dkk=-1)
+
+
+def test_sector_status_and_evaluation_must_be_valid_choices():
+    _violates(sector="privat")
+    _violates(status="forsvundet")
+    _violates(evaluation_level="rygter")
+
+
+def test_slugs_are_unique():
+    InterventionFactory(slug="samme-slug")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InterventionFactory(slug="samme-slug")
+
+
+def test_contact_email_is_stored_in_lower_case():
+    entry = InterventionFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(intervention=entry, name="A", email="Anne@Aarhus.dk")
+
+
+def test_legal_paragraphs_sort_naturally_and_have_labels():
+    law = Law.objects.create(
+        abbreviation="TST", name="Testloven", full_name="Lov om test", url="https://example.dk/lov"
+    )
+    for number in ["107", "82b", "85", "82", "82a", "83"]:
+        LegalParagraph.objects.create(law=law, number=number, title=f"Paragraf {number}")
+    numbers = list(LegalParagraph.objects.filter(law=law).values_list("number", flat=True))
+    assert numbers == ["82", "82a", "82b", "83", "85", "107"]
+    paragraph = LegalParagraph.objects.get(law=law, number="82b")
+    assert paragraph.label == "TST § 82b"
+    assert paragraph.slug == "tst-82b"
+    assert paragraph.link == "https://example.dk/lov#P82b"
+
+
+def test_paragraph_number_format_is_enforced():
+    law = Law.objects.get(abbreviation="SEL")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LegalParagraph.objects.create(law=law, number="§85", title="x")
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("SEL § 85", ("SEL", "85")), ("SEL §82 b", ("SEL", "82b")), ("ABL § 105", ("ABL", "105"))],
+)
+def test_paragraph_labels_parse(label, expected):
+    assert LegalParagraph.parse_label(label) == expected
+
+
+@pytest.mark.parametrize("label", ["§ 85", "SEL 85", "", "SEL § abc"])
+def test_malformed_paragraph_labels_are_refused(label):
+    with pytest.raises(ValueError):
+        LegalParagraph.parse_label(label)
+
+
+def test_natural_keys_round_trip():
+    aarhus = Municipality.objects.get_by_natural_key("Aarhus")
+    assert aarhus.natural_key() == ("Aarhus",)
+    assert aarhus.region.name == "Region Midtjylland"
+    entry = Intervention.objects.get_by_natural_key("biofeedback-horsens")
+    assert entry.natural_key() == ("biofeedback-horsens",)
+    assert LegalParagraph.objects.get_by_natural_key("SEL", "85").label == "SEL § 85"
+
+
+def test_display_title_tells_repeated_titles_apart():
+    entry = InterventionFactory(title="FACT", organisation="Regionspsykiatrien Randers")
+    assert entry.display_title == "FACT (Regionspsykiatrien Randers)"

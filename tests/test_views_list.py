@@ -1,0 +1,75 @@
+"""The list page /indsatser/: filters, facets, pagination, errors and a constant query count."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from interventions.models import Intervention
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/indsatser/"
+
+
+def test_lists_published_entries_with_a_count(client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    total = Intervention.objects.published().count()
+    assert response.context["page"].paginator.count == total
+    assert f"{total} indsatser" in response.content.decode()
+
+
+def test_drafts_are_not_listed(client):
+    InterventionFactory(title="Hemmeligt udkast", is_published=False)
+    response = client.get(URL, {"q": "hemmeligt"})
+    assert response.context["page"].paginator.count == 0
+
+
+def test_filters_and_facets_are_shown(client):
+    response = client.get(URL, {"target_group": "hjemloese"})
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert all(i.target_groups.filter(slug="hjemloese").exists() for i in page.object_list)
+    facet_params = [f.param for f in response.context["facets"]]
+    assert "target_group" in facet_params and "paragraph" in facet_params
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"target_group": "findes-ikke"}, {"sort": "hemmelig"}, {"q": "%%%"}, {"q": "x" * 201}],
+)
+def test_invalid_values_give_400_with_a_danish_message(client, query):
+    response = client.get(URL, query)
+    assert response.status_code == 400
+    assert response.context["errors"]
+    assert "Noget i søgningen kunne ikke bruges" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["999", "abc", "-1", ""])
+def test_any_page_number_answers(client, page):
+    assert client.get(URL, {"page": page}).status_code == 200
+
+
+def test_post_is_refused(client):
+    assert client.post(URL).status_code == 405
+
+
+def _queries(client, query: dict) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(URL, query).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"q": "bostøtte"},
+        {"target_group": "hjemloese", "region": "region-midtjylland", "q": "indsats"},
+    ],
+)
+def test_query_count_does_not_grow_with_the_number_of_entries(client, query):
+    before = _queries(client, query)
+    for n in range(25):
+        InterventionFactory(title=f"Ekstra indsats {n}", summary="bostøtte indsats")
+    assert _queries(client, query) == before
