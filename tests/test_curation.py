@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 # Entries per source, as the curation issues count them.
 EXPECTED_INTERVENTIONS = {
     "dassos-2015": 25,
+    "dsr-investering-2019": 38,
     "defactum-akutpsykiatri": 63,
     "fremfaerd-alle-kan-bidrage": 5,
 }
