@@ -1,6 +1,7 @@
 """The editors' workplace: search, facets, autocomplete for every vocabulary, inlines."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import (
@@ -149,14 +150,20 @@ class KKRGoalAdmin(admin.ModelAdmin):
     search_fields = ["text", "area"]
 
 
+# Links to law texts are https; say so now rather than rely on Django 6.0's changed default.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Law)
 class LawAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["abbreviation", "name", "full_name"]
     search_fields = ["abbreviation", "name", "full_name"]
 
 
 @admin.register(LegalParagraph)
 class LegalParagraphAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["__str__", "law"]
     list_filter = ["law"]
     list_select_related = ["law"]
