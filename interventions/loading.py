@@ -39,6 +39,7 @@ from interventions.models import (
     SourceSection,
     TargetGroup,
 )
+from interventions.search import build_search_document
 from interventions.text import debris_problems
 
 VOCABULARY_FILES = (
@@ -761,9 +762,11 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
         if set(obj.related.values_list("pk", flat=True)) != wanted:
             obj.related.set(wanted)
 
+    # Vocabulary names feed the search text, so refresh it wherever it no longer matches.
     for obj in Intervention.objects.filter(slug__in=loaded).select_related("source_section"):
-        before = obj.search_document
-        obj.refresh_search_document() if before != _search_document(obj) else None
+        document = build_search_document(obj)
+        if document != obj.search_document:
+            Intervention.objects.filter(pk=obj.pk).update(search_document=document)
 
     for _file, source_key, item in fixtures.guidance():
         lines = item.get("source_lines") or [None, None]
@@ -780,12 +783,6 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
         )
         report.guidance += 1
     return report
-
-
-def _search_document(obj: Intervention) -> str:
-    from interventions.search import build_search_document
-
-    return build_search_document(obj)
 
 
 def _assign_fields(
