@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED_INTERVENTIONS = {
     "dassos-2015": 25,
     "dsr-investering-2019": 38,
+    "aarhus-baeredygtighedsplan-2020": 55,
     "defactum-akutpsykiatri": 63,
     "fremfaerd-alle-kan-bidrage": 5,
 }
@@ -33,6 +34,12 @@ def test_every_intervention_of_each_source_is_in_the_catalogue(source, expected)
 def test_every_guidance_item_of_each_source_is_in_the_catalogue(source, expected):
     numbers = list(Guidance.objects.filter(source__key=source).values_list("number", flat=True))
     assert sorted(numbers) == list(range(1, expected + 1))
+
+
+def test_002_has_a_theme_and_track_for_every_entry_and_keeps_the_duplicated_number_twice():
+    entries = Intervention.objects.filter(source__key="aarhus-baeredygtighedsplan-2020")
+    assert not entries.filter(source_section__parent__isnull=True).exists()
+    assert entries.filter(locator__startswith="Initiativ 5.3.1").count() == 2
 
 
 def test_003_locators_number_the_entries_1_to_63():
