@@ -130,7 +130,6 @@ def toggle_url(params: QueryDict, param: str, value: str) -> str:
 
 def compute_facets(params: QueryDict, queryset: QuerySet) -> list[Facet]:
     """Every facet with its values' counts, given the request's parameters."""
-    filterset = InterventionFilter(params, queryset=queryset)
     facets = []
     for param in InterventionFilter.FACETS:
         others = params.copy()
@@ -138,7 +137,7 @@ def compute_facets(params: QueryDict, queryset: QuerySet) -> list[Facet]:
         others.pop("sort", None)
         base_ids = InterventionFilter(others, queryset=queryset).qs.order_by().values("pk")
         selected = set(params.getlist(param))
-        facet = Facet(param=param, label=str(filterset.filters[param].label))
+        facet = Facet(param=param, label=str(InterventionFilter.base_filters[param].label))
         for value, label, count, group in FACET_SOURCES[param](base_ids):
             if count or value in selected:
                 facet.values.append(
