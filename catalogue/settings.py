@@ -145,7 +145,7 @@ STORAGES = {
     "staticfiles": {
         # Hashed, compressed file names in production; plain files while developing and testing.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and not env_bool("STATIC_PLAIN", default=False)
+        if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }

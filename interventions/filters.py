@@ -25,8 +25,6 @@ from interventions.models import (
 )
 from interventions.search import InvalidQuery, query_terms
 
-DEFAULT_ORDER = ("title", "slug")
-
 
 class QueryField(forms.CharField):
     """A free-text query, refused with a Danish message when it cannot be searched."""
@@ -155,9 +153,3 @@ class InterventionFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(source_section__in=sections) | Q(source_section__parent__in=sections)
         ).distinct()
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sort"):
-            queryset = queryset.order_by(*DEFAULT_ORDER)
-        return queryset

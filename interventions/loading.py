@@ -39,7 +39,6 @@ from interventions.models import (
     SourceSection,
     TargetGroup,
 )
-from interventions.search import build_search_document
 from interventions.text import debris_problems
 
 VOCABULARY_FILES = (
@@ -764,9 +763,7 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
 
     # Vocabulary names feed the search text, so refresh it wherever it no longer matches.
     for obj in Intervention.objects.filter(slug__in=loaded).select_related("source_section"):
-        document = build_search_document(obj)
-        if document != obj.search_document:
-            Intervention.objects.filter(pk=obj.pk).update(search_document=document)
+        obj.refresh_search_document()
 
     for _file, source_key, item in fixtures.guidance():
         lines = item.get("source_lines") or [None, None]

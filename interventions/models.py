@@ -604,11 +604,16 @@ class Intervention(models.Model):
         return f"{self.title} ({self.organisation})" if self.organisation else self.title
 
     def refresh_search_document(self) -> None:
-        """Rebuild the denormalised search text from the entry and its vocabularies."""
+        """Rebuild the denormalised search text from the entry and its vocabularies.
+
+        Writes only when the text changed, so reloading an unchanged catalogue writes nothing.
+        """
         from interventions.search import build_search_document
 
-        self.search_document = build_search_document(self)
-        Intervention.objects.filter(pk=self.pk).update(search_document=self.search_document)
+        document = build_search_document(self)
+        if document != self.search_document:
+            self.search_document = document
+            Intervention.objects.filter(pk=self.pk).update(search_document=document)
 
 
 class LegalBasis(models.Model):

@@ -7,7 +7,6 @@ from interventions.models import (
     Intervention,
     LegalBasis,
     LegalParagraph,
-    Municipality,
     SourceDocument,
     TargetGroup,
 )
@@ -56,7 +55,3 @@ class ContactFactory(factory.django.DjangoModelFactory):
     intervention = factory.SubFactory(InterventionFactory)
     name = "Test Person"
     email = "test.person@example.dk"
-
-
-def municipality(name: str) -> Municipality:
-    return Municipality.objects.get(name=name)
