@@ -42,6 +42,22 @@ class QueryFilter(django_filters.CharFilter):
     field_class = QueryField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); any other value is an error rather than silently no filter."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None and value not in self.empty_values:
+            raise forms.ValidationError(_("Skal være true eller false."), code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def _multi(
     model, field_name: str, to_field: str, label: str
 ) -> django_filters.ModelMultipleChoiceFilter:
@@ -86,7 +102,7 @@ class InterventionFilter(django_filters.FilterSet):
         choices=Intervention.EvaluationLevel.choices,
         label=_("Evaluering"),
     )
-    has_budget = django_filters.BooleanFilter(
+    has_budget = StrictBooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
     )
     sort = django_filters.OrderingFilter(
