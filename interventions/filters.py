@@ -58,6 +58,14 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ties are broken by title and slug, so pages neither overlap nor skip entries."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "title", "slug") if value else qs
+
+
 def _multi(
     model, field_name: str, to_field: str, label: str
 ) -> django_filters.ModelMultipleChoiceFilter:
@@ -105,7 +113,7 @@ class InterventionFilter(django_filters.FilterSet):
     has_budget = StrictBooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         fields=(
             ("title", "title"),
             ("updated_at", "updated"),
