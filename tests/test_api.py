@@ -165,6 +165,7 @@ def test_the_last_page_holds_the_rest(client):
         ({"page": "abc"}, "page"),
         ({"page": "999"}, "page"),
         ({"page": "99999999999999999999999"}, "page"),
+        ({"municipality": "aar\x00hus"}, "municipality"),
     ],
 )
 def test_an_invalid_parameter_gives_400_naming_it(client, query, parameter):
