@@ -27,6 +27,10 @@ VOCABULARY_ENDPOINTS = {
     "kkr_goal": "/api/kkr-goals/",
     "source": "/api/sources/",
 }
+# Filters whose values have no vocabulary endpoint: where the values are seen instead.
+VALUE_HINTS = {
+    "section": "`code`, fx `tema-1` eller `spor-1-1` (se kilderne); et tema omfatter sine spor",
+}
 MULTI = "Gentag parameteren for flere værdier: ELLER inden for et filter, OG på tværs af filtre."
 
 
@@ -47,7 +51,7 @@ def _parameter(name: str, filter_) -> dict:
     if isinstance(filter_, django_filters.ModelMultipleChoiceFilter):
         key = filter_.extra.get("to_field_name", "pk")
         where = VOCABULARY_ENDPOINTS.get(name)
-        values = f"`{key}` fra {where}" if where else f"`{key}`"
+        values = f"`{key}` fra {where}" if where else VALUE_HINTS.get(name, f"`{key}`")
         schema = build_array_type(build_basic_type(OpenApiTypes.STR))
         return _query(name, schema, f"{label}: {values}. {MULTI}", explode=True)
     if isinstance(filter_, django_filters.MultipleChoiceFilter):
