@@ -52,9 +52,10 @@ CSV_COLUMNS: list[tuple[str, Callable[[Intervention, str], Any]]] = [
     (_("Paragraffer"), lambda o, base: _joined(b.paragraph.label for b in o.legal_bases.all())),
     (_("KKR-mål"), lambda o, base: _joined(o.kkr_goals.all())),
     (_("Metoder"), lambda o, base: _joined(o.methods.all())),
-    (_("Status"), lambda o, base: o.get_status_display()),
-    (_("Sektor"), lambda o, base: o.get_sector_display()),
-    (_("Evaluering"), lambda o, base: o.get_evaluation_level_display()),
+    # The enums' labels: get_FOO_display() hashes the choices on every call, slow for many rows.
+    (_("Status"), lambda o, base: Intervention.Status(o.status).label),
+    (_("Sektor"), lambda o, base: Intervention.Sector(o.sector).label),
+    (_("Evaluering"), lambda o, base: Intervention.EvaluationLevel(o.evaluation_level).label),
     (_("Periode"), lambda o, base: _period(o)),
     (_("Budget (kr.)"), lambda o, base: o.budget_dkk if o.budget_dkk is not None else ""),
     (_("Hvad beløbet dækker"), lambda o, base: o.budget_note),
