@@ -42,6 +42,30 @@ class QueryFilter(django_filters.CharFilter):
     field_class = QueryField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); any other value is an error rather than silently no filter."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None and value not in self.empty_values:
+            raise forms.ValidationError(_("Skal være true eller false."), code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ties are broken by title and slug, so pages neither overlap nor skip entries."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "title", "slug") if value else qs
+
+
 def _multi(
     model, field_name: str, to_field: str, label: str
 ) -> django_filters.ModelMultipleChoiceFilter:
@@ -86,10 +110,10 @@ class InterventionFilter(django_filters.FilterSet):
         choices=Intervention.EvaluationLevel.choices,
         label=_("Evaluering"),
     )
-    has_budget = django_filters.BooleanFilter(
+    has_budget = StrictBooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         fields=(
             ("title", "title"),
             ("updated_at", "updated"),

@@ -1,0 +1,84 @@
+"""OpenAPI description of the list's query parameters, taken from InterventionFilter itself.
+
+drf-spectacular's own django-filter support cannot type the method-based filters (`region`,
+`section`) and says nothing about where the values come from; this extension documents every
+filter of the FilterSet, so a new filter shows up in the schema without further work.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.extensions import OpenApiFilterExtension
+from drf_spectacular.plumbing import build_array_type, build_basic_type, build_parameter_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from interventions.filters import QueryFilter
+from interventions.search import MAX_QUERY_LENGTH
+
+# Where an API client finds the values a vocabulary filter takes.
+VOCABULARY_ENDPOINTS = {
+    "target_group": "/api/target-groups/",
+    "policy_area": "/api/policy-areas/",
+    "paragraph": "/api/legal-paragraphs/",
+    "municipality": "/api/municipalities/",
+    "region": "/api/regions/",
+    "method": "/api/methods/",
+    "kkr_goal": "/api/kkr-goals/",
+    "source": "/api/sources/",
+}
+# Filters whose values have no vocabulary endpoint: where the values are seen instead.
+VALUE_HINTS = {
+    "section": "`code`, fx `tema-1` eller `spor-1-1` (se kilderne); et tema omfatter sine spor",
+}
+MULTI = "Gentag parameteren for flere værdier: ELLER inden for et filter, OG på tværs af filtre."
+
+
+def _parameter(name: str, filter_) -> dict:
+    label = str(filter_.label)
+    if isinstance(filter_, QueryFilter):
+        schema = {**build_basic_type(OpenApiTypes.STR), "maxLength": MAX_QUERY_LENGTH}
+        description = (
+            f"{label}: fritekst, højst {MAX_QUERY_LENGTH} tegn. Uden `sort` står de mest "
+            "relevante indsatser først."
+        )
+        return _query(name, schema, description)
+    if isinstance(filter_, django_filters.OrderingFilter):
+        choices = [value for value, _label in filter_.field.choices if value]
+        schema = build_array_type({"type": "string", "enum": choices})
+        description = f"{label}: et eller flere felter, kommasepareret; `-` foran vender om."
+        return _query(name, schema, description, explode=False)
+    if isinstance(filter_, django_filters.ModelMultipleChoiceFilter):
+        key = filter_.extra.get("to_field_name", "pk")
+        where = VOCABULARY_ENDPOINTS.get(name)
+        values = f"`{key}` fra {where}" if where else VALUE_HINTS.get(name, f"`{key}`")
+        schema = build_array_type(build_basic_type(OpenApiTypes.STR))
+        return _query(name, schema, f"{label}: {values}. {MULTI}", explode=True)
+    if isinstance(filter_, django_filters.MultipleChoiceFilter):
+        choices = filter_.extra["choices"]
+        schema = build_array_type({"type": "string", "enum": [value for value, _ in choices]})
+        listed = ", ".join(f"`{value}` ({text})" for value, text in choices)
+        return _query(name, schema, f"{label}: {listed}. {MULTI}", explode=True)
+    if isinstance(filter_, django_filters.BooleanFilter):
+        return _query(name, build_basic_type(OpenApiTypes.BOOL), f"{label}: `true` eller `false`.")
+    raise TypeError(f"undocumented filter type for {name!r}: {type(filter_).__name__}")
+
+
+def _query(name: str, schema: dict, description: str, explode: bool | None = None) -> dict:
+    return build_parameter_type(
+        name=name,
+        schema=schema,
+        location=OpenApiParameter.QUERY,
+        description=description,
+        explode=explode,
+        style="form" if explode is not None else None,
+    )
+
+
+class CatalogueFilterExtension(OpenApiFilterExtension):
+    target_class = "interventions.api.views.CatalogueFilterBackend"
+    priority = 1  # above drf-spectacular's generic django-filter extension
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs) -> list[dict]:
+        filterset_class = auto_schema.view.filterset_class
+        return [_parameter(name, f) for name, f in filterset_class.base_filters.items()]

@@ -1,0 +1,41 @@
+"""/api/: the router's endpoints, the OpenAPI schema and its Swagger UI, and a JSON 404."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from interventions.api import (
+    schema,  # noqa: F401  (registers the filters' OpenAPI extension)
+    views,
+)
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False  # one URL per resource; JSON is the only format
+
+
+router = Router()
+router.register("interventions", views.InterventionViewSet, basename="intervention")
+router.register("target-groups", views.TargetGroupViewSet, basename="target-group")
+router.register("legal-paragraphs", views.LegalParagraphViewSet, basename="legal-paragraph")
+router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("methods", views.MethodViewSet, basename="method")
+router.register("kkr-goals", views.KKRGoalViewSet, basename="kkr-goal")
+router.register("policy-areas", views.PolicyAreaViewSet, basename="policy-area")
+router.register("sources", views.SourceViewSet, basename="source")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view loads its start-up script from a URL: no inline script (CSP).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        name="docs",
+    ),
+    *router.urls,
+    # Only paths ending in "/", so CommonMiddleware still adds a missing slash first.
+    re_path(r"^(?:.*/)?$", views.not_found),
+]

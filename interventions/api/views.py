@@ -1,0 +1,260 @@
+"""Read-only API views: the filtered, paginated entry list, one entry, and the vocabularies."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.paginator import InvalidPage
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+from interventions.api import serializers as s
+from interventions.filters import InterventionFilter
+from interventions.models import (
+    Intervention,
+    KKRGoal,
+    LegalBasis,
+    LegalParagraph,
+    Method,
+    Municipality,
+    PolicyArea,
+    Region,
+    SourceDocument,
+    TargetGroup,
+)
+
+_DIGITS = re.compile(r"[0-9]+")
+
+BAD_REQUEST = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    description="Ugyldig parameter: nøglen er parameterens navn, værdien fejlbeskederne.",
+)
+NOT_FOUND = OpenApiResponse(
+    response={"type": "object", "properties": {"detail": {"type": "string"}}},
+    description="Findes ikke (eller er ikke offentliggjort).",
+)
+
+
+class CataloguePagination(PageNumberPagination):
+    """Page-number pagination that answers 400 for a bad `page` or `page_size`, never guesses."""
+
+    page_size = 20
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+    @staticmethod
+    def _positive_int(request, param: str, default: int, maximum: int | None = None) -> int:
+        raw = request.query_params.get(param, "").strip()
+        if not raw:
+            return default
+        if _DIGITS.fullmatch(raw):
+            # Ten or more digits is beyond any page; int() on a huge string would be slow.
+            value = int(raw) if len(raw) < 10 else 10**9
+            if value >= 1 and (maximum is None or value <= maximum):
+                return value
+        if maximum is None:
+            message = _("Skal være et helt tal fra 1 og op.")
+        else:
+            message = _("Skal være et helt tal fra 1 til %(maximum)d.") % {"maximum": maximum}
+        raise ValidationError({param: [message]})
+
+    def get_page_size(self, request) -> int:
+        return self._positive_int(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self._positive_int(request, self.page_query_param, 1)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            pages = paginator.num_pages
+            message = ngettext(
+                "Siden findes ikke; der er %(pages)d side.",
+                "Siden findes ikke; der er %(pages)d sider.",
+                pages,
+            ) % {"pages": pages}
+            raise ValidationError({self.page_query_param: [message]}) from None
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view):
+        page, page_size = super().get_schema_operation_parameters(view)
+        page["description"] = "Sidetal, fra 1."
+        page["schema"]["minimum"] = 1
+        page_size["description"] = (
+            f"Antal indsatser pr. side, 1-{self.max_page_size} (standard {self.page_size})."
+        )
+        page_size["schema"].update(minimum=1, maximum=self.max_page_size)
+        return [page, page_size]
+
+
+class CatalogueFilterBackend(DjangoFilterBackend):
+    """The list page's FilterSet; an invalid value answers 400 keyed by the parameter's name.
+
+    Its OpenAPI parameters are described by interventions.api.schema.CatalogueFilterExtension.
+    """
+
+
+def _list_queryset():
+    """Published entries with what a compact list item shows, in a constant number of queries."""
+    return Intervention.objects.published().prefetch_related(
+        "municipalities",
+        "target_groups",
+        Prefetch("legal_bases", queryset=LegalBasis.objects.select_related("paragraph__law")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Indsatser",
+        description=(
+            "De offentliggjorte indsatser, filtreret med de samme parametre som listesiden "
+            "/indsatser/. Med `q` og uden `sort` står de mest relevante først; ellers efter titel."
+        ),
+        responses={200: s.InterventionListSerializer(many=True), 400: BAD_REQUEST},
+    ),
+    retrieve=extend_schema(
+        summary="Én indsats",
+        description="Indsatsen i eksportformatet (som `manage.py export_catalogue`).",
+        responses={200: s.InterventionExportSerializer, 404: NOT_FOUND},
+    ),
+)
+class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    filter_backends = [CatalogueFilterBackend]
+    filterset_class = InterventionFilter
+    pagination_class = CataloguePagination
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Intervention.objects.published().with_relations()
+        return _list_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.InterventionExportSerializer
+        return s.InterventionListSerializer
+
+    def get_object(self) -> Intervention:
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(_("Indsatsen findes ikke.")) from None
+
+    def filter_queryset(self, queryset):
+        # The query string filters lists; one entry is found by its slug alone.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+def _published_count(relation: str = "interventions") -> Count:
+    return Count(relation, filter=Q(**{f"{relation}__is_published": True}), distinct=True)
+
+
+def _region_count() -> Coalesce:
+    """Entries in a region: taking part themselves or through a municipality (as ?region= does)."""
+    in_region = (
+        Intervention.objects.published()
+        .filter(Q(regions=OuterRef("pk")) | Q(municipalities__region=OuterRef("pk")))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", template="COUNT(DISTINCT %(expressions)s)"))
+        .values("n")
+    )
+    return Coalesce(Subquery(in_region[:1], output_field=IntegerField()), 0)
+
+
+class VocabularyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A whole vocabulary, unpaginated, each term with its number of published entries."""
+
+    pagination_class = None
+    filter_backends = []
+
+
+@extend_schema_view(list=extend_schema(summary="Målgrupper"))
+class TargetGroupViewSet(VocabularyViewSet):
+    """Målgrupperne; `slug` er værdien til filteret `target_group`."""
+
+    queryset = TargetGroup.objects.annotate(count=_published_count())
+    serializer_class = s.TargetGroupSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Lovgrundlag"))
+class LegalParagraphViewSet(VocabularyViewSet):
+    """Paragrafferne med lov, titel og link til lovteksten; `slug` er værdien til `paragraph`."""
+
+    queryset = LegalParagraph.objects.select_related("law").annotate(count=_published_count())
+    serializer_class = s.LegalParagraphSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Kommuner"))
+class MunicipalityViewSet(VocabularyViewSet):
+    """Kommunerne med deres region; `slug` er værdien til filteret `municipality`."""
+
+    queryset = Municipality.objects.select_related("region").annotate(count=_published_count())
+    serializer_class = s.MunicipalitySerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Regioner"))
+class RegionViewSet(VocabularyViewSet):
+    """Regionerne; en indsats hører til en region selv eller gennem en af sine kommuner."""
+
+    queryset = Region.objects.annotate(count=_region_count())
+    serializer_class = s.RegionSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Metoder"))
+class MethodViewSet(VocabularyViewSet):
+    """Metoderne (fx FACT, Housing First); `slug` er værdien til filteret `method`."""
+
+    queryset = Method.objects.annotate(count=_published_count())
+    serializer_class = s.MethodSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="KKR-målsætninger"))
+class KKRGoalViewSet(VocabularyViewSet):
+    """KKR Midtjyllands målsætninger efter område; `slug` er værdien til `kkr_goal`."""
+
+    queryset = KKRGoal.objects.annotate(count=_published_count())
+    serializer_class = s.KKRGoalSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Fagområder"))
+class PolicyAreaViewSet(VocabularyViewSet):
+    """Fagområderne; `slug` er værdien til filteret `policy_area`."""
+
+    queryset = PolicyArea.objects.annotate(count=_published_count())
+    serializer_class = s.PolicyAreaSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Kilder"))
+class SourceViewSet(VocabularyViewSet):
+    """Kildedokumenterne med antal anbefalinger og gode råd; `key` er værdien til `source`."""
+
+    queryset = SourceDocument.objects.annotate(
+        count=_published_count(), guidance_count=Count("guidance", distinct=True)
+    )
+    serializer_class = s.SourceSerializer
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404 rather than the site's HTML page."""
+    raise NotFound()

@@ -1,0 +1,199 @@
+"""Downloads of the filtered list: CSV that Excel opens in Danish, JSON in the export format."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.http import QueryDict
+from django.utils import timezone
+
+from interventions.downloads import CSV_COLUMNS
+from interventions.export import intervention_data
+from interventions.filters import InterventionFilter
+from interventions.models import Intervention, Municipality, TargetGroup
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+CSV_URL = "/indsatser/download.csv"
+JSON_URL = "/indsatser/download.json"
+HEADERS = [
+    "Titel", "Ejer/organisation", "Resumé", "Kommuner", "Regioner", "Målgrupper", "Fagområder",
+    "Paragraffer", "KKR-mål", "Metoder", "Status", "Sektor", "Evaluering", "Periode",
+    "Budget (kr.)", "Hvad beløbet dækker", "Finansiering", "Kilde", "Kildested", "Link",
+    "Opdateret", "Id",
+]  # fmt: skip
+
+
+def filtered(query: str):
+    filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs.with_relations()
+
+
+def csv_rows(client, query: str = "") -> list[dict[str, str]]:
+    response = client.get(f"{CSV_URL}?{query}")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
+    reader = csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""))
+    header, *rows = list(reader)
+    assert header == HEADERS
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def test_csv_is_an_attachment_named_by_date(client):
+    response = client.get(CSV_URL)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="indsatser-{today}.csv"'
+
+
+def test_the_columns_are_the_documented_danish_headers():
+    assert [str(header) for header, _value in CSV_COLUMNS] == HEADERS
+
+
+@pytest.mark.parametrize(
+    "query", ["", "target_group=hjemloese", "q=bostøtte", "region=region-midtjylland&sort=-budget"]
+)
+def test_csv_has_the_filtered_entries_in_the_list_order(client, query):
+    expected = [o.slug for o in filtered(query)]
+    assert expected
+    assert [row["Id"] for row in csv_rows(client, query)] == expected
+
+
+def test_multi_valued_fields_are_joined_with_semicolons(client):
+    obj = InterventionFactory(
+        title="Flere værdier",
+        target_groups=TargetGroup.objects.filter(slug__in=["hjemloese", "voksne-med-autisme"]),
+        municipalities=Municipality.objects.filter(slug__in=["aarhus", "horsens"]),
+        paragraphs=["SEL § 85", "SEL § 107"],
+    )
+    row = next(r for r in csv_rows(client) if r["Id"] == obj.slug)
+    assert row["Målgrupper"] == "Hjemløse; Voksne med autisme"
+    assert row["Kommuner"] == "Aarhus; Horsens"
+    assert row["Paragraffer"] == "SEL § 85; SEL § 107"
+    assert row["Link"] == f"http://testserver/indsatser/{obj.slug}/"
+
+
+def test_danish_letters_round_trip(client):
+    title = "Æblegrød på Ærø: særlig støtte til ældre, “citater”, og komma"
+    obj = InterventionFactory(title=title, organisation="Ærø Kommune; Sønderborg")
+    row = next(r for r in csv_rows(client) if r["Id"] == obj.slug)
+    assert row["Titel"] == title
+    assert row["Ejer/organisation"] == "Ærø Kommune; Sønderborg"
+
+
+def test_labels_period_and_budget_are_readable(client):
+    obj = InterventionFactory(
+        status=Intervention.Status.RUNNING,
+        period_start=2019,
+        period_end=2021,
+        budget_dkk=1_250_000,
+        budget_note="Årligt",
+    )
+    open_ended = InterventionFactory(period_start=2020)
+    rows = {r["Id"]: r for r in csv_rows(client)}
+    row = rows[obj.slug]
+    assert (row["Status"], row["Sektor"]) == ("I drift", "Kommunal")
+    assert (row["Periode"], row["Budget (kr.)"], row["Hvad beløbet dækker"]) == (
+        "2019–2021", "1250000", "Årligt",
+    )  # fmt: skip
+    assert rows[open_ended.slug]["Periode"] == "2020–"
+    assert rows[open_ended.slug]["Budget (kr.)"] == ""
+
+
+def test_a_cell_that_looks_like_a_formula_is_neutralised(client):
+    obj = InterventionFactory(organisation='=HYPERLINK("http://example.com")')
+    row = next(r for r in csv_rows(client) if r["Id"] == obj.slug)
+    assert row["Ejer/organisation"] == '\'=HYPERLINK("http://example.com")'
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def test_json_is_the_export_format_of_the_filtered_list(client):
+    query = "target_group=hjemloese&q=bolig&sort=-updated"
+    response = client.get(f"{JSON_URL}?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="indsatser-{today}.json"'
+    body = json.loads(response.content)
+    expected = [intervention_data(o, "http://testserver") for o in filtered(query)]
+    assert expected
+    assert body["interventions"] == expected
+    assert body["count"] == len(expected)
+    assert body["filters"] == {"q": "bolig", "target_group": ["hjemloese"], "sort": "-updated"}
+    assert body["url"] == f"http://testserver/indsatser/?{query}"
+    assert body["generated_at"].startswith(today)
+
+
+def test_json_keeps_danish_letters_unescaped(client):
+    content = client.get(JSON_URL, {"q": "bostøtte"}).content.decode()
+    assert "bostøtte" in content and "\\u00f8" not in content
+
+
+# --- Shared behaviour ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+def test_drafts_are_never_downloaded(client, url):
+    draft = InterventionFactory(title="Hemmeligt udkast", is_published=False)
+    assert draft.slug.encode() not in client.get(url).content
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"target_group": "findes-ikke"}, "Målgruppe (target_group)"),
+        ({"sort": "hemmelig"}, "Sortering (sort)"),
+        ({"q": "%%%"}, "Søg (q)"),
+        ({"has_budget": "kanske"}, "Med oplyst budget (has_budget)"),
+    ],
+)
+def test_invalid_filters_give_400_with_a_danish_message(client, url, query, named):
+    response = client.get(url, query)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("Filtrene i adressen kunne ikke bruges:")
+    assert named in text
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+def test_downloads_are_read_only(client, url):
+    assert client.post(url).status_code == 405
+
+
+def test_the_list_page_links_to_both_downloads_with_its_filters(client):
+    html = client.get("/indsatser/?target_group=hjemloese&sector=kommunal&page=2").content.decode()
+    assert f'href="{CSV_URL}?target_group=hjemloese&amp;sector=kommunal"' in html
+    assert f'href="{JSON_URL}?target_group=hjemloese&amp;sector=kommunal"' in html
+    assert f'href="{CSV_URL}"' in client.get("/indsatser/").content.decode()
+
+
+# --- A constant number of queries ----------------------------------------------------------------
+
+# The entries with source and section, then eight relations (InterventionQuerySet.with_relations).
+DOWNLOAD_QUERIES = 9
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSON_URL])
+@pytest.mark.parametrize("rows", [1, 30])
+def test_a_download_takes_the_same_queries_for_one_row_or_many(
+    client, django_assert_num_queries, url, rows
+):
+    for n in range(rows):
+        InterventionFactory(
+            title=f"Tællesag {n}",
+            summary="zyxkvantum",
+            paragraphs=["SEL § 85"],
+            municipalities=Municipality.objects.all()[:3],
+        )
+    with django_assert_num_queries(DOWNLOAD_QUERIES):
+        response = client.get(url, {"q": "zyxkvantum"})
+    assert response.content.count(b"zyxkvantum") >= rows
