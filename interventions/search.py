@@ -1,23 +1,171 @@
 """Free-text search over interventions: one entry point, the same behaviour on every database.
 
-Each intervention keeps a normalised `search_document` (title, summary, vocabulary names and body
-text, lower-cased). A query matches entries that contain every word of the query; a word matches
-inside longer words, so Danish compounds are found ("misbrug" finds "misbrugsbehandling").
+How a query is understood (`parse_query`):
+- Legal paragraphs as people type them ("§ 85", "§85", "SEL 85", "servicelovens § 108",
+  "paragraf 104", "82b") become paragraph terms, matched through the entries' legal basis; an
+  entry whose source states the paragraph ranks above one where an editor assigned it.
+- Every other word is stemmed with Snowball Danish and looked for as a substring of the entry's
+  normalised text, so inflections and compounds match ("hjemløse" finds "hjemløshed",
+  "misbruger" finds "misbrugsbehandling"). A stem shorter than four letters must start a word
+  ("unge" -> "ung" finds "ungdom" but not "sammenhæng"); a word with digits must be a whole word.
+- Danish stop words are ignored unless the query has nothing else.
+
+Matching and ranking run in the database through plain `contains` lookups and `Case`/`When`
+sums, so SQLite and PostgreSQL give the same answers; PostgreSQL speeds the lookups up with
+trigram indexes (see the migration `search_columns`). Each entry keeps three denormalised texts:
+its title, its metadata (summary, owner, places, vocabularies, paragraphs) and everything
+(`refresh_search_document`). Ranking: all terms above some terms; per term, a title match above a
+summary/vocabulary match above a body match.
+
+Typos: `suggest()` offers a corrected query ("Mente du: psykiatri?") built from a lexicon of the
+catalogue's own words; `snippet()` shows why an entry matched, matched words in `<mark>`.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
+import threading
+import time
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+import Stemmer
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from interventions.models import Intervention, InterventionQuerySet
 
 MAX_QUERY_LENGTH = 200
+MAX_TERMS = 10  # more words than this add SQL, not precision
+MIN_INFIX_LENGTH = 4  # shorter stems must start a word
+CACHE_SECONDS = 300  # other processes see catalogue changes in the lexicon within this time
+
 _WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMER = Stemmer.Stemmer("danish")
+_STEMMER_LOCK = threading.Lock()  # a PyStemmer object is not thread-safe
+
+# Snowball's Danish stop-word list, plus abbreviations that carry no meaning in a search.
+STOPWORDS = frozenset(
+    [
+        "og",
+        "i",
+        "jeg",
+        "det",
+        "at",
+        "en",
+        "den",
+        "til",
+        "er",
+        "som",
+        "på",
+        "de",
+        "med",
+        "han",
+        "af",
+        "for",
+        "ikke",
+        "der",
+        "var",
+        "mig",
+        "sig",
+        "men",
+        "et",
+        "har",
+        "om",
+        "vi",
+        "min",
+        "havde",
+        "ham",
+        "hun",
+        "nu",
+        "over",
+        "da",
+        "fra",
+        "du",
+        "ud",
+        "sin",
+        "dem",
+        "os",
+        "op",
+        "man",
+        "hans",
+        "hvor",
+        "eller",
+        "hvad",
+        "skal",
+        "selv",
+        "her",
+        "alle",
+        "vil",
+        "blev",
+        "kunne",
+        "ind",
+        "når",
+        "være",
+        "dog",
+        "noget",
+        "ville",
+        "jo",
+        "deres",
+        "efter",
+        "ned",
+        "skulle",
+        "denne",
+        "end",
+        "dette",
+        "mit",
+        "også",
+        "under",
+        "have",
+        "dig",
+        "anden",
+        "hende",
+        "mine",
+        "alt",
+        "meget",
+        "sit",
+        "sine",
+        "vor",
+        "mod",
+        "disse",
+        "hvis",
+        "din",
+        "nogle",
+        "hos",
+        "blive",
+        "mange",
+        "ad",
+        "bliver",
+        "hendes",
+        "været",
+        "thi",
+        "jer",
+        "sådan",
+        "jf",
+        "fx",
+        "mv",
+        "samt",
+    ]
+)
+# Inflection endings stripped when Snowball's stem is too short to be safe ("ledige" -> "led").
+_LIGHT_ENDINGS = ("erne", "ene", "ers", "er", "en", "et", "es", "e", "s")
+
+# "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
+_NUMBER = r"\d{1,4}(?:\s?[a-zæøå](?![\wæøå]))?"
+_PARAGRAPH_SIGN = re.compile(
+    rf"(?:§§?|\bparagraf(?:fen|ferne|fer)?\b|\bpar\.)\s*(?P<numbers>{_NUMBER}"
+    rf"(?:\s*(?:,|/|og|eller)\s*{_NUMBER})*)",
+    re.IGNORECASE,
+)
+_NUMBER_IN_LIST = re.compile(_NUMBER, re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"(\w+)\s*$")
+_BARE_NUMBER = re.compile(r"^\d{1,4}[a-zæøå]?$")
 
 
 class InvalidQuery(ValueError):
@@ -28,38 +176,414 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
+
+
+def document_text(parts) -> str:
+    """Normalised words separated by single spaces, with a space at both ends.
+
+    The spaces let a lookup ask for a word start (" ung") or a whole word (" 85 ") with a plain
+    substring test, which every database does the same way.
+    """
+    found = words("\n".join(p for p in parts if p))
+    return f" {' '.join(found)} " if found else ""
+
+
 def query_terms(query: str) -> list[str]:
     """The words of a query; raises InvalidQuery for queries that cannot be searched."""
     query = (query or "").strip()
     if len(query) > MAX_QUERY_LENGTH:
         raise InvalidQuery(f"Søgningen er for lang (højst {MAX_QUERY_LENGTH} tegn).")
-    terms = _WORD.findall(normalise(query))
+    terms = words(query)
     if query and not terms:
         raise InvalidQuery("Søgningen skal indeholde mindst ét bogstav eller tal.")
     return terms
 
 
-def build_search_document(intervention: Intervention) -> str:
-    parts = [intervention.title, *intervention.alternative_titles, intervention.summary]
-    parts += [intervention.organisation, intervention.locator]
-    parts += [str(m.name) for m in intervention.municipalities.all()]
-    parts += [r.name for r in intervention.regions.all()]
-    parts += [t.name for t in intervention.target_groups.all()]
-    parts += [p.name for p in intervention.policy_areas.all()]
-    parts += [m.name for m in intervention.methods.all()]
-    parts += [g.text for g in intervention.kkr_goals.all()]
-    for basis in intervention.legal_bases.select_related("paragraph__law"):
+# --- Search documents -----------------------------------------------------------------------------
+
+
+def build_search_texts(intervention: Intervention) -> dict[str, str]:
+    """The three denormalised texts an entry is searched by: title, metadata and everything."""
+    title = [intervention.title, *intervention.alternative_titles]
+    meta = [intervention.summary, intervention.organisation, intervention.locator]
+    meta += [f"{m.name} Kommune" for m in intervention.municipalities.all()]
+    meta += [r.name for r in intervention.regions.all()]
+    meta += [t.name for t in intervention.target_groups.all()]
+    meta += [p.name for p in intervention.policy_areas.all()]
+    methods = list(intervention.methods.all())
+    meta += [m.name for m in methods]
+    bases = intervention.legal_bases.all()
+    if "legal_bases" not in getattr(intervention, "_prefetched_objects_cache", {}):
+        bases = bases.select_related("paragraph__law")
+    for basis in bases:
         paragraph = basis.paragraph
-        parts += [paragraph.label, paragraph.law.name, paragraph.title]
+        meta += [paragraph.label, paragraph.law.name, paragraph.title]
     if intervention.source_section_id:
-        parts.append(intervention.source_section.name)
-    parts += [text for _section, text in intervention.text_sections()]
-    return normalise("\n".join(p for p in parts if p))
+        meta.append(intervention.source_section.name)
+    body = [m.description for m in methods]
+    body += [g.text for g in intervention.kkr_goals.all()]
+    body += [text for _section, text in intervention.text_sections()]
+    return {
+        "search_title": document_text(title),
+        "search_meta": document_text(meta),
+        "search_document": document_text(title + meta + body),
+    }
+
+
+def build_search_document(intervention: Intervention) -> str:
+    return build_search_texts(intervention)["search_document"]
+
+
+# --- Caches: paragraphs and the lexicon -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ParagraphRef:
+    pk: int
+    law_keys: frozenset[str]  # "sel", "serviceloven", "servicelovens"
+    number: str
+
+
+@dataclass
+class _Cache:
+    value: object = None
+    key: object = None
+    loaded_at: float = 0.0
+
+
+_paragraph_cache = _Cache()
+_lexicon_cache = _Cache()
+
+
+def clear_caches() -> None:
+    """Forget the cached paragraphs and lexicon (called when an entry's search text changes)."""
+    _paragraph_cache.loaded_at = _lexicon_cache.loaded_at = 0.0
+
+
+def _paragraphs() -> list[_ParagraphRef]:
+    """The legal paragraphs with the names their law goes by: a few dozen rows, cached."""
+    from interventions.models import LegalParagraph
+
+    if time.monotonic() - _paragraph_cache.loaded_at > CACHE_SECONDS:
+        refs = []
+        for p in LegalParagraph.objects.select_related("law"):
+            name = normalise(p.law.name)
+            keys = {normalise(p.law.abbreviation), name, f"{name}s"}
+            refs.append(_ParagraphRef(p.pk, frozenset(keys), p.number))
+        _paragraph_cache.value, _paragraph_cache.loaded_at = refs, time.monotonic()
+    return _paragraph_cache.value
+
+
+@dataclass
+class Lexicon:
+    """The catalogue's own words with the number of entries each occurs in."""
+
+    frequency: Counter
+    text: str  # " word1 word2 ... ", for fast substring tests
+
+    def contains(self, pattern: str) -> bool:
+        return pattern in self.text
+
+
+def lexicon() -> Lexicon:
+    """Built from the published entries' search texts; rebuilt when the catalogue changes."""
+    from django.db.models import Count, Max
+
+    from interventions.models import Intervention
+
+    published = Intervention.objects.published()
+    key = tuple(published.aggregate(n=Count("pk"), latest=Max("updated_at")).values())
+    stale = time.monotonic() - _lexicon_cache.loaded_at > CACHE_SECONDS
+    if stale or key != _lexicon_cache.key:
+        frequency: Counter = Counter()
+        for document in published.values_list("search_document", flat=True).iterator():
+            frequency.update({w for w in document.split() if w.isalpha() and len(w) > 2})
+        text = f" {' '.join(frequency)} "
+        _lexicon_cache.value = Lexicon(frequency, text)
+        _lexicon_cache.key, _lexicon_cache.loaded_at = key, time.monotonic()
+    return _lexicon_cache.value
+
+
+# --- Parsing --------------------------------------------------------------------------------------
+
+
+def stem(word: str) -> str:
+    """Snowball Danish, made safe for substring matching.
+
+    Past participles keep their double consonant ("udviklingshæmmede" -> "udviklingshæmmed"),
+    which no noun form contains, so that ending goes ("udviklingshæm" is in
+    "udviklingshæmning"). A stem shorter than four letters from a longer word only loses its
+    inflection ending ("lidelser" -> "lidels", not "lid", which would also find "lidt").
+    """
+    with _STEMMER_LOCK:
+        stemmed = _STEMMER.stemWord(word)
+    if re.search(r"([bdfgklmnprstv])\1e[dt]$", stemmed) and len(stemmed) > 6:
+        stemmed = stemmed[:-3]
+    if len(stemmed) < MIN_INFIX_LENGTH < len(word):
+        for ending in _LIGHT_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_INFIX_LENGTH:
+                return word[: -len(ending)]
+        return word
+    return stemmed
+
+
+def text_pattern(word: str) -> str:
+    """The substring the normalised texts must contain for `word` to match."""
+    if any(c.isdigit() for c in word):
+        return f" {word} "
+    stemmed = stem(word)
+    return stemmed if len(stemmed) >= MIN_INFIX_LENGTH else f" {stemmed}"
+
+
+def pattern_matches_word(pattern: str, word: str) -> bool:
+    """Whether a single normalised word matches a text pattern (used for highlighting)."""
+    padded = f" {word} "
+    return pattern in padded
+
+
+@dataclass(frozen=True)
+class Term:
+    """One condition of a query: a word, a paragraph reference, or a bare number that may be
+    either ("82b" is the paragraph and also the text "82b")."""
+
+    word: str
+    pattern: str = ""  # text pattern; empty for a paragraph-only term
+    paragraph_ids: tuple[int, ...] | None = None
+
+    def condition(self) -> Q:
+        q = Q()
+        if self.pattern:
+            q |= Q(search_document__contains=self.pattern)
+        if self.paragraph_ids is not None:
+            q |= _has_paragraph(self.paragraph_ids)
+        return q
+
+    def weight(self) -> Case:
+        """How well an entry matches this term: title 10, metadata 4, body 1; a paragraph the
+        source states 12, one an editor assigned 8."""
+        whens = []
+        if self.paragraph_ids is not None:
+            whens.append(When(_has_paragraph(self.paragraph_ids, stated=True), then=Value(12)))
+            whens.append(When(_has_paragraph(self.paragraph_ids), then=Value(8)))
+        if self.pattern:
+            whens.append(When(Q(search_title__contains=self.pattern), then=Value(10)))
+            whens.append(When(Q(search_meta__contains=self.pattern), then=Value(4)))
+            whens.append(When(Q(search_document__contains=self.pattern), then=Value(1)))
+        return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _has_paragraph(ids: tuple[int, ...], stated: bool | None = None) -> Q:
+    from interventions.models import LegalBasis
+
+    if not ids:
+        return Q(pk__isnull=True)  # an unknown paragraph matches nothing
+    bases = LegalBasis.objects.filter(intervention=OuterRef("pk"), paragraph_id__in=ids)
+    if stated is not None:
+        bases = bases.filter(stated_in_source=stated)
+    return Q(Exists(bases))
+
+
+@dataclass
+class ParsedQuery:
+    terms: list[Term] = field(default_factory=list)
+    text: str = ""  # the query with paragraph references taken out
+
+    @property
+    def required(self) -> int:
+        """How many terms an entry must match: all of one or two, two thirds of more."""
+        n = len(self.terms)
+        return n if n <= 2 else math.ceil(2 * n / 3)
+
+
+def _paragraph_term(label: str, law_word: str | None, number: str) -> Term:
+    number = number.replace(" ", "").casefold()
+    law = normalise(law_word) if law_word else None
+    ids = tuple(
+        p.pk for p in _paragraphs() if p.number == number and (law is None or law in p.law_keys)
+    )
+    return Term(word=label, paragraph_ids=ids)
+
+
+def _is_law(word: str) -> bool:
+    key = normalise(word)
+    return any(key in p.law_keys for p in _paragraphs())
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split a query into terms; raises InvalidQuery like `query_terms`."""
+    query_terms(query)
+    query = unicodedata.normalize("NFC", (query or "").strip())
+    parsed = ParsedQuery()
+    rest = query
+    if any(c.isdigit() for c in query):
+        rest = _take_paragraphs(query, parsed)
+    tokens = words(rest)
+    content = [t for t in tokens if t not in STOPWORDS] or tokens
+    seen = {t.word for t in parsed.terms}
+    known_numbers = {p.number for p in _paragraphs()} if any(_digits(t) for t in content) else ()
+    for token in content:
+        if token in seen:
+            continue
+        seen.add(token)
+        if _BARE_NUMBER.match(token) and token in known_numbers:
+            # "82b": the paragraph, or the text where a title says "82c pladser".
+            paragraph = _paragraph_term(token, None, token)
+            parsed.terms.append(Term(token, text_pattern(token), paragraph.paragraph_ids))
+        else:
+            parsed.terms.append(Term(token, text_pattern(token)))
+    parsed.terms = parsed.terms[:MAX_TERMS]
+    parsed.text = rest
+    return parsed
+
+
+def _digits(token: str) -> bool:
+    return any(c.isdigit() for c in token)
+
+
+def _take_paragraphs(query: str, parsed: ParsedQuery) -> str:
+    """Move paragraph references out of the query into terms; return what is left."""
+    pieces, end = [], 0
+    for match in _PARAGRAPH_SIGN.finditer(query):
+        before = query[end : match.start()]
+        law_match = _WORD_BEFORE.search(before)
+        law = law_match.group(1) if law_match and _is_law(law_match.group(1)) else None
+        if law:
+            before = before[: law_match.start()]
+        pieces.append(before)
+        for number in _NUMBER_IN_LIST.findall(match.group("numbers")):
+            label = f"{law + ' ' if law else ''}§ {number}"
+            parsed.terms.append(_paragraph_term(label, law, number))
+        end = match.end()
+    pieces.append(query[end:])
+    rest = " ".join(pieces)
+    # "SEL 85", "serviceloven 108": a law's name followed by a number, without the sign.
+    law_number = re.compile(rf"(?P<law>\w+)\s+(?P<number>{_NUMBER})(?!\w)", re.IGNORECASE)
+
+    def replace(match: re.Match) -> str:
+        if not _is_law(match.group("law")):
+            return match.group(0)
+        law, number = match.group("law"), match.group("number")
+        parsed.terms.append(_paragraph_term(f"{law} {number}", law, number))
+        return " "
+
+    return law_number.sub(replace, rest)
+
+
+# --- Searching ------------------------------------------------------------------------------------
 
 
 def search(queryset: InterventionQuerySet, query: str) -> InterventionQuerySet:
-    terms = query_terms(query)
-    condition = Q()
-    for term in terms:
-        condition &= Q(search_document__contains=term)
-    return queryset.filter(condition)
+    """Entries matching the query, best first, with their relevance as `rank`."""
+    parsed = parse_query(query)
+    if not parsed.terms:
+        return queryset.annotate(rank=Value(0, output_field=IntegerField()))
+    conditions = [term.condition() for term in parsed.terms]
+    matched = sum(
+        (Case(When(c, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        for c in conditions
+    )
+    if parsed.required == len(conditions):
+        # Every term: a plain AND, which PostgreSQL answers from its trigram indexes.
+        for condition in conditions:
+            queryset = queryset.filter(condition)
+    else:
+        any_term = Q()
+        for condition in conditions:
+            any_term |= condition
+        queryset = queryset.filter(any_term).alias(matched=matched)
+        queryset = queryset.filter(matched__gte=parsed.required)
+    weights = sum(term.weight() for term in parsed.terms)
+    # All terms above some terms: a matched term is worth more than any field weights can add.
+    rank = matched * 1000 + weights
+    return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
+
+
+# --- Snippets and suggestions ---------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_TOKEN = re.compile(r"(\w+)", re.UNICODE)
+SNIPPET_WORDS = 30
+
+
+def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
+    """The passage that best shows why the entry matched, matched words in <mark>; "" if the
+    match is not in its text (a paragraph or a vocabulary term)."""
+    patterns = [t.pattern for t in parsed.terms if t.pattern]
+    if not patterns:
+        return mark_safe("")
+    texts = [intervention.summary] + [text for _section, text in intervention.text_sections()]
+    best, best_score = "", 0
+    for text in texts:
+        for sentence in _SENTENCE.split(text):
+            found = {p for w in words(sentence) for p in patterns if pattern_matches_word(p, w)}
+            if len(found) > best_score:
+                best, best_score = sentence, len(found)
+    if not best_score:
+        return mark_safe("")
+    return _highlight(best.strip(), patterns)
+
+
+def _highlight(sentence: str, patterns: list[str]) -> SafeString:
+    parts = _TOKEN.split(sentence)  # odd indexes are words
+    word_positions = range(1, len(parts), 2)
+    hits = [i for i in word_positions if _matches(parts[i], patterns)]
+    first = max(1, hits[0] - 2 * 5) if hits else 1  # a few words of context before the match
+    last = min(len(parts) - 1, first + 2 * SNIPPET_WORDS)
+    out = ["… " if first > 1 else ""]
+    for i in range(first, last + 1):
+        piece = parts[i]
+        out.append(f"<mark>{escape(piece)}</mark>" if i in hits else escape(piece))
+    if last < len(parts) - 1 and any(parts[i].strip() for i in range(last + 1, len(parts))):
+        out.append(" …")
+    return mark_safe("".join(out).strip())  # noqa: S308 - every piece is escaped above
+
+
+def _matches(word: str, patterns: list[str]) -> bool:
+    word = normalise(word)
+    return any(pattern_matches_word(p, word) for p in patterns)
+
+
+def suggest(query: str) -> str | None:
+    """The query with unknown words replaced by the closest words of the catalogue, or None.
+
+    A word is unknown when its stem occurs nowhere in the catalogue; the replacement is the most
+    similar catalogue word (difflib ratio >= 0.75), the more frequent one on a tie.
+    """
+    try:
+        parsed = parse_query(query)
+    except InvalidQuery:
+        return None
+    lex = None
+    corrected = parsed.text
+    changed = False
+    for term in parsed.terms:
+        if term.paragraph_ids is not None or not term.word.isalpha() or len(term.word) < 4:
+            continue
+        lex = lex or lexicon()
+        if lex.contains(term.pattern):
+            continue
+        replacement = _closest(term.word, lex)
+        if replacement:
+            corrected = re.sub(
+                rf"(?<!\w){re.escape(term.word)}(?!\w)", replacement, corrected, flags=re.I
+            )
+            changed = True
+    if not changed:
+        return None
+    # Put the paragraph references back in front of the corrected words.
+    labels = [t.word for t in parsed.terms if t.paragraph_ids is not None and not t.pattern]
+    return " ".join([*labels, " ".join(corrected.split())]).strip()
+
+
+def _closest(word: str, lex: Lexicon) -> str | None:
+    candidates = [w for w in lex.frequency if abs(len(w) - len(word)) <= 2]
+    scored = []
+    for candidate in candidates:
+        matcher = difflib.SequenceMatcher(None, word, candidate)
+        if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
+            ratio = matcher.ratio()
+            if ratio >= 0.75:
+                scored.append((ratio, lex.frequency[candidate], candidate))
+    return max(scored)[2] if scored else None
