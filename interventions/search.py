@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import Stemmer
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Least, Length, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -78,8 +79,14 @@ class InvalidQuery(ValueError):
     """A query the catalogue refuses, with a message fit for the user (Danish)."""
 
 
+# Letters people type without their accent ("cafe" for "café"); æ, ø and å are letters of their
+# own and stay. "aa" is the old spelling of "å" ("Aabenraa", "aaben dialog"), folded both in the
+# texts and in queries so either spelling finds both.
+_FOLD = str.maketrans("áàâéèêëíìîïóòôúùûüýäö", "aaaeeeeiiiiooouuuuyæø")
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
+    return unicodedata.normalize("NFC", text).casefold().translate(_FOLD).replace("aa", "å")
 
 
 def words(text: str) -> list[str]:
@@ -279,6 +286,13 @@ class Term:
             whens.append(When(Q(search_document__contains=self.pattern), then=Value(1)))
         return Case(*whens, default=Value(0), output_field=IntegerField())
 
+    def frequency(self) -> Least:
+        """How often the text pattern occurs in the entry, at most 9: a tie-breaker that any
+        database computes the same way (length lost when the pattern is replaced by "")."""
+        document = F("search_document")
+        lost = Length(document) - Length(Replace(document, Value(self.pattern), Value("")))
+        return Least(lost / len(self.pattern), Value(9), output_field=IntegerField())
+
 
 def _has_paragraph(ids: tuple[int, ...], stated: bool | None = None) -> Q:
     from interventions.models import LegalBasis
@@ -401,8 +415,10 @@ def search(queryset: InterventionQuerySet, query: str) -> InterventionQuerySet:
         queryset = queryset.filter(any_term).alias(matched=matched)
         queryset = queryset.filter(matched__gte=parsed.required)
     weights = sum(term.weight() for term in parsed.terms)
-    # All terms above some terms: a matched term is worth more than any field weights can add.
-    rank = matched * 1000 + weights
+    frequencies = sum(term.frequency() for term in parsed.terms if term.pattern)
+    # All terms above some terms: a matched term is worth more than anything the fields add; the
+    # best field of each term (x10) above how often the terms occur (at most 9 each).
+    rank = matched * 10000 + weights * 10 + (frequencies or Value(0))
     return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
 
 
@@ -432,18 +448,18 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
 
 
 def _highlight(sentence: str, patterns: list[str]) -> SafeString:
-    parts = _TOKEN.split(sentence)  # odd indexes are words
-    word_positions = range(1, len(parts), 2)
-    hits = [i for i in word_positions if _matches(parts[i], patterns)]
-    first = max(1, hits[0] - 2 * 5) if hits else 1  # a few words of context before the match
-    last = min(len(parts) - 1, first + 2 * SNIPPET_WORDS)
-    out = ["… " if first > 1 else ""]
-    for i in range(first, last + 1):
-        piece = parts[i]
-        out.append(f"<mark>{escape(piece)}</mark>" if i in hits else escape(piece))
-    if last < len(parts) - 1 and any(parts[i].strip() for i in range(last + 1, len(parts))):
-        out.append(" …")
-    return mark_safe("".join(out).strip())  # noqa: S308 - every piece is escaped above
+    parts = _TOKEN.split(sentence)  # words at the odd indexes, what lies between at the even ones
+    hits = {i for i in range(1, len(parts), 2) if _matches(parts[i], patterns)}
+    first_word = max(1, min(hits, default=1) - 2 * 5)  # a few words of context before the match
+    start = 0 if first_word == 1 else first_word
+    end = first_word + 2 * SNIPPET_WORDS
+    end = len(parts) if end >= len(parts) - 1 else end
+    out = ["… " if start else ""]
+    out += [f"<mark>{escape(p)}</mark>" if i in hits else escape(p) for i, p in enumerate(parts)][
+        start:end
+    ]
+    out.append(" …" if end < len(parts) else "")
+    return mark_safe("".join(out).strip())  # every piece of text is escaped above
 
 
 def _matches(word: str, patterns: list[str]) -> bool:
