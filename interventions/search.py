@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10  # more words than this add SQL, not precision
 MIN_INFIX_LENGTH = 4  # shorter stems must start a word
+MATCHED = 10000  # rank per matched term; the field weights of all terms stay below it
 CACHE_SECONDS = 300  # other processes see catalogue changes in the lexicon within this time
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -103,6 +104,13 @@ def document_text(parts) -> str:
     return f" {' '.join(found)} " if found else ""
 
 
+def word_set(parts) -> str:
+    """Like `document_text`, each word once: the filter only asks whether a word is there, and
+    half the text is half the work for a LIKE on PostgreSQL."""
+    found = dict.fromkeys(words("\n".join(p for p in parts if p)))
+    return f" {' '.join(found)} " if found else ""
+
+
 def query_terms(query: str) -> list[str]:
     """The words of a query; raises InvalidQuery for queries that cannot be searched."""
     query = (query or "").strip()
@@ -141,7 +149,7 @@ def build_search_texts(intervention: Intervention) -> dict[str, str]:
     return {
         "search_title": document_text(title),
         "search_meta": document_text(meta),
-        "search_document": document_text(title + meta + body),
+        "search_document": word_set(title + meta + body),
     }
 
 
@@ -273,25 +281,36 @@ class Term:
             q |= _has_paragraph(self.paragraph_ids)
         return q
 
-    def weight(self) -> Case:
-        """How well an entry matches this term: title 10, metadata 4, body 1; a paragraph the
-        source states 12, one an editor assigned 8."""
+    def score(self, certain: bool) -> Case:
+        """What this term adds to an entry's rank: MATCHED when the entry matches it at all, plus
+        its best field (title 100, summary/vocabulary 40, body 10; a paragraph the source states
+        120, one an editor assigned 80) and how often it occurs in title and metadata (0-9).
+
+        `certain`: the filter already guarantees a match, so the big body text is not read again
+        (on PostgreSQL each LIKE over it costs more than all the rest of the rank).
+        """
         whens = []
         if self.paragraph_ids is not None:
-            whens.append(When(_has_paragraph(self.paragraph_ids, stated=True), then=Value(12)))
-            whens.append(When(_has_paragraph(self.paragraph_ids), then=Value(8)))
+            stated = _has_paragraph(self.paragraph_ids, stated=True)
+            whens.append(When(stated, then=Value(MATCHED + 120)))
+            whens.append(When(_has_paragraph(self.paragraph_ids), then=Value(MATCHED + 80)))
         if self.pattern:
-            whens.append(When(Q(search_title__contains=self.pattern), then=Value(10)))
-            whens.append(When(Q(search_meta__contains=self.pattern), then=Value(4)))
-            whens.append(When(Q(search_document__contains=self.pattern), then=Value(1)))
-        return Case(*whens, default=Value(0), output_field=IntegerField())
+            whens.append(When(Q(search_title__contains=self.pattern), then=Value(MATCHED + 100)))
+            whens.append(When(Q(search_meta__contains=self.pattern), then=Value(MATCHED + 40)))
+            if not certain:
+                whens.append(When(self.condition(), then=Value(MATCHED + 10)))
+        default = Value(MATCHED + 10 if certain else 0)
+        field = Case(*whens, default=default, output_field=IntegerField())
+        return field + self.frequency() if self.pattern else field
 
     def frequency(self) -> Least:
-        """How often the text pattern occurs in the entry, at most 9: a tie-breaker that any
-        database computes the same way (length lost when the pattern is replaced by "")."""
-        document = F("search_document")
-        lost = Length(document) - Length(Replace(document, Value(self.pattern), Value("")))
-        return Least(lost / len(self.pattern), Value(9), output_field=IntegerField())
+        """How often the text pattern occurs in title and metadata, at most 9: a tie-breaker that
+        every database computes the same way (the length lost when it is replaced by "")."""
+        total = Value(0)
+        for name in ("search_title", "search_meta"):
+            text = F(name)
+            total += Length(text) - Length(Replace(text, Value(self.pattern), Value("")))
+        return Least(total / len(self.pattern), Value(9), output_field=IntegerField())
 
 
 def _has_paragraph(ids: tuple[int, ...], stated: bool | None = None) -> Q:
@@ -399,27 +418,20 @@ def search(queryset: InterventionQuerySet, query: str) -> InterventionQuerySet:
     parsed = parse_query(query)
     if not parsed.terms:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
-    conditions = [term.condition() for term in parsed.terms]
-    matched = sum(
-        (Case(When(c, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        for c in conditions
-    )
-    if parsed.required == len(conditions):
-        # Every term: a plain AND, which PostgreSQL answers from its trigram indexes.
-        for condition in conditions:
-            queryset = queryset.filter(condition)
-    else:
-        any_term = Q()
-        for condition in conditions:
-            any_term |= condition
-        queryset = queryset.filter(any_term).alias(matched=matched)
-        queryset = queryset.filter(matched__gte=parsed.required)
-    weights = sum(term.weight() for term in parsed.terms)
-    frequencies = sum(term.frequency() for term in parsed.terms if term.pattern)
-    # All terms above some terms: a matched term is worth more than anything the fields add; the
-    # best field of each term (x10) above how often the terms occur (at most 9 each).
-    rank = matched * 10000 + weights * 10 + (frequencies or Value(0))
-    return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
+    every = parsed.required == len(parsed.terms)
+    rank = sum(term.score(certain=every) for term in parsed.terms)
+    if every:
+        # A plain AND, which PostgreSQL answers from its trigram indexes.
+        for term in parsed.terms:
+            queryset = queryset.filter(term.condition())
+        return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
+    any_term = Q()
+    for term in parsed.terms:
+        any_term |= term.condition()
+    # Each matched term adds MATCHED, more than all field weights together: all terms rank above
+    # some terms, and the rank says how many matched.
+    queryset = queryset.filter(any_term).annotate(rank=rank)
+    return queryset.filter(rank__gte=parsed.required * MATCHED).order_by("-rank", "title", "slug")
 
 
 # --- Snippets and suggestions ---------------------------------------------------------------------
