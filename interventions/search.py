@@ -8,14 +8,18 @@ How a query is understood (`parse_query`):
   normalised text, so inflections and compounds match ("hjemløse" finds "hjemløshed",
   "misbruger" finds "misbrugsbehandling"). A stem shorter than four letters must start a word
   ("unge" -> "ung" finds "ungdom" but not "sammenhæng"); a word with digits must be a whole word.
-- Danish stop words are ignored unless the query has nothing else.
+- Danish stop words are ignored unless the query has nothing else; "aa" is read as "å" and
+  accents are dropped ("cafe" finds "café"), in queries and texts alike.
+- An entry must match every term of a one- or two-term query, and all terms but one of a longer
+  one (a caseworker's sentence often has a word no entry uses).
 
 Matching and ranking run in the database through plain `contains` lookups and `Case`/`When`
 sums, so SQLite and PostgreSQL give the same answers; PostgreSQL speeds the lookups up with
-trigram indexes (see the migration `search_columns`). Each entry keeps three denormalised texts:
-its title, its metadata (summary, owner, places, vocabularies, paragraphs) and everything
-(`refresh_search_document`). Ranking: all terms above some terms; per term, a title match above a
-summary/vocabulary match above a body match.
+trigram indexes (see the migration `search_columns`). Each entry keeps three denormalised texts
+(`refresh_search_document`): its title, its metadata (summary, owner, places, vocabularies,
+paragraphs) and the set of all its words. Ranking: all terms above some terms; per term, a
+title match above a summary/vocabulary match above a body match; then how often the terms occur
+in title and metadata; then title and slug, so the order is stable.
 
 Typos: `suggest()` offers a corrected query ("Mente du: psykiatri?") built from a lexicon of the
 catalogue's own words; `snippet()` shows why an entry matched, matched words in `<mark>`.
@@ -24,7 +28,6 @@ catalogue's own words; `snippet()` shows why an entry matched, matched words in 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import threading
 import time
@@ -331,9 +334,9 @@ class ParsedQuery:
 
     @property
     def required(self) -> int:
-        """How many terms an entry must match: all of one or two, two thirds of more."""
+        """How many terms an entry must match: all of one or two, all but one of more."""
         n = len(self.terms)
-        return n if n <= 2 else math.ceil(2 * n / 3)
+        return n if n <= 2 else n - 1
 
 
 def _paragraph_term(label: str, law_word: str | None, number: str) -> Term:
@@ -425,13 +428,18 @@ def search(queryset: InterventionQuerySet, query: str) -> InterventionQuerySet:
         for term in parsed.terms:
             queryset = queryset.filter(term.condition())
         return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
-    any_term = Q()
-    for term in parsed.terms:
-        any_term |= term.condition()
+    # All terms but one, written as an OR of ANDs that leave one term out each: PostgreSQL
+    # answers it from its trigram indexes, where a count of matched terms would read every row.
+    all_but_one = Q()
+    for left_out in range(len(parsed.terms)):
+        group = Q()
+        for i, term in enumerate(parsed.terms):
+            if i != left_out:
+                group &= term.condition()
+        all_but_one |= group
     # Each matched term adds MATCHED, more than all field weights together: all terms rank above
-    # some terms, and the rank says how many matched.
-    queryset = queryset.filter(any_term).annotate(rank=rank)
-    return queryset.filter(rank__gte=parsed.required * MATCHED).order_by("-rank", "title", "slug")
+    # some terms.
+    return queryset.filter(all_but_one).annotate(rank=rank).order_by("-rank", "title", "slug")
 
 
 # --- Snippets and suggestions ---------------------------------------------------------------------
