@@ -173,7 +173,6 @@ class _ParagraphRef:
 @dataclass
 class _Cache:
     value: object = None
-    key: object = None
     loaded_at: float = 0.0
 
 
@@ -212,21 +211,18 @@ class Lexicon:
 
 
 def lexicon() -> Lexicon:
-    """Built from the published entries' search texts; rebuilt when the catalogue changes."""
-    from django.db.models import Count, Max
-
+    """Built from the published entries' word sets and kept for CACHE_SECONDS, or until an entry's
+    search text changes in this process: a suggestion is a hint, so another process may offer an
+    outdated one for a few minutes rather than pay a query on every search."""
     from interventions.models import Intervention
 
-    published = Intervention.objects.published()
-    key = tuple(published.aggregate(n=Count("pk"), latest=Max("updated_at")).values())
-    stale = time.monotonic() - _lexicon_cache.loaded_at > CACHE_SECONDS
-    if stale or key != _lexicon_cache.key:
+    if time.monotonic() - _lexicon_cache.loaded_at > CACHE_SECONDS:
         frequency: Counter = Counter()
-        for document in published.values_list("search_document", flat=True).iterator():
-            frequency.update({w for w in document.split() if w.isalpha() and len(w) > 2})
-        text = f" {' '.join(frequency)} "
-        _lexicon_cache.value = Lexicon(frequency, text)
-        _lexicon_cache.key, _lexicon_cache.loaded_at = key, time.monotonic()
+        documents = Intervention.objects.published().values_list("search_document", flat=True)
+        for document in documents.iterator():
+            frequency.update(w for w in document.split() if w.isalpha() and len(w) > 2)
+        _lexicon_cache.value = Lexicon(frequency, f" {' '.join(frequency)} ")
+        _lexicon_cache.loaded_at = time.monotonic()
     return _lexicon_cache.value
 
 
