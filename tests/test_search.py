@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, LegalBasis
@@ -333,3 +335,51 @@ def test_postgresql_has_trigram_indexes_for_the_search_texts():
         "interventions_search_title_trgm",
         "interventions_search_meta_trgm",
     } <= names
+
+
+# --- Robustness -----------------------------------------------------------------------------------
+
+QUERY_PIECES = st.sampled_from(
+    [
+        "§",
+        "§§",
+        " ",
+        "85",
+        "82 b",
+        "og",
+        "SEL",
+        "serviceloven",
+        "paragraf",
+        "%",
+        "_",
+        "'",
+        '"',
+        "\\",
+        "æøå",
+        "aa",
+        "unge",
+        "misbrug",
+        "-",
+        ",",
+        "0",
+        "9999",
+        "é",
+        "ß",
+        "İ",
+        "\u00a0",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(QUERY_PIECES | st.text(max_size=8), max_size=12).map("".join))
+def test_any_query_is_either_refused_in_danish_or_answered(query):
+    try:
+        results = list(Intervention.objects.published().search(query)[:5])
+    except InvalidQuery as exc:
+        assert "Søgningen" in str(exc)
+        return
+    parsed = parse_query(query)
+    for entry in results:
+        assert isinstance(snippet(entry, parsed), str)
+    suggest(query)
