@@ -525,3 +525,53 @@ def _closest(word: str, lex: Lexicon) -> str | None:
             if ratio >= 0.75:
                 scored.append((ratio, lex.frequency[candidate], candidate))
     return max(scored)[2] if scored else None
+
+
+# --- Keeping the texts current --------------------------------------------------------------------
+
+# The names that go into an entry's search texts, by model, and how entries reach the model.
+SEARCHED_NAMES = {
+    "Region": ("name", "regions"),
+    "Municipality": ("name", "municipalities"),
+    "TargetGroup": ("name", "target_groups"),
+    "PolicyArea": ("name", "policy_areas"),
+    "Method": (("name", "description"), "methods"),
+    "KKRGoal": ("text", "kkr_goals"),
+    "Law": (("abbreviation", "name"), "legal_paragraphs__law"),
+    "LegalParagraph": ("title", "legal_paragraphs"),
+    "SourceSection": ("name", "source_section"),
+}
+
+
+def _remember_names(sender, instance, **kwargs) -> None:
+    fields, _relation = _searched(sender)
+    old = sender.objects.filter(pk=instance.pk).values(*fields).first() if instance.pk else None
+    instance._searched_names_before = old
+
+
+def _refresh_when_renamed(sender, instance, created, **kwargs) -> None:
+    """A renamed vocabulary term changes the search texts of the entries that use it."""
+    from interventions.models import Intervention
+
+    fields, relation = _searched(sender)
+    before = getattr(instance, "_searched_names_before", None)
+    if created or before is None or all(before[f] == getattr(instance, f) for f in fields):
+        return
+    entries = Intervention.objects.filter(**{relation: instance}).distinct().with_relations()
+    for entry in entries:
+        entry.refresh_search_document()
+
+
+def _searched(model) -> tuple[tuple[str, ...], str]:
+    fields, relation = SEARCHED_NAMES[model.__name__]
+    return ((fields,) if isinstance(fields, str) else fields), relation
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_save, pre_save
+
+    for name in SEARCHED_NAMES:
+        model = apps.get_model("interventions", name)
+        pre_save.connect(_remember_names, sender=model, dispatch_uid=f"search-before-{name}")
+        post_save.connect(_refresh_when_renamed, sender=model, dispatch_uid=f"search-after-{name}")

@@ -383,3 +383,25 @@ def test_any_query_is_either_refused_in_danish_or_answered(query):
     for entry in results:
         assert isinstance(snippet(entry, parsed), str)
     suggest(query)
+
+
+@pytest.mark.parametrize(
+    ("model", "lookup", "field"),
+    [
+        ("TargetGroup", {"slug": "hjemloese"}, "name"),
+        ("Municipality", {"name": "Samsø"}, "name"),
+        ("Method", {"slug": "fact"}, "name"),
+        ("LegalParagraph", {"slug": "sel-85"}, "title"),
+    ],
+)
+def test_renaming_a_vocabulary_term_updates_the_search(model, lookup, field):
+    from django.apps import apps
+
+    term = apps.get_model("interventions", model).objects.get(**lookup)
+    users = set(slugs(str(getattr(term, field)))) if model != "Municipality" else None
+    setattr(term, field, "Zebrafiskeriet")
+    term.save()
+    found = set(slugs("zebrafiskeriet"))
+    assert found
+    if users is not None:
+        assert found <= users
