@@ -483,6 +483,17 @@ def _matches(word: str, patterns: list[str]) -> bool:
     return any(pattern_matches_word(p, word) for p in patterns)
 
 
+def worth_suggesting(parsed: ParsedQuery, shown: list, total: int) -> bool:
+    """Whether to look for typos: nothing matched, or the first entry shown misses a term.
+
+    Asking only then keeps ordinary searches from ever paying for the lexicon.
+    """
+    if not total:
+        return True
+    rank = getattr(shown[0], "rank", None) if shown else None
+    return rank is not None and rank < len(parsed.terms) * MATCHED
+
+
 def suggest(query: str) -> str | None:
     """The query with unknown words replaced by the closest words of the catalogue, or None.
 

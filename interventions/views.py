@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
-from interventions.search import parse_query, snippet, suggest
+from interventions.search import parse_query, snippet, suggest, worth_suggesting
 
 PAGE_SIZE = 20
 
@@ -49,7 +49,11 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filterset": filterset,
         "page": page,
-        "suggestion": _suggestion(request, query) if query else None,
+        "suggestion": (
+            _suggestion(request, query)
+            if parsed and worth_suggesting(parsed, page.object_list, page.paginator.count)
+            else None
+        ),
         "facets": compute_facets(request.GET, published),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }

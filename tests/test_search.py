@@ -280,6 +280,14 @@ def test_list_page_offers_the_suggestion_keeping_the_filters(client):
     )
 
 
+def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
+    # Three words: entries with the other two are listed, and the typo still gets its hint.
+    response = client.get("/indsatser/", {"q": "psykatri akut Herning"})
+    assert response.context["page"].paginator.count
+    assert response.context["suggestion"]["text"] == "psykiatri akut Herning"
+    assert client.get("/indsatser/", {"q": "psykiatri akut Herning"}).context["suggestion"] is None
+
+
 def test_list_page_shows_snippets_in_relevance_order_unless_sorted(client):
     response = client.get("/indsatser/", {"q": "alkohol"})
     page = list(response.context["page"])
