@@ -71,7 +71,8 @@ _LIGHT_ENDINGS = ("erne", "ene", "ers", "er", "en", "et", "es", "e", "s")
 _NUMBER = r"\d{1,4}(?:\s?[a-zæøå](?![\wæøå]))?"
 _PARAGRAPH_SIGN = re.compile(
     rf"(?:§§?|\bparagraf(?:fen|ferne|fer)?\b|\bpar\.)\s*(?P<numbers>{_NUMBER}"
-    rf"(?:\s*(?:,|/|og|eller)\s*{_NUMBER})*)",
+    rf"(?:\s*(?:,|/|og|eller)\s*{_NUMBER})*)"
+    r"(?:,?\s*stk\.?\s*\d+(?:\s*(?:,|og)\s*\d+)*)?",  # "stk. 2": the whole paragraph counts
     re.IGNORECASE,
 )
 _NUMBER_IN_LIST = re.compile(_NUMBER, re.IGNORECASE)

@@ -121,6 +121,7 @@ def test_paragraph_85_typed_any_way_finds_the_entries_with_it(query):
         ("almenboligloven § 105", "ABL § 105"),
         ("§ 105", "ABL § 105"),
         ("RPL 115", "RPL § 115"),
+        ("§ 85, stk. 2", "SEL § 85"),
     ],
 )
 def test_paragraph_forms(query, label):
