@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = "Indsatser"
+
+    def ready(self) -> None:
+        from interventions.search import connect_signals
+
+        connect_signals()  # renamed vocabulary terms refresh the entries' search texts

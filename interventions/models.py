@@ -391,7 +391,10 @@ class InterventionQuerySet(models.QuerySet):
         )
 
     def search(self, query: str) -> InterventionQuerySet:
-        """Entries containing every word of `query` (see interventions.search)."""
+        """Entries matching `query`, best first, annotated with `rank` (see interventions.search).
+
+        Raises interventions.search.InvalidQuery for a query that cannot be searched.
+        """
         from interventions.search import search
 
         return search(self, query)
@@ -528,6 +531,9 @@ class Intervention(models.Model):
     search_document = models.TextField(
         editable=False, blank=True, help_text=_("Normaliseret søgetekst, vedligeholdes automatisk.")
     )
+    # The title and the metadata on their own, so the search can rank a match there higher.
+    search_title = models.TextField(editable=False, blank=True)
+    search_meta = models.TextField(editable=False, blank=True)
     fixture_checksum = models.CharField(
         max_length=64,
         blank=True,
@@ -603,17 +609,22 @@ class Intervention(models.Model):
         """Title with the owner, so repeated titles ("FACT") can be told apart in a list."""
         return f"{self.title} ({self.organisation})" if self.organisation else self.title
 
-    def refresh_search_document(self) -> None:
-        """Rebuild the denormalised search text from the entry and its vocabularies.
+    def refresh_search_document(self) -> bool:
+        """Rebuild the denormalised search texts from the entry and its vocabularies.
 
-        Writes only when the text changed, so reloading an unchanged catalogue writes nothing.
+        Writes only when a text changed (and says so), so reloading an unchanged catalogue
+        writes nothing.
         """
-        from interventions.search import build_search_document
+        from interventions.search import build_search_texts, clear_caches
 
-        document = build_search_document(self)
-        if document != self.search_document:
-            self.search_document = document
-            Intervention.objects.filter(pk=self.pk).update(search_document=document)
+        texts = build_search_texts(self)
+        changed = {name: text for name, text in texts.items() if getattr(self, name) != text}
+        if changed:
+            for name, text in changed.items():
+                setattr(self, name, text)
+            Intervention.objects.filter(pk=self.pk).update(**changed)
+            clear_caches()
+        return bool(changed)
 
 
 class LegalBasis(models.Model):

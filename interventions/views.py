@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
+from interventions.search import parse_query, snippet, suggest, worth_suggesting
 
 PAGE_SIZE = 20
 
@@ -39,14 +40,35 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     # An invalid value (unknown slug, unsearchable query) is reported, and the other filters
     # still apply: the form's cleaned data simply lacks the bad one.
     valid = filterset.is_valid()
+    # Relevance order comes from the search itself; a chosen `sort` overrides it.
     page = Paginator(filterset.qs.with_relations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filterset.form.cleaned_data.get("q") or ""
+    parsed = parse_query(query) if query else None
+    for intervention in page:
+        intervention.snippet = snippet(intervention, parsed) if parsed else ""
     context = {
         "filterset": filterset,
         "page": page,
+        "suggestion": (
+            _suggestion(request, query)
+            if parsed and worth_suggesting(parsed, page.object_list, page.paginator.count)
+            else None
+        ),
         "facets": compute_facets(request.GET, published),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
     return render(request, "interventions/list.html", context, status=200 if valid else 400)
+
+
+def _suggestion(request: HttpRequest, query: str) -> dict | None:
+    """ "Mente du: ...?" for a query with words the catalogue does not know, keeping the filters."""
+    text = suggest(query)
+    if not text:
+        return None
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["q"] = text
+    return {"text": text, "url": f"?{params.urlencode()}"}
 
 
 @require_GET

@@ -1,0 +1,416 @@
+"""Free-text search: how queries are understood, matched, ranked, shown and refused.
+
+The curated catalogue is loaded; entries made here use invented words ("zebrafisk") so that only
+they can match.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from interventions.filters import InterventionFilter
+from interventions.models import Intervention, LegalBasis
+from interventions.search import InvalidQuery, parse_query, snippet, stem, suggest
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(query: str) -> list[str]:
+    return list(Intervention.objects.published().search(query).values_list("slug", flat=True))
+
+
+def with_paragraph(label: str, stated: bool | None = None) -> set[str]:
+    law, number = label.replace("§", " ").split()
+    bases = LegalBasis.objects.filter(
+        paragraph__law__abbreviation=law, paragraph__number=number, intervention__is_published=True
+    )
+    if stated is not None:
+        bases = bases.filter(stated_in_source=stated)
+    return set(bases.values_list("intervention__slug", flat=True))
+
+
+# --- Inflection and compounds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("hjemløse", "hjemløshed"),
+        ("udviklingshæmmede", "udviklingshæmning"),
+        ("misbruger", "misbrug"),
+        ("misbrug", "misbrugsbehandling"),
+        ("alkohol", "alkoholbehandling"),
+        ("boliger", "boligløsninger"),
+    ],
+)
+def test_a_word_finds_its_inflections_and_compounds(query, found):
+    entry = InterventionFactory(summary=f"Et tilbud om {found} i zebrafisk-kommunen.")
+    assert entry.slug in slugs(query)
+
+
+def test_udviklingshaemmede_finds_the_catalogues_udviklingshaemning_entries():
+    assert "borgere-med-udviklingshaemning-i-job-aarhus" in slugs("udviklingshæmmede")
+
+
+def test_a_short_stem_must_start_a_word():
+    unge = InterventionFactory(title="Zebrafisk for unge")
+    ungdom = InterventionFactory(title="Zebrafisk i ungdomsboliger")
+    inside = InterventionFactory(title="Zebrafisk og sammenhængende forløb")
+    found = slugs("zebrafisk unge")
+    assert unge.slug in found
+    assert ungdom.slug in found
+    assert inside.slug not in found
+    assert stem("unge") == "ung"
+
+
+def test_a_word_with_digits_is_matched_as_a_whole_word():
+    exact = InterventionFactory(summary="Zebrafisk til 360 borgere.")
+    longer = InterventionFactory(summary="Zebrafisk til 3600 borgere.")
+    assert slugs("zebrafisk 360") == [exact.slug]
+    assert longer.slug in slugs("zebrafisk 3600")
+
+
+def test_old_spelling_and_accents_match_either_way():
+    entry = InterventionFactory(title="Zebrafisk-café i Åbenrå")
+    assert entry.slug in slugs("zebrafisk cafe aabenraa")
+    assert "aaben-dialog-faaborg-midtfyn" in slugs("aaben dialog")
+
+
+def test_stop_words_are_ignored_unless_the_query_has_nothing_else():
+    assert [t.word for t in parse_query("bostøtte til unge i Aarhus").terms] == [
+        "bostøtte",
+        "unge",
+        "århus",
+    ]
+    assert [t.word for t in parse_query("og").terms] == ["og"]
+
+
+def test_like_wildcards_in_a_query_are_plain_characters():
+    assert slugs("zebra_fisk") == []
+    assert parse_query("100%").terms[0].pattern == " 100 "
+
+
+# --- Legal paragraphs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["§ 85", "§85", "SEL 85", "SEL § 85", "sel §85", "serviceloven § 85", "paragraf 85", "85"],
+)
+def test_paragraph_85_typed_any_way_finds_the_entries_with_it(query):
+    expected = with_paragraph("SEL § 85")
+    assert expected
+    assert expected <= set(slugs(query))
+    if query != "85":  # a bare number is also looked for as text
+        assert set(slugs(query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ("servicelovens § 108", "SEL § 108"),
+        ("paragraf 104", "SEL § 104"),
+        ("82b", "SEL § 82b"),
+        ("§ 82 b", "SEL § 82b"),
+        ("almenboligloven § 105", "ABL § 105"),
+        ("§ 105", "ABL § 105"),
+        ("RPL 115", "RPL § 115"),
+        ("§ 85, stk. 2", "SEL § 85"),
+    ],
+)
+def test_paragraph_forms(query, label):
+    assert set(slugs(query)) == with_paragraph(label)
+
+
+def test_several_paragraphs_after_one_sign_must_all_be_there():
+    both = with_paragraph("SEL § 107") & with_paragraph("SEL § 108")
+    assert both
+    assert set(slugs("§§ 107 og 108")) == both
+
+
+def test_a_paragraph_combines_with_words():
+    found = slugs("bostøtte § 85")
+    assert found
+    assert set(found) <= with_paragraph("SEL § 85")
+    assert found[0] == "hjemmevejledning-bostoette-struer"  # "bostøtte jf. SEL §85" in its title
+
+
+def test_an_unknown_paragraph_finds_nothing():
+    assert slugs("§ 999") == []
+    assert slugs("SEL § 9a") == []
+
+
+def test_entries_whose_source_states_the_paragraph_rank_before_assigned_ones():
+    stated, assigned = with_paragraph("SEL § 85", True), with_paragraph("SEL § 85", False)
+    assert stated and assigned
+    found = slugs("§ 85")
+    assert set(found[: len(stated)]) == stated
+
+
+def test_a_word_before_the_sign_that_is_no_law_stays_a_word():
+    terms = parse_query("botilbud § 108").terms
+    assert [(t.word, bool(t.pattern)) for t in terms] == [("§ 108", False), ("botilbud", True)]
+
+
+# --- Ranking --------------------------------------------------------------------------------------
+
+
+def test_title_above_summary_and_vocabulary_above_body():
+    body = InterventionFactory(title="Alfa", activities="Vi bruger zebrafisk.")
+    summary = InterventionFactory(title="Beta", summary="Om zebrafisk.")
+    title = InterventionFactory(title="Gamma zebrafisk")
+    assert slugs("zebrafisk") == [title.slug, summary.slug, body.slug]
+
+
+def test_all_terms_above_some_terms_and_all_but_one_must_match():
+    all_three = InterventionFactory(title="Zebrafisk", summary="Kolibri og okapi.")
+    two = InterventionFactory(title="Zebrafisk kolibri")
+    one = InterventionFactory(title="Zebrafisk alene")
+    found = slugs("zebrafisk kolibri okapi")
+    assert found.index(all_three.slug) < found.index(two.slug)
+    assert one.slug not in found
+
+
+def test_two_words_must_both_match():
+    one = InterventionFactory(title="Zebrafisk alene")
+    assert one.slug not in slugs("zebrafisk kolibri")
+
+
+def test_more_occurrences_break_a_tie_and_the_order_is_stable():
+    once = InterventionFactory(title="Alfa", summary="Zebrafisk.")
+    often = InterventionFactory(title="Beta", summary="Zebrafisk, zebrafisk og zebrafisk.")
+    assert slugs("zebrafisk") == [often.slug, once.slug]
+    assert slugs("zebrafisk") == slugs("zebrafisk")
+
+
+def test_search_annotates_rank_and_another_order_can_follow():
+    results = Intervention.objects.published().search("psykiatri")
+    ranks = [i.rank for i in results]
+    assert ranks == sorted(ranks, reverse=True)
+    by_title = list(results.order_by("title").values_list("title", flat=True))
+    assert by_title == sorted(by_title)
+    assert len(by_title) == len(ranks)
+
+
+def test_without_a_query_the_order_is_the_default_one():
+    listed = InterventionFilter(QueryDict(""), queryset=Intervention.objects.published()).qs
+    assert list(listed) == list(Intervention.objects.published().order_by("title", "slug"))
+    assert list(Intervention.objects.published().search("")) == list(listed)
+
+
+# --- Refusals -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("x" * 201, "for lang"), ("%%%", "mindst ét bogstav"), ("§ - ?", "mindst ét bogstav")],
+)
+def test_unsearchable_queries_are_refused_with_a_danish_message(query, message):
+    with pytest.raises(InvalidQuery, match=message):
+        Intervention.objects.search(query)
+    form = InterventionFilter(QueryDict(urlencode({"q": query}))).form
+    assert not form.is_valid()
+    assert message in str(form.errors["q"])
+
+
+@pytest.mark.parametrize("query", ["x" * 201, "%%%", "§", "\x00"])
+def test_the_list_page_answers_400_not_500(client, query):
+    response = client.get("/indsatser/", {"q": query})
+    assert response.status_code == 400
+
+
+# --- Snippets and suggestions ---------------------------------------------------------------------
+
+
+def test_snippet_marks_the_matched_words_and_escapes_the_text():
+    entry = InterventionFactory(
+        summary="Tekst.", activities="<b>Farlig</b> tekst om zebrafiskene & deres hjemløshed."
+    )
+    html = snippet(entry, parse_query("zebrafisk hjemløse"))
+    assert "<mark>zebrafiskene</mark>" in html
+    assert "<mark>hjemløshed</mark>" in html
+    assert "&lt;b&gt;Farlig&lt;/b&gt;" in html
+    assert "&amp;" in html
+    assert "<b>" not in html
+
+
+def test_snippet_is_empty_when_the_match_is_not_in_the_text():
+    entry = Intervention.objects.get(slug="fact-skive")
+    assert snippet(entry, parse_query("§ 85")) == ""
+
+
+def test_snippet_is_cut_around_the_match():
+    entry = InterventionFactory(summary=" ".join(["ord"] * 80 + ["zebrafisk"] + ["ord"] * 80))
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert html.startswith("…") and html.endswith("…")
+    assert len(html.split()) < 50
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("psykatri", "psykiatri"),
+        ("hjemlløse", "hjemløse"),
+        ("alkhol Holstebro", "alkohol Holstebro"),
+    ],
+)
+def test_a_misspelled_word_gets_a_suggestion_from_the_catalogues_words(query, suggestion):
+    assert suggest(query) == suggestion
+    assert slugs(suggestion)
+
+
+def test_known_words_and_paragraphs_get_no_suggestion():
+    assert suggest("psykiatri Herning") is None
+    assert suggest("§ 85 bostøtte") is None
+
+
+def test_list_page_offers_the_suggestion_keeping_the_filters(client):
+    response = client.get("/indsatser/", {"q": "psykatri", "region": "region-midtjylland"})
+    assert response.context["suggestion"] == {
+        "text": "psykiatri",
+        "url": "?q=psykiatri&region=region-midtjylland",
+    }
+    assert 'Mente du: <a href="?q=psykiatri&amp;region=region-midtjylland">psykiatri</a>?' in (
+        response.content.decode()
+    )
+
+
+def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
+    # Three words: entries with the other two are listed, and the typo still gets its hint.
+    response = client.get("/indsatser/", {"q": "psykatri akut Herning"})
+    assert response.context["page"].paginator.count
+    assert response.context["suggestion"]["text"] == "psykiatri akut Herning"
+    assert client.get("/indsatser/", {"q": "psykiatri akut Herning"}).context["suggestion"] is None
+
+
+def test_list_page_shows_snippets_in_relevance_order_unless_sorted(client):
+    response = client.get("/indsatser/", {"q": "alkohol"})
+    page = list(response.context["page"])
+    assert page[0].slug == "virtuel-alkoholbehandling-holstebro"
+    assert "<mark>" in str(page[0].snippet)
+    assert "<mark>" in response.content.decode()
+    sorted_page = list(client.get("/indsatser/", {"q": "alkohol", "sort": "title"}).context["page"])
+    assert [i.title for i in sorted_page] == sorted(i.title for i in sorted_page)
+
+
+def test_list_page_without_a_query_has_no_snippets_or_suggestion(client):
+    response = client.get("/indsatser/")
+    assert response.context["suggestion"] is None
+    assert all(i.snippet == "" for i in response.context["page"])
+
+
+# --- Cost -----------------------------------------------------------------------------------------
+
+
+def count_queries(client, params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/indsatser/", params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_a_search_costs_no_queries_beyond_the_list_pages_own(client):
+    client.get("/indsatser/", {"q": "zebrafisk § 85"})  # load the lexicon and the paragraphs
+    few = count_queries(client, {"q": "krisecenter"})
+    many = count_queries(client, {"q": "psykiatri"})
+    assert few == many == count_queries(client, {})
+
+
+def test_search_text_follows_edits_and_the_lexicon_follows_the_catalogue():
+    entry = InterventionFactory(title="Zebrafisk")
+    assert suggest("okapiii") is None or "okapi" not in suggest("okapiii")
+    entry.title = "Okapi-huset"
+    entry.save()
+    entry.refresh_search_document()
+    assert slugs("okapi") == [entry.slug]
+    assert slugs("zebrafisk") == []
+    assert suggest("okapii") == "okapi"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_postgresql_has_trigram_indexes_for_the_search_texts():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'interventions_intervention'"
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert {
+        "interventions_search_document_trgm",
+        "interventions_search_title_trgm",
+        "interventions_search_meta_trgm",
+    } <= names
+
+
+# --- Robustness -----------------------------------------------------------------------------------
+
+QUERY_PIECES = st.sampled_from(
+    [
+        "§",
+        "§§",
+        " ",
+        "85",
+        "82 b",
+        "og",
+        "SEL",
+        "serviceloven",
+        "paragraf",
+        "%",
+        "_",
+        "'",
+        '"',
+        "\\",
+        "æøå",
+        "aa",
+        "unge",
+        "misbrug",
+        "-",
+        ",",
+        "0",
+        "9999",
+        "é",
+        "ß",
+        "İ",
+        "\u00a0",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(QUERY_PIECES | st.text(max_size=8), max_size=12).map("".join))
+def test_any_query_is_either_refused_in_danish_or_answered(query):
+    try:
+        results = list(Intervention.objects.published().search(query)[:5])
+    except InvalidQuery as exc:
+        assert "Søgningen" in str(exc)
+        return
+    parsed = parse_query(query)
+    for entry in results:
+        assert isinstance(snippet(entry, parsed), str)
+    suggest(query)
+
+
+@pytest.mark.parametrize(
+    ("model", "lookup", "field"),
+    [
+        ("TargetGroup", {"slug": "hjemloese"}, "name"),
+        ("Municipality", {"name": "Samsø"}, "name"),
+        ("Method", {"slug": "fact"}, "name"),
+        ("LegalParagraph", {"slug": "sel-85"}, "title"),
+    ],
+)
+def test_renaming_a_vocabulary_term_updates_the_search(model, lookup, field):
+    from django.apps import apps
+
+    term = apps.get_model("interventions", model).objects.get(**lookup)
+    users = set(slugs(str(getattr(term, field)))) if model != "Municipality" else None
+    setattr(term, field, "Zebrafiskeriet")
+    term.save()
+    found = set(slugs("zebrafiskeriet"))
+    assert found
+    if users is not None:
+        assert found <= users
