@@ -37,5 +37,5 @@ urlpatterns = [
     ),
     *router.urls,
     # Only paths ending in "/", so CommonMiddleware still adds a missing slash first.
-    re_path(r"^(?:.*/)?$", views.not_found),
+    re_path(r"^(?:[\s\S]*/)?$", views.not_found),  # [\s\S]: a path may hold a newline
 ]
