@@ -28,6 +28,7 @@ from django.db.models.signals import post_save
 
 from interventions.fixture_format import (
     CURATED_ON,
+    ENTRY_KEYS,
     content_checksum,
     entry_from_db,
     entry_from_fixture,
@@ -72,37 +73,7 @@ VOCABULARY_FILES = (
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SECTION_KEYS = {s.key: s.field for s in TEXT_SECTIONS}
-INTERVENTION_KEYS = {
-    "slug",
-    "title",
-    "alternative_titles",
-    "summary",
-    "locator",
-    "source_lines",
-    "source_section",
-    "sector",
-    "organisation",
-    "municipalities",
-    "regions",
-    "target_groups",
-    "policy_areas",
-    "kkr_goals",
-    "legal_basis",
-    "methods",
-    "period_start",
-    "period_end",
-    "status",
-    "budget_dkk",
-    "budget_note",
-    "funding_source",
-    "evaluation_level",
-    "editorial_note",
-    "published",
-    "last_verified",
-    "related",
-    "sections",
-    "contacts",
-}
+INTERVENTION_KEYS = set(ENTRY_KEYS)  # the fixture format's keys, in fixture_format.py
 REQUIRED_INTERVENTION_KEYS = (
     "slug",
     "title",
