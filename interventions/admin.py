@@ -1,8 +1,16 @@
-"""The editors' workplace: search, facets, autocomplete for every vocabulary, inlines."""
+"""The editors' workplace: search, facets, autocomplete for every vocabulary, inlines, history.
 
-from django.contrib import admin
+Roles come from the groups in migration 0003: a Redaktør edits and publishes, a Læser only looks.
+Publishing needs the `publish_intervention` permission; every save is recorded with its editor.
+"""
+
+from django import forms
+from django.contrib import admin, messages
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from interventions.models import (
     TEXT_SECTIONS,
@@ -20,12 +28,22 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    today,
 )
+from interventions.validators import parse_kroner
+
+
+class ContactForm(forms.ModelForm):
+    def clean_email(self) -> str:
+        # Addresses are case-insensitive; the catalogue stores them in lower case.
+        return (self.cleaned_data.get("email") or "").strip().lower()
 
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = ContactForm
     extra = 0
+    fields = ["name", "role", "organisation", "email", "phone", "order"]
 
 
 class LegalBasisInline(admin.TabularInline):
@@ -34,20 +52,81 @@ class LegalBasisInline(admin.TabularInline):
     autocomplete_fields = ["paragraph"]
 
 
+class KronerField(forms.IntegerField):
+    """Whole kroner, written the Danish way or plain: "780.000", "780.000 kr.", "780000"."""
+
+    default_error_messages = {
+        "invalid": _("Skriv beløbet i hele kroner, fx 780.000 (uden øre)."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_kroner(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class InterventionForm(forms.ModelForm):
+    budget_dkk = KronerField(
+        label=_("budget (kr.)"),
+        required=False,
+        min_value=0,
+        help_text=_("Kun et beløb kilden oplyser, i hele kroner, fx 780.000."),
+    )
+
+    class Meta:
+        model = Intervention
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose and order them
+        error_messages = {
+            "period_start": {"invalid": _("Skriv et årstal, fx 2021.")},
+            "period_end": {"invalid": _("Skriv et årstal, fx 2024.")},
+        }
+
+
+class FreshnessFilter(admin.SimpleListFilter):
+    title = _("aktualitet")
+    parameter_name = "aktualitet"
+
+    def lookups(self, request, model_admin):
+        return [("stale", _("Forældet")), ("fresh", _("Aktuel"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stale":
+            return queryset.stale()
+        if self.value() == "fresh":
+            return queryset.fresh()
+        return queryset
+
+    def get_facet_queryset(self, changelist):
+        # Facet counts for a custom filter: one count per choice on the filtered list.
+        queryset = changelist.get_queryset(
+            changelist.model_admin.request, exclude_parameters=[self.parameter_name]
+        )
+        return {
+            f"{i}__c": (queryset.stale() if value == "stale" else queryset.fresh()).count()
+            for i, (value, _label) in enumerate(self.lookup_choices)
+        }
+
+
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
+class InterventionAdmin(SimpleHistoryAdmin):
+    form = InterventionForm
     list_display = [
         "title",
         "organisation",
         "source",
-        "locator",
-        "sector",
         "status",
         "is_published",
+        "freshness",
+        "last_verified",
+        "responsible_editor",
         "updated_at",
     ]
     list_filter = [
         "is_published",
+        FreshnessFilter,
         "source",
         "sector",
         "status",
@@ -55,11 +134,13 @@ class InterventionAdmin(admin.ModelAdmin):
         "target_groups",
         "policy_areas",
         "methods",
+        ("legal_paragraphs", admin.RelatedOnlyFieldListFilter),
         ("municipalities__region", admin.RelatedOnlyFieldListFilter),
+        ("responsible_editor", admin.RelatedOnlyFieldListFilter),
     ]
     show_facets = admin.ShowFacets.ALWAYS
-    search_fields = ["title", "summary", "organisation", "locator", "slug"]
-    list_select_related = ["source"]
+    search_fields = ["title", "summary", "organisation", "locator", "slug", "contacts__name"]
+    list_select_related = ["source", "responsible_editor"]
     autocomplete_fields = [
         "municipalities",
         "regions",
@@ -68,13 +149,26 @@ class InterventionAdmin(admin.ModelAdmin):
         "kkr_goals",
         "methods",
         "related",
+        "source",
         "source_section",
     ]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [LegalBasisInline, ContactInline]
     readonly_fields = ["created_at", "updated_at"]
+    actions = ["publish", "unpublish", "mark_verified"]
+    history_list_display = ["history_change_reason"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "alternative_titles", "summary", "is_published"]}),
+        (None, {"fields": ["title", "slug", "alternative_titles", "summary"]}),
+        (
+            _("Redaktion"),
+            {
+                "fields": [
+                    ("is_published", "last_verified", "responsible_editor"),
+                    "editorial_note",
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
         (
             _("Kilde"),
             {
@@ -113,13 +207,134 @@ class InterventionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Beskrivelse"), {"fields": [s.field for s in TEXT_SECTIONS]}),
-        (_("Redaktion"), {"fields": ["editorial_note", "created_at", "updated_at"]}),
+        # One fieldset per text section, headed as on the public page.
+        *(
+            (section.heading, {"fields": [section.field], "classes": ["collapse"]})
+            for section in TEXT_SECTIONS
+        ),
     ]
+
+    def get_queryset(self, request):
+        self.request = request  # the freshness filter's facet counts need it
+        return super().get_queryset(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "responsible_editor":
+            # A short list of staff accounts (editors may not browse the user admin).
+            kwargs["queryset"] = db_field.related_model.objects.filter(is_staff=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("interventions.publish_intervention"):
+            readonly.append("is_published")
+        return readonly
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("interventions.publish_intervention"):
+            actions.pop("publish", None)
+            actions.pop("unpublish", None)
+        if not self.has_change_permission(request):
+            actions.pop("mark_verified", None)
+        return actions
+
+    @admin.display(description=_("aktualitet"), boolean=False)
+    def freshness(self, obj: Intervention) -> str:
+        return _("Forældet") if obj.is_stale else _("Aktuel")
+
+    def _update(self, request, queryset, message: str, **values) -> None:
+        # Saved one by one so every change gets a history record with the editor's name.
+        count = 0
+        for obj in queryset:
+            for field, value in values.items():
+                setattr(obj, field, value)
+            obj._history_user = request.user
+            obj._change_reason = message
+            obj.save(update_fields=[*values, "updated_at"])
+            count += 1
+        self.message_user(request, f"{message}: {count}", messages.SUCCESS)
+
+    @admin.action(description=_("Offentliggør de valgte indsatser"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._update(request, queryset, gettext("Offentliggjort"), is_published=True)
+
+    @admin.action(
+        description=_("Tilbagetræk de valgte indsatser (gør til kladde)"), permissions=["publish"]
+    )
+    def unpublish(self, request, queryset):
+        self._update(request, queryset, gettext("Gjort til kladde"), is_published=False)
+
+    @admin.action(description=_("Markér som bekræftet i dag"), permissions=["change"])
+    def mark_verified(self, request, queryset):
+        self._update(
+            request,
+            queryset,
+            gettext("Bekræftet"),
+            last_verified=today(),
+        )
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("interventions.publish_intervention")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_search_document()
+
+    def save_formset(self, request, form, formset, change):
+        # Contacts and legal basis rows are recorded in history with the editor's name too.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._history_user = request.user
+            obj.delete()
+        for obj in instances:
+            obj._history_user = request.user
+            obj.save()
+        formset.save_m2m()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if record is None:
+            return form
+        # Reverting from history: the vocabulary links as they were then, not as they are now.
+        initial = {
+            field.name: [
+                getattr(row, field.m2m_reverse_field_name())
+                for row in getattr(record, field.name).all()
+            ]
+            for field in record._history_m2m_fields
+        }
+
+        class RevertForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name, values in initial.items():
+                    if name in self.fields:
+                        self.initial[name] = [v.pk for v in values if v is not None]
+
+        return RevertForm
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin):
+    """Contacts are edited inline on their entry; here their history can be seen and restored."""
+
+    list_display = ["name", "intervention", "role", "email", "phone"]
+    list_select_related = ["intervention"]
+    search_fields = ["name", "email", "intervention__title"]
+    autocomplete_fields = ["intervention"]
+    form = ContactForm
+
+
+@admin.register(LegalBasis)
+class LegalBasisAdmin(SimpleHistoryAdmin):
+    """Legal basis rows are edited inline on their entry; here their history can be seen."""
+
+    list_display = ["__str__", "intervention", "stated_in_source"]
+    list_select_related = ["intervention", "paragraph__law"]
+    search_fields = ["intervention__title", "paragraph__number", "paragraph__law__abbreviation"]
+    autocomplete_fields = ["intervention", "paragraph"]
 
 
 @admin.register(Region)

@@ -6,16 +6,29 @@ fixtures read like data. Rules that must always hold are database constraints.
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 from typing import NamedTuple
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-MIN_YEAR, MAX_YEAR = 1950, 2100
+from interventions.validators import (
+    MAX_YEAR,
+    MIN_YEAR,
+    validate_danish_phone,
+    validate_lower_case_email,
+    validate_paragraph_number,
+    validate_year,
+)
 
 
 class NaturalKeyManager(models.Manager):
@@ -172,6 +185,7 @@ class LegalParagraph(models.Model):
     number = models.CharField(
         _("nummer"),
         max_length=8,
+        validators=[validate_paragraph_number],
         help_text=_("Paragraffens nummer med evt. bogstav, fx '85' eller '82b'."),
     )
     title = models.CharField(_("titel"), max_length=200)
@@ -362,12 +376,36 @@ TEXT_SECTIONS: tuple[Section, ...] = (
 )
 
 
+# An entry not verified for this long is stale: flagged in the admin and on its public page.
+STALE_AFTER_MONTHS = 24
+
+
+def today() -> date:
+    """The current local date; the one clock freshness reads, so tests can pass their own."""
+    return timezone.localdate()
+
+
+def stale_cutoff(on: date | None = None) -> date:
+    """Entries last verified before this date are stale (24 months before `on`)."""
+    on = on or today()
+    year, month = divmod(on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS, 12)
+    # 29 February, 24 months back, is 28 February: clamp the day to the month's length.
+    return date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
+
+
 class InterventionQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str) -> Intervention:
         return self.get(slug=slug)
 
     def published(self) -> InterventionQuerySet:
         return self.filter(is_published=True)
+
+    def stale(self, on: date | None = None) -> InterventionQuerySet:
+        """Never verified, or last verified more than 24 months before `on` (default today)."""
+        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=stale_cutoff(on)))
+
+    def fresh(self, on: date | None = None) -> InterventionQuerySet:
+        return self.filter(last_verified__gte=stale_cutoff(on))
 
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""
@@ -500,8 +538,12 @@ class Intervention(models.Model):
         "self", blank=True, symmetrical=True, verbose_name=_("relaterede indsatser")
     )
 
-    period_start = models.PositiveSmallIntegerField(_("startår"), null=True, blank=True)
-    period_end = models.PositiveSmallIntegerField(_("slutår"), null=True, blank=True)
+    period_start = models.PositiveSmallIntegerField(
+        _("startår"), null=True, blank=True, validators=[validate_year]
+    )
+    period_end = models.PositiveSmallIntegerField(
+        _("slutår"), null=True, blank=True, validators=[validate_year]
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.UNKNOWN)
     budget_dkk = models.PositiveBigIntegerField(
         _("budget (kr.)"), null=True, blank=True, help_text=_("Kun et beløb kilden oplyser.")
@@ -528,6 +570,24 @@ class Intervention(models.Model):
 
     editorial_note = models.TextField(_("redaktionel note"), blank=True)
     is_published = models.BooleanField(_("offentliggjort"), default=True)
+    last_verified = models.DateField(
+        _("sidst bekræftet"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dagen en redaktør sidst har bekræftet, at oplysningerne er rigtige. "
+            "Efter 24 måneder regnes indsatsen som forældet."
+        ),
+    )
+    responsible_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responsible_for",
+        verbose_name=_("ansvarlig redaktør"),
+        help_text=_("Den redaktør der holder indsatsen ajour."),
+    )
     search_document = models.TextField(
         editable=False, blank=True, help_text=_("Normaliseret søgetekst, vedligeholdes automatisk.")
     )
@@ -540,13 +600,42 @@ class Intervention(models.Model):
         editable=False,
         help_text=_("Kontrolsum af fixture-posten ved sidste indlæsning."),
     )
+    loaded_checksum = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Kontrolsum af indsatsens indhold lige efter sidste indlæsning; afviger indholdet nu, "
+            "er indsatsen redigeret siden (tom: ikke indlæst fra fixtures)."
+        ),
+    )
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
     objects = InterventionQuerySet.as_manager()
+    # Who changed what and when; the vocabulary links are snapshotted with every record.
+    history = HistoricalRecords(
+        m2m_fields=[
+            municipalities,
+            regions,
+            target_groups,
+            policy_areas,
+            kkr_goals,
+            methods,
+            related,
+        ],
+        excluded_fields=[
+            "search_document",
+            "search_title",
+            "search_meta",
+            "fixture_checksum",
+            "loaded_checksum",
+        ],
+    )
 
     class Meta:
         ordering = ["title", "slug"]
+        permissions = [("publish_intervention", _("Kan offentliggøre og tilbagetrække indsatser"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sector__in=Sector.values), name="intervention_sector_valid"
@@ -600,6 +689,42 @@ class Intervention(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
+    def clean(self) -> None:
+        """Rules the database cannot state, shared by admin forms (fixtures check the same)."""
+        errors: dict[str, list] = {}
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_start > self.period_end
+        ):
+            errors.setdefault("period_end", []).append(
+                _("Slutåret (%(end)s) ligger før startåret (%(start)s).")
+                % {"end": self.period_end, "start": self.period_start}
+            )
+        if self.budget_dkk is not None and not self.budget_note.strip():
+            errors.setdefault("budget_note", []).append(
+                _("Skriv hvad beløbet dækker, fx 'Samlet projektbudget 2015-2016'.")
+            )
+        if self.title and self.organisation:
+            twins = Intervention.objects.filter(
+                title__iexact=self.title.strip(), organisation__iexact=self.organisation.strip()
+            ).exclude(pk=self.pk)
+            if twins.exists():
+                errors.setdefault("title", []).append(
+                    _("%(organisation)s har allerede en indsats med titlen “%(title)s”.")
+                    % {"organisation": self.organisation, "title": self.title}
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def is_stale_on(self, on: date | None = None) -> bool:
+        return self.last_verified is None or self.last_verified < stale_cutoff(on)
+
+    @property
+    def is_stale(self) -> bool:
+        """Not verified within 24 months (or never): shown as a notice on the public page."""
+        return self.is_stale_on()
+
     def text_sections(self) -> list[tuple[Section, str]]:
         """The filled text sections in display order."""
         return [(s, getattr(self, s.field)) for s in TEXT_SECTIONS if getattr(self, s.field)]
@@ -642,6 +767,8 @@ class LegalBasis(models.Model):
         help_text=_("Fra: kilden nævner paragraffen. Ellers er den tilføjet af en redaktør."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-stated_in_source", "paragraph__law__abbreviation", "paragraph__number_value"]
         constraints = [
@@ -663,9 +790,17 @@ class Contact(models.Model):
     name = models.CharField(_("navn"), max_length=200)
     role = models.CharField(_("rolle"), max_length=250, blank=True)
     organisation = models.CharField(_("organisation"), max_length=250, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, validators=[validate_lower_case_email])
+    phone = models.CharField(
+        _("telefon"),
+        max_length=40,
+        blank=True,
+        validators=[validate_danish_phone],
+        help_text=_("8 cifre, evt. med +45, fx 76 29 00 00."),
+    )
     order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]

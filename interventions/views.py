@@ -73,7 +73,23 @@ def _suggestion(request: HttpRequest, query: str) -> dict | None:
 
 @require_GET
 def intervention_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    intervention = get_object_or_404(
-        Intervention.objects.published().with_relations().prefetch_related("related"), slug=slug
+    # Editors (view or change permission) may preview drafts; everyone else sees published only.
+    base = Intervention.objects.all() if can_preview(request) else Intervention.objects.published()
+    intervention = get_object_or_404(base.with_relations().prefetch_related("related"), slug=slug)
+    response = render(request, "interventions/detail.html", {"intervention": intervention})
+    if not intervention.is_published:
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def can_preview(request: HttpRequest) -> bool:
+    user = request.user
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and (
+            user.has_perm("interventions.view_intervention")
+            or user.has_perm("interventions.change_intervention")
+        )
     )
-    return render(request, "interventions/detail.html", {"intervention": intervention})

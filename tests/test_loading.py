@@ -138,7 +138,8 @@ def test_a_failure_while_writing_rolls_everything_back(fixtures_copy, monkeypatc
     def explode(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("interventions.loading.Guidance.objects.update_or_create", explode)
+    # The last step of a load: everything before it must be rolled back.
+    monkeypatch.setattr("interventions.loading._store_loaded_checksums", explode)
     with pytest.raises(RuntimeError):
         load(fixtures, settings.SEEDS_DIR)
     assert snapshot() == before

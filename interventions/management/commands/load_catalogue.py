@@ -3,27 +3,68 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.loading import CatalogueInvalid, load, read_fixtures
+from interventions.loading import CatalogueInvalid, EditedEntries, load, read_fixtures
 
 
 class Command(BaseCommand):
-    help = "Validate all fixtures and load them in one transaction (all or nothing)."
+    help = (
+        "Validate all fixtures and load them in one transaction (all or nothing). Stops without "
+        "writing when an entry the fixtures change was edited in the admin, unless --overwrite."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--fixtures", type=Path, default=settings.FIXTURES_DIR, help="fixtures folder"
         )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="load fixtures over entries edited in the admin (their history keeps the edit)",
+        )
+        parser.add_argument(
+            "--intake",
+            type=Path,
+            metavar="FILE",
+            help="load one filled-in intake form (fixtures/intake/TEMPLATE.yaml) as a draft",
+        )
 
-    def handle(self, *args, fixtures: Path, **options):
+    def handle(self, *args, fixtures: Path, overwrite: bool, intake: Path | None, **options):
+        if intake is not None:
+            from interventions.intake import IntakeInvalid, load_intake
+
+            try:
+                obj = load_intake(intake)
+            except IntakeInvalid as exc:
+                for problem in exc.problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(
+                    f"{len(exc.problems)} fejl i {intake}; intet er indlæst."
+                ) from None
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Indlæst som kladde: {obj.title} ({obj.slug}). Gennemse og offentliggør den "
+                    f"i administrationen: /admin/interventions/intervention/{obj.pk}/change/"
+                )
+            )
+            return
         data, problems = read_fixtures(fixtures)
         try:
             if problems:
                 raise CatalogueInvalid(problems)
-            report = load(data, settings.SEEDS_DIR)
+            report = load(data, settings.SEEDS_DIR, overwrite=overwrite)
         except CatalogueInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
                 f"{len(exc.problems)} problem(s) in the fixtures; the database was not changed."
+            ) from None
+        except EditedEntries as exc:
+            for entry in exc.entries:
+                self.stderr.write(str(entry))
+            raise CommandError(
+                f"{len(exc.entries)} entr{'y was' if len(exc.entries) == 1 else 'ies were'} "
+                "edited in the admin after they were loaded, and the fixtures change them too; "
+                "the database was not changed. Export the edits first "
+                "(export_catalogue --fixtures) or run again with --overwrite."
             ) from None
         self.stdout.write(self.style.SUCCESS(f"Loaded the catalogue: {report}."))

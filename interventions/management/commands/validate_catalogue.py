@@ -14,8 +14,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fixtures", type=Path, default=settings.FIXTURES_DIR, help="fixtures folder"
         )
+        parser.add_argument(
+            "--intake",
+            type=Path,
+            metavar="FILE",
+            help="check one filled-in intake form (fixtures/intake/TEMPLATE.yaml); Danish report",
+        )
 
-    def handle(self, *args, fixtures: Path, **options):
+    def handle(self, *args, fixtures: Path, intake: Path | None, **options):
+        if intake is not None:
+            from interventions.intake import read_intake
+
+            checked, problems = read_intake(intake)
+            if problems:
+                for problem in problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(f"{len(problems)} fejl i {intake}; ret dem og prøv igen.")
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Indberetningen er gyldig og kan indlæses som kladde: "
+                    f"{checked.values['title']} ({checked.values['organisation']})."
+                )
+            )
+            return
         data, problems = read_fixtures(fixtures)
         if not problems:
             problems = validate(data, settings.SEEDS_DIR)

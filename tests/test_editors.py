@@ -1,0 +1,231 @@
+"""Editors' workflow: drafts stay private, history and revert, freshness, the editor command."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.http import QueryDict
+from django.urls import reverse
+
+from interventions.facets import compute_facets
+from interventions.models import Intervention, TargetGroup, stale_cutoff
+from tests.factories import ContactFactory, InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_TITLE = "Fortroligt udkast om hjemløshed"
+
+
+@pytest.fixture
+def draft():
+    return InterventionFactory(
+        title=SECRET_TITLE,
+        is_published=False,
+        target_groups=[TargetGroup.objects.get(slug="hjemloese")],
+    )
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user(
+        "redaktor", "redaktor@example.dk", "hemmelig-kode-123", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Redaktør"))
+    return user
+
+
+# --- Drafts ---------------------------------------------------------------------------------------
+
+
+def test_a_draft_is_absent_from_list_search_facets_and_home(client, draft):
+    for url, params in (
+        (reverse("interventions:list"), {}),
+        (reverse("interventions:list"), {"q": "Fortroligt udkast"}),
+        (reverse("interventions:list"), {"target_group": "hjemloese"}),
+        (reverse("interventions:home"), {}),
+    ):
+        html = client.get(url, params).content.decode()
+        assert SECRET_TITLE not in html and draft.slug not in html
+    facets = compute_facets(QueryDict(""), Intervention.objects.published())
+    homeless = next(
+        v for f in facets if f.param == "target_group" for v in f.values if v.value == "hjemloese"
+    )
+    assert (
+        homeless.count
+        == Intervention.objects.published().filter(target_groups__slug="hjemloese").count()
+    )
+
+
+def test_a_draft_is_absent_from_the_json_export(capsys, draft):
+    call_command("export_catalogue")
+    assert draft.slug not in capsys.readouterr().out
+
+
+def test_anonymous_visitors_and_plain_users_get_404_for_a_draft(client, django_user_model, draft):
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(django_user_model.objects.create_user("borger", password="x-y-z-123456"))
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_an_editor_previews_a_draft_marked_kladde_and_noindex(client, editor, draft):
+    client.force_login(editor)
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 200
+    assert "Kladde" in response.content.decode()
+    assert "noindex" in response["X-Robots-Tag"]
+    published = Intervention.objects.get(slug="biofeedback-horsens")
+    response = client.get(published.get_absolute_url())
+    assert "Kladde" not in response.content.decode()
+    assert "X-Robots-Tag" not in response
+
+
+def test_a_draft_is_still_absent_from_lists_for_an_editor(client, editor, draft):
+    client.force_login(editor)
+    html = client.get(reverse("interventions:list"), {"q": "Fortroligt"}).content.decode()
+    assert SECRET_TITLE not in html
+
+
+# --- Freshness ------------------------------------------------------------------------------------
+
+
+def test_an_entry_is_stale_24_months_after_its_last_verification():
+    on = datetime.date(2028, 11, 22)
+    assert stale_cutoff(on) == datetime.date(2026, 11, 22)
+    entry = InterventionFactory(last_verified=datetime.date(2026, 11, 22))
+    assert not entry.is_stale_on(on)
+    assert entry.is_stale_on(datetime.date(2028, 11, 23))
+    assert entry in Intervention.objects.stale(datetime.date(2028, 11, 23))
+    assert entry in Intervention.objects.fresh(on)
+    assert entry not in Intervention.objects.stale(on)
+
+
+def test_the_cutoff_of_29_february_is_28_february():
+    assert stale_cutoff(datetime.date(2028, 2, 29)) == datetime.date(2026, 2, 28)
+
+
+def test_an_entry_never_verified_is_stale():
+    entry = InterventionFactory(last_verified=None)
+    assert entry.is_stale_on(datetime.date(2026, 1, 1))
+    assert entry in Intervention.objects.stale()
+
+
+def test_loaded_entries_count_as_verified_on_the_curation_day():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    assert entry.last_verified == datetime.date(2026, 11, 22)
+
+
+def test_the_public_page_says_when_the_information_was_last_verified(client, monkeypatch):
+    entry = InterventionFactory(last_verified=datetime.date(2026, 11, 22))
+    monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2027, 1, 1))
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert "Oplysningerne er sidst bekræftet 22. november 2026" in html
+    assert "kan være forældede" not in html
+    monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2029, 1, 1))
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert "kan være forældede" in html
+
+
+# --- History --------------------------------------------------------------------------------------
+
+
+def test_loading_records_one_history_entry_per_entry_without_a_user():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    records = list(entry.history.all())
+    assert len(records) == 1
+    assert records[0].history_change_reason == "Indlæst fra fixtures"
+    assert records[0].history_user is None
+    assert {t.targetgroup.slug for t in records[0].target_groups.all()} == set(
+        entry.target_groups.values_list("slug", flat=True)
+    )
+
+
+def test_history_page_lists_who_changed_what(client, editor):
+    client.force_login(editor)
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    url = reverse("admin:interventions_intervention_change", args=[entry.pk])
+    client.post(
+        reverse("admin:interventions_intervention_changelist"),
+        {"action": "mark_verified", "_selected_action": [entry.pk]},
+    )
+    history = client.get(reverse("admin:interventions_intervention_history", args=[entry.pk]))
+    html = history.content.decode()
+    assert "redaktor" in html and "Bekræftet" in html and "Indlæst fra fixtures" in html
+    assert client.get(url).status_code == 200
+
+
+def test_revert_restores_fields_and_vocabulary_links(client, editor):
+    client.force_login(editor)
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    original = entry.history.earliest()
+    groups_before = set(entry.target_groups.values_list("pk", flat=True))
+    entry.summary = "Forkert resumé."
+    entry._history_user = editor
+    entry.save()
+    entry.target_groups.set([TargetGroup.objects.get(slug="hjemloese")])
+    revert_url = reverse(
+        "admin:interventions_intervention_simple_history", args=[entry.pk, original.pk]
+    )
+    page = client.get(revert_url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert set(form.initial["target_groups"]) == groups_before
+    data = {
+        name: (form.initial.get(name) if form.initial.get(name) is not None else "")
+        for name in form.fields
+    }
+    data["alternative_titles"] = "[]"
+    data["last_verified"] = original.last_verified.isoformat()
+    data["is_published"] = "on"
+    response = client.post(revert_url, data)
+    assert response.status_code == 302, form.errors
+    entry.refresh_from_db()
+    assert entry.summary == original.summary
+    assert set(entry.target_groups.values_list("pk", flat=True)) == groups_before
+    assert entry.history.first().history_user == editor
+
+
+def test_contact_changes_are_recorded_with_the_editor():
+    contact = ContactFactory()
+    contact.phone = "76 29 00 00"
+    contact.save()
+    assert [r.history_type for r in contact.history.all()] == ["~", "+"]
+
+
+# --- create_editor --------------------------------------------------------------------------------
+
+
+def test_create_editor_makes_a_staff_member_of_the_editor_group(monkeypatch, django_user_model):
+    monkeypatch.setenv("EDITOR_PASSWORD", "en-lang-hemmelig-kode-42")
+    call_command("create_editor", "anne", "Anne@Example.dk", password_from_env="EDITOR_PASSWORD")
+    user = django_user_model.objects.get(username="anne")
+    assert user.is_staff and not user.is_superuser
+    assert user.email == "anne@example.dk"
+    assert user.check_password("en-lang-hemmelig-kode-42")
+    assert user.has_perm("interventions.publish_intervention")
+    assert user.has_perm("interventions.change_intervention")
+    assert not user.has_perm("interventions.delete_intervention")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["redaktor", "ny@example.dk"], "en-lang-hemmelig-kode-42", "already exists"),
+        (["ny", "ikke-en-email"], "en-lang-hemmelig-kode-42", "Not a valid email"),
+        (["ny", "ny@example.dk"], "123", "password was rejected"),
+        (["ny", "ny@example.dk"], "", "not set"),
+    ],
+)
+def test_create_editor_refuses_with_a_clear_message(monkeypatch, editor, args, env, message):
+    monkeypatch.setenv("EDITOR_PASSWORD", env)
+    with pytest.raises(CommandError, match=message):
+        call_command("create_editor", *args, password_from_env="EDITOR_PASSWORD")
+
+
+def test_create_editor_asks_twice_for_the_password(monkeypatch, django_user_model):
+    answers = iter(["en-lang-hemmelig-kode-42", "en-anden-kode-42"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    with pytest.raises(CommandError, match="do not match"):
+        call_command("create_editor", "ny", "ny@example.dk")
+    assert not django_user_model.objects.filter(username="ny").exists()

@@ -1,0 +1,264 @@
+"""The data lifecycle: export back into the curated files, the overwrite guard, and intake."""
+
+import filecmp
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from interventions.fixture_format import content_checksum, entry_from_db, export_fixtures
+from interventions.intake import IntakeInvalid, load_intake, read_intake
+from interventions.loading import EditedEntries, load, read_fixtures
+from interventions.models import Contact, Intervention, TargetGroup
+
+pytestmark = pytest.mark.django_db
+
+INTAKE_EXAMPLE = settings.FIXTURES_DIR / "intake" / "EKSEMPEL.yaml"
+
+
+@pytest.fixture
+def fixtures_copy(tmp_path) -> Path:
+    target = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, target)
+    return target
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*.yaml"))
+    names += sorted(
+        p.relative_to(b).as_posix()
+        for p in b.rglob("*.yaml")
+        if not (a / p.relative_to(b)).exists()
+    )
+    return [
+        n for n in names if not (b / n).exists() or not filecmp.cmp(a / n, b / n, shallow=False)
+    ]
+
+
+def database_content() -> dict:
+    return {
+        obj.slug: content_checksum(entry_from_db(obj))
+        for obj in Intervention.objects.with_relations()
+    }
+
+
+def edit_fixture_entry(fixtures_dir: Path, slug: str, **changes) -> None:
+    for path in (fixtures_dir / "sources").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        for entry in data.get("interventions") or []:
+            if entry["slug"] == slug:
+                entry.update(changes)
+                path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+                return
+    raise AssertionError(slug)
+
+
+# --- Round trip -----------------------------------------------------------------------------------
+
+
+def test_exporting_the_loaded_catalogue_reproduces_the_curated_files_byte_for_byte(fixtures_copy):
+    assert export_fixtures(fixtures_copy) == []
+    assert differing_files(settings.FIXTURES_DIR, fixtures_copy) == []
+
+
+def test_a_fresh_export_holds_everything_the_database_holds(tmp_path, django_db_blocker):
+    """Written into an empty folder (no curated style to keep), it loads back to the same data."""
+    target = tmp_path / "fresh"
+    export_fixtures(target)
+    fixtures, problems = read_fixtures(target)
+    assert problems == []
+    exported = {entry["slug"]: entry for _f, _s, entry in fixtures.interventions()}
+    assert set(exported) == set(Intervention.objects.values_list("slug", flat=True))
+    before = database_content()
+    Intervention.objects.update(fixture_checksum="")  # force every entry to be rewritten
+    report = load(fixtures, settings.SEEDS_DIR)
+    assert report.updated == len(exported)
+    assert database_content() == before
+
+
+def test_an_admin_edit_changes_exactly_its_lines_and_loads_back(fixtures_copy):
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    entry.summary = "Et nyt resumé."
+    entry.save()
+    entry.target_groups.add(TargetGroup.objects.get(slug="hjemloese"))
+    Contact.objects.create(intervention=entry, name="Ny Person", phone="76 29 00 00", order=9)
+    changed = export_fixtures(fixtures_copy)
+    assert [p.name for p in changed] == ["000-dassos-2015-a.yaml"]
+    old = (settings.FIXTURES_DIR / "sources" / "000-dassos-2015-a.yaml").read_text().splitlines()
+    new = (fixtures_copy / "sources" / "000-dassos-2015-a.yaml").read_text().splitlines()
+    removed = [line for line in old if line not in new]
+    added = [line for line in new if line not in old]
+    assert added[0] == "  summary: Et nyt resumé."
+    groups = "voksne-med-psykiske-lidelser, voksne-med-autisme, ledige-og-sygemeldte, hjemloese"
+    assert f"  target_groups: [{groups}]" in added  # the curated order kept, the new one last
+    assert "  - name: Ny Person" in added and "    phone: 76 29 00 00" in added
+    assert len(removed) == 5  # four summary lines and the old target group line
+    before = database_content()
+    fixtures, problems = read_fixtures(fixtures_copy)
+    assert problems == []
+    load(fixtures, settings.SEEDS_DIR)  # the fixture now holds the edit: nothing is overwritten
+    assert database_content() == before
+
+
+def test_drafts_and_verification_dates_are_exported(fixtures_copy):
+    Intervention.objects.filter(slug="biofeedback-horsens").update(
+        is_published=False, last_verified="2027-03-01"
+    )
+    export_fixtures(fixtures_copy)
+    data = yaml.safe_load((fixtures_copy / "sources" / "000-dassos-2015-a.yaml").read_text())
+    entry = next(e for e in data["interventions"] if e["slug"] == "biofeedback-horsens")
+    assert entry["published"] is False
+    assert str(entry["last_verified"]) == "2027-03-01"
+
+
+def test_export_command_writes_into_a_folder(fixtures_copy, capsys):
+    call_command("export_catalogue", fixtures=fixtures_copy)
+    assert "0 fixture file(s) changed" in capsys.readouterr().out
+
+
+# --- Overwrite guard ------------------------------------------------------------------------------
+
+
+def test_reloading_the_unchanged_catalogue_writes_nothing(curated_fixtures):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        report = load(curated_fixtures, settings.SEEDS_DIR)
+    elapsed = time.perf_counter() - started
+    assert report.unchanged == 186 and report.created == report.updated == 0
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert elapsed < 30
+
+
+def test_loading_stops_and_lists_entries_edited_in_the_admin(fixtures_copy, capsys):
+    edited = Intervention.objects.get(slug="biofeedback-horsens")
+    edited.summary = "Rettet af en redaktør."
+    edited.save()
+    edit_fixture_entry(fixtures_copy, "biofeedback-horsens", summary="Ny tekst i fixturen.")
+    edit_fixture_entry(fixtures_copy, "cafe-tumling-aarhus", title="Café Tumling (ny titel)")
+    before = database_content()
+    with pytest.raises(CommandError, match="--overwrite"):
+        call_command("load_catalogue", fixtures=fixtures_copy)
+    err = capsys.readouterr().err
+    assert "biofeedback-horsens: edited in the admin" in err
+    assert "cafe-tumling" not in err
+    assert database_content() == before  # not even the unedited entry was loaded
+    fixtures, _ = read_fixtures(fixtures_copy)
+    with pytest.raises(EditedEntries) as excinfo:
+        load(fixtures, settings.SEEDS_DIR)
+    assert [e.slug for e in excinfo.value.entries] == ["biofeedback-horsens"]
+
+
+def test_overwrite_loads_over_the_edit_and_history_keeps_it(fixtures_copy):
+    edited = Intervention.objects.get(slug="biofeedback-horsens")
+    edited.summary = "Rettet af en redaktør."
+    edited.save()
+    edit_fixture_entry(fixtures_copy, "biofeedback-horsens", summary="Ny tekst i fixturen.")
+    call_command("load_catalogue", fixtures=fixtures_copy, overwrite=True)
+    edited.refresh_from_db()
+    assert edited.summary == "Ny tekst i fixturen."
+    summaries = [r.summary for r in edited.history.all()[:2]]
+    assert summaries == ["Ny tekst i fixturen.", "Rettet af en redaktør."]
+
+
+def test_an_entry_changed_only_in_the_fixture_is_loaded(fixtures_copy):
+    edit_fixture_entry(fixtures_copy, "cafe-tumling-aarhus", title="Café Tumling (ny titel)")
+    call_command("load_catalogue", fixtures=fixtures_copy)
+    assert Intervention.objects.get(slug="cafe-tumling-aarhus").title == "Café Tumling (ny titel)"
+
+
+# --- Intake ---------------------------------------------------------------------------------------
+
+
+def test_the_empty_template_names_the_fields_to_fill_in():
+    _intake, problems = read_intake(settings.FIXTURES_DIR / "intake" / "TEMPLATE.yaml")
+    assert {p.field for p in problems} >= {"title", "summary", "organisation", "target_groups"}
+    assert all("skal udfyldes" in p.message for p in problems)
+
+
+def test_a_filled_intake_is_valid_and_loads_as_an_unverified_draft(capsys):
+    call_command("validate_catalogue", intake=INTAKE_EXAMPLE)
+    assert "Indberetningen er gyldig" in capsys.readouterr().out
+    call_command("load_catalogue", intake=INTAKE_EXAMPLE)
+    entry = Intervention.objects.get(title="Værkstedsfællesskab for unge med autisme")
+    assert not entry.is_published and entry.last_verified is None
+    assert entry.budget_dkk == 450_000
+    assert set(entry.target_groups.values_list("slug", flat=True)) == {
+        "voksne-med-autisme",
+        "unge-15-25",
+    }
+    assert list(entry.municipalities.values_list("name", flat=True)) == ["Horsens"]
+    assert entry.contacts.get().email == "eva.eksempel@example.dk"
+    assert entry.legal_bases.get().paragraph.label == "SEL § 104"
+    assert entry.history.get().history_change_reason == "Indberetning indlæst som kladde"
+    assert entry not in Intervention.objects.published()
+
+
+def test_a_broken_intake_is_explained_in_danish_and_nothing_is_loaded(tmp_path, capsys):
+    data = yaml.safe_load(INTAKE_EXAMPLE.read_text())
+    data.update(
+        sector="privat",
+        target_groups=["Unge med autisme"],
+        period_start=2024,
+        period_end=2020,
+        budget_dkk="ca. en halv million",
+        legal_basis=["Serviceloven 85"],
+        farve="blå",
+    )
+    data["contacts"][0].update(email="eva(at)example.dk", phone="12 34")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True))
+    count = Intervention.objects.count()
+    with pytest.raises(CommandError, match="fejl"):
+        call_command("validate_catalogue", intake=broken)
+    err = capsys.readouterr().err
+    for expected in (
+        "sector: “privat” er ikke en mulighed",
+        "target_groups: ukendt målgruppe: “Unge med autisme”",
+        "period_end: slutåret (2020) ligger før startåret (2024)",
+        "budget_dkk: skriv beløbet i hele kroner",
+        "legal_basis: skriv paragraffen som “SEL § 85”",
+        "farve: ukendt felt",
+        "contacts[1].email: “eva(at)example.dk” er ikke en gyldig e-mailadresse",
+        "contacts[1].phone: “12 34” er ikke et dansk telefonnummer",
+    ):
+        assert expected in err, expected
+    with pytest.raises(IntakeInvalid):
+        load_intake(broken)
+    assert Intervention.objects.count() == count
+
+
+def test_an_intake_for_an_existing_title_and_owner_is_refused(tmp_path):
+    data = yaml.safe_load(INTAKE_EXAMPLE.read_text())
+    data.update(title="Afklaringspladser", organisation="Aarhus Kommune")
+    path = tmp_path / "twin.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    _intake, problems = read_intake(path)
+    assert [p.field for p in problems] == ["title"]
+    assert "har allerede en indsats" in problems[0].message
+
+
+def test_an_intake_draft_is_exported_and_reloads_unchanged(fixtures_copy):
+    entry = load_intake(INTAKE_EXAMPLE)
+    export_fixtures(fixtures_copy)
+    assert (fixtures_copy / "sources" / "indberetninger.yaml").exists()
+    fixtures, problems = read_fixtures(fixtures_copy)
+    assert problems == []
+    before = database_content()
+    load(fixtures, settings.SEEDS_DIR)
+    assert database_content() == before
+    entry.refresh_from_db()
+    assert not entry.is_published
