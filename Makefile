@@ -21,12 +21,17 @@ test: load  ## lint, migration check, fixture validation and the whole test suit
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(BIN)/pytest
 
-install: $(VENV)/.installed  ## create the virtual environment and install dependencies
+install: $(VENV)/.installed node_modules/.installed  ## virtual environment, Python and npm dependencies
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Design system, htmx and axe-core from the npm registry, exactly as package-lock.json pins them.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 migrate: install  ## create or update the database (SQLite unless DATABASE_URL is set)

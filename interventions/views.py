@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from interventions.browse import entry_points
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "total": published.count(),
             "target_groups": target_groups,
+            "entry_points": entry_points(),
             "latest": published.with_relations().order_by("-updated_at", "title")[:6],
         },
     )
@@ -46,7 +48,10 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         "facets": compute_facets(request.GET, published),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
-    return render(request, "interventions/list.html", context, status=200 if valid else 400)
+    # htmx (filter, sort, page) gets only the results region; a history restore needs the page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "interventions/includes/_results.html" if partial else "interventions/list.html"
+    return render(request, template, context, status=200 if valid else 400)
 
 
 @require_GET
