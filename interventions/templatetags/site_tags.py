@@ -83,3 +83,9 @@ def page_window(page, around: int = 2) -> list[int | None]:
 def selected_values(facets) -> list:
     """Every selected value across the facets (the active filters)."""
     return [value for facet in facets for value in facet.selected]
+
+
+@register.filter
+def with_values(facets) -> list:
+    """The facets that have anything to choose (an empty result leaves none)."""
+    return [facet for facet in facets if facet.values]

@@ -4,7 +4,7 @@
  * With JavaScript, htmx (loaded after this file) swaps the results region in place, and this
  * file: marks the page as scripted, closes unselected facet panels, submits the form when a
  * checkbox or the sort changes, filters long facet lists, keeps panels open and focus
- * sensible across swaps, and initialises the design system's components on new content.
+ * sensible across swaps, and initialises the design system's accordions on new content.
  * Loaded in <head> without defer so the "js" class is set before the first paint.
  */
 (function () {
@@ -41,8 +41,14 @@
 
   function enhance(scope) {
     enhanceFacets(scope);
-    if (window.DKFDS && typeof window.DKFDS.init === "function") {
-      window.DKFDS.init({ scope: scope });
+    // Only the design system's accordion is needed. DKFDS.init() would also rebuild the main
+    // menu into a "more" drop-down on every call; our short menu wraps on small screens instead.
+    if (window.DKFDS && window.DKFDS.Accordion) {
+      scope.querySelectorAll("ul.accordion").forEach(function (list) {
+        if (list.querySelector(".accordion-button[aria-controls]")) {
+          new window.DKFDS.Accordion(list).init();
+        }
+      });
     }
   }
 
