@@ -26,6 +26,14 @@ from interventions.models import (
     TargetGroup,
 )
 
+# Danish alphabetical order puts Æ, Ø and Å after Z; databases' default collations do not.
+_DANISH = str.maketrans({"æ": "z{", "ø": "z|", "å": "z}", "é": "e", "ü": "u"})
+
+
+def danish_order(items, key=lambda item: item.name) -> list:
+    """`items` sorted the Danish way, case-insensitively (GROUP BY queries drop Meta.ordering)."""
+    return sorted(items, key=lambda item: key(item).lower().translate(_DANISH))
+
 
 def _published_count(relation: str = "interventions") -> Count:
     return Count(relation, filter=Q(**{f"{relation}__is_published": True}), distinct=True)
@@ -36,7 +44,9 @@ def paragraphs(request: HttpRequest) -> HttpResponse:
     laws = Law.objects.prefetch_related(
         Prefetch(
             "paragraphs",
-            queryset=LegalParagraph.objects.annotate(n=_published_count()).filter(n__gt=0),
+            queryset=LegalParagraph.objects.annotate(n=_published_count())
+            .filter(n__gt=0)
+            .order_by("number_value", "number_suffix"),
             to_attr="used_paragraphs",
         )
     )
@@ -46,13 +56,13 @@ def paragraphs(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def target_groups(request: HttpRequest) -> HttpResponse:
-    groups = TargetGroup.objects.annotate(n=_published_count())
+    groups = danish_order(TargetGroup.objects.annotate(n=_published_count()))
     return render(request, "interventions/browse/target_groups.html", {"groups": groups})
 
 
 @require_GET
 def methods(request: HttpRequest) -> HttpResponse:
-    terms = Method.objects.annotate(n=_published_count()).filter(n__gt=0)
+    terms = danish_order(Method.objects.annotate(n=_published_count()).filter(n__gt=0))
     return render(request, "interventions/browse/methods.html", {"methods": terms})
 
 
@@ -65,7 +75,9 @@ def places(request: HttpRequest) -> HttpResponse:
         published.filter(municipalities__isnull=False).values_list("municipalities__region", "pk")
     )
     region_counts = Counter(region_pk for region_pk, _entry in pairs)
-    municipalities = Municipality.objects.annotate(n=_published_count()).filter(n__gt=0)
+    municipalities = danish_order(
+        Municipality.objects.annotate(n=_published_count()).filter(n__gt=0)
+    )
     by_region: dict[int, list[Municipality]] = {}
     for municipality in municipalities:
         by_region.setdefault(municipality.region_id, []).append(municipality)
@@ -78,7 +90,8 @@ def places(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def sources(request: HttpRequest) -> HttpResponse:
-    documents = SourceDocument.objects.annotate(n=_published_count()).prefetch_related(
+    documents = SourceDocument.objects.annotate(n=_published_count()).order_by("file", "key")
+    documents = documents.prefetch_related(
         Prefetch("guidance", queryset=Guidance.objects.order_by("number"))
     )
     for document in documents:

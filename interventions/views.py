@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from interventions.browse import entry_points
+from interventions.browse import danish_order, entry_points
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "interventions/home.html",
         {
             "total": published.count(),
-            "target_groups": target_groups,
+            "target_groups": danish_order(target_groups),
             "entry_points": entry_points(),
             "latest": published.with_relations().order_by("-updated_at", "title")[:6],
         },

@@ -48,9 +48,14 @@ def test_every_page_has_the_frame_one_h1_and_no_inline_code(client, url):
 
 def test_drafts_never_count_on_browse_pages(client):
     group = TargetGroup.objects.get(slug="hjemloese")
-    before = client.get("/maalgrupper/").context["groups"].get(pk=group.pk).n
+
+    def shown() -> int:
+        groups = client.get("/maalgrupper/").context["groups"]
+        return next(g.n for g in groups if g.pk == group.pk)
+
+    before = shown()
     InterventionFactory(is_published=False, target_groups=[group])
-    after = client.get("/maalgrupper/").context["groups"].get(pk=group.pk).n
+    after = shown()
     assert before == after == published_count(target_groups=group)
 
 
@@ -283,3 +288,17 @@ def test_the_print_stylesheet_is_linked_for_print_only(client):
     assert re.search(
         r'<link rel="stylesheet" href="/static/css/print[^"]*\.css" media="print">', html
     )
+
+
+def test_browse_lists_are_in_danish_alphabetical_order(client):
+    names = [g.name for g in client.get("/maalgrupper/").context["groups"]]
+    assert names[-1] == "Ældre" and names.index("Børn og unge med særlige behov") < names.index(
+        "Dobbeltdiagnose"
+    )
+    tiles = [g.name for g in client.get("/").context["target_groups"]]
+    assert tiles[-1] == "Ældre"
+    for row in client.get("/kommuner/").context["regions"]:
+        listed = [m.name for m in row["municipalities"]]
+        assert listed == sorted(
+            listed, key=lambda n: n.lower().translate(str.maketrans("æøå", "{|}"))
+        )
