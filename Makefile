@@ -9,7 +9,7 @@ PY := $(BIN)/python
 DEV_ENV := DEBUG=1
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test install migrate load validate lint fix reset-db
+.PHONY: run test install migrate load validate lint fix reset-db messages
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -50,6 +50,10 @@ lint: install
 fix: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+messages: install  ## update the English catalogue from the code and compile it (needs gettext)
+	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 reset-db:  ## delete the local SQLite database (it is rebuilt by make run)
 	rm -f db.sqlite3
