@@ -2,9 +2,10 @@
 
 The live server is our own session-wide thread, not pytest-django's `live_server`: that one
 forces transactional tests, whose flush after each test would wipe the curated catalogue that
-tests/conftest.py loads once for the whole session. This server reads the committed catalogue,
-and the few rows a browser test adds are committed and removed by that test's own fixture, so
-the browser tests and the other tests run in any order.
+tests/conftest.py loads once for the whole session. Browser tests are ordinary `django_db`
+tests (rolled back); the server reads the committed catalogue, and the few rows a test must
+show are written with `committed()` and removed by that test's fixture, so the browser tests
+and the other tests run in any order.
 
 Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 (CI) they fail.
 """
@@ -12,13 +13,15 @@ Without /usr/bin/chromium the tests skip with a message; with REQUIRE_BROWSER=1 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
@@ -47,6 +50,16 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+class _Server(ThreadedWSGIServer):
+    # Non-daemon request threads are joined by server_close(), so each has closed its database
+    # connection before the test database is dropped (PostgreSQL refuses while one is open).
+    daemon_threads = False
+
+
+class _LiveServerThread(LiveServerThread):
+    server_class = _Server
+
+
 class _PassThrough:
     """LiveServerThread wants a static-files handler; WhiteNoise in the app serves them."""
 
@@ -59,6 +72,10 @@ def server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
     """A threaded live server on 127.0.0.1 over the session's test database."""
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists() and not settings.DEBUG:
         call_command("collectstatic", interactive=False, verbosity=0)
+    # Request threads must not keep connections open between requests (a keep-alive browser
+    # connection outlives the server), or PostgreSQL refuses to drop the test database.
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
     with django_db_blocker.unblock():
         # An in-memory SQLite database is only visible through the main thread's connection.
         overrides = {}
@@ -66,7 +83,8 @@ def server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
             if conn.vendor == "sqlite" and conn.is_in_memory_db():
                 overrides[conn.alias] = conn
                 conn.inc_thread_sharing()
-        thread = LiveServerThread("127.0.0.1", _PassThrough, connections_override=overrides)
+        _SERVER_CONNECTIONS.update(overrides)
+        thread = _LiveServerThread("127.0.0.1", _PassThrough, connections_override=overrides)
         thread.daemon = True
         thread.start()
         thread.is_ready.wait()
@@ -78,6 +96,34 @@ def server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
             thread.terminate()
             for conn in overrides.values():
                 conn.dec_thread_sharing()
+            _SERVER_CONNECTIONS.clear()
+
+
+# The live server's connection overrides: an in-memory SQLite database's main connection.
+_SERVER_CONNECTIONS: dict = {}
+
+
+def committed(write: Callable):
+    """Run `write` outside the test's transaction, in a thread on the server's connections, so
+    its rows are committed and the live server sees them (the caller removes them again)."""
+    outcome: dict = {}
+
+    def run():
+        for alias, conn in _SERVER_CONNECTIONS.items():
+            connections[alias] = conn
+        try:
+            outcome["value"] = write()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +141,9 @@ def browser(chromium_path, server_url):
     # calls as "async"; the tests and the server only ever use the ORM synchronously.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Django's connections are context-local, and Playwright's greenlet gives the tests another
+    # context: close the connections of each, or PostgreSQL cannot drop the test database.
+    connections.close_all()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -102,6 +151,7 @@ def browser(chromium_path, server_url):
             )
             yield browser
             browser.close()
+            connections.close_all()
     finally:
         if previous is None:
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

@@ -6,8 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from interventions.models import Intervention
+from tests.browser.conftest import committed
 
-pytestmark = pytest.mark.browser
+# django_db: the session sets up the test database (with the catalogue) only for tests that
+# ask for it; each test runs in a transaction that is rolled back, as the other tests do.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 COUNT = re.compile(r"^(\d+) indsats")
 
@@ -189,19 +192,23 @@ def test_long_facet_lists_can_be_narrowed_by_typing(page):
 
 @pytest.fixture
 def hostile_entry():
-    entry = Intervention.objects.create(
-        slug="browser-test-hostile",
-        title="<script>window.__pwned = 1</script>Fjendtlig titel",
-        summary="Resumé med <img src=x onerror=window.__pwned=2> i teksten.",
-        purpose="<script>window.__pwned = 3</script>",
-        source=Intervention.objects.first().source,
-        locator="nr. 0",
-        sector="kommunal",
-        organisation="<b>Ejer</b>",
-    )
-    entry.refresh_search_document()
+    def create():
+        entry = Intervention.objects.create(
+            slug="browser-test-hostile",
+            title="<script>window.__pwned = 1</script>Fjendtlig titel",
+            summary="Resumé med <img src=x onerror=window.__pwned=2> i teksten.",
+            purpose="<script>window.__pwned = 3</script>",
+            source=Intervention.objects.first().source,
+            locator="nr. 0",
+            sector="kommunal",
+            organisation="<b>Ejer</b>",
+        )
+        entry.refresh_search_document()
+        return entry
+
+    entry = committed(create)
     yield entry
-    entry.delete()
+    committed(lambda: Intervention.objects.filter(slug=entry.slug).delete())
 
 
 def test_stored_markup_is_shown_as_text(page, hostile_entry):

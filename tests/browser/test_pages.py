@@ -7,7 +7,9 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, MOBILE, axe_violations, screenshot
 
-pytestmark = pytest.mark.browser
+# django_db: the session sets up the test database (with the catalogue) only for tests that
+# ask for it; each test runs in a transaction that is rolled back, as the other tests do.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 DETAIL = "/indsatser/cafe-tumling-aarhus/"
 PAGES = {
