@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from interventions.browse import danish_order, entry_points
 from interventions.facets import compute_facets
@@ -35,6 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")  # the same URL answers htmx with the results region only
 def intervention_list(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
     filterset = InterventionFilter(request.GET, queryset=published)

@@ -153,6 +153,8 @@ class TestHtmx:
         # The screen-reader announcement is swapped in out of band.
         assert 'id="results-status" hx-swap-oob="innerHTML"' in html
         assert f"{count} indsatser fundet" in html
+        # Caches must keep the partial and the page apart.
+        assert "HX-Request" in response["Vary"]
 
     def test_a_history_restore_gets_the_whole_page(self, client):
         response = client.get(

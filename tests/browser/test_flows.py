@@ -34,6 +34,15 @@ def open_facet(page, param: str) -> None:
     expect(button).to_have_attribute("aria-expanded", "true")
 
 
+def open_first_result_and_come_back(page, list_url: str) -> None:
+    first = page.locator(".result-title a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(title)
+    page.go_back()
+    page.wait_for_url(list_url)
+
+
 def test_search_filter_open_and_come_back_with_javascript(page):
     page.goto("/indsatser/")
     total = result_count(page)
@@ -68,15 +77,8 @@ def test_search_filter_open_and_come_back_with_javascript(page):
     page.locator(f"#facet-target_group input[value='{value}']").check()
     page.wait_for_url(re.compile(rf"target_group={value}"))
     wait_for_results(page)
-    filtered_url = page.url
 
-    first = page.locator(".result-title a").first
-    title = first.inner_text()
-    first.click()
-    expect(page.locator("h1")).to_have_text(title)
-
-    page.go_back()
-    page.wait_for_url(filtered_url)
+    open_first_result_and_come_back(page, page.url)
     expect(page.locator(f"#facet-target_group input[value='{value}']")).to_be_checked()
     expect(page.get_by_label("Søg i indsatserne")).to_have_value("bostøtte")
     assert result_count(page) == narrowed
@@ -131,12 +133,7 @@ def test_the_same_flow_without_javascript(nojs_page):
     page.wait_for_url(re.compile(r"sort=-title"))
 
     page.goto(filtered_url)
-    first = page.locator(".result-title a").first
-    title = first.inner_text()
-    first.click()
-    expect(page.locator("h1")).to_have_text(title)
-    page.go_back()
-    page.wait_for_url(filtered_url)
+    open_first_result_and_come_back(page, filtered_url)
     expect(page.locator(f"#facet-target_group input[value='{value}']")).to_be_checked()
     assert result_count(page) == narrowed
 
