@@ -1,8 +1,14 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("interventions.api.urls")),
-    path("", include("interventions.urls")),
 ]
+# The public pages: Danish at /, the English interface at /en/ (the data stays Danish). No
+# language cookie or session, so a URL always shows the same language.
+urlpatterns += i18n_patterns(
+    path("", include("interventions.urls")),
+    prefix_default_language=False,
+)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
+from interventions.browse import danish_order, entry_points
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -27,13 +29,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "interventions/home.html",
         {
             "total": published.count(),
-            "target_groups": target_groups,
+            "target_groups": danish_order(target_groups),
+            "entry_points": entry_points(),
             "latest": published.with_relations().order_by("-updated_at", "title")[:6],
         },
     )
 
 
 @require_GET
+@vary_on_headers("HX-Request")  # the same URL answers htmx with the results region only
 def intervention_list(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
     filterset = InterventionFilter(request.GET, queryset=published)
@@ -57,7 +61,10 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         "facets": compute_facets(request.GET, published),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
-    return render(request, "interventions/list.html", context, status=200 if valid else 400)
+    # htmx (filter, sort, page) gets only the results region; a history restore needs the page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "interventions/includes/_results.html" if partial else "interventions/list.html"
+    return render(request, template, context, status=200 if valid else 400)
 
 
 def _suggestion(request: HttpRequest, query: str) -> dict | None:
@@ -75,7 +82,8 @@ def _suggestion(request: HttpRequest, query: str) -> dict | None:
 def intervention_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Editors (view or change permission) may preview drafts; everyone else sees published only.
     base = Intervention.objects.all() if can_preview(request) else Intervention.objects.published()
-    intervention = get_object_or_404(base.with_relations().prefetch_related("related"), slug=slug)
+    related = Prefetch("related", queryset=Intervention.objects.published())  # no links to drafts
+    intervention = get_object_or_404(base.with_relations().prefetch_related(related), slug=slug)
     response = render(request, "interventions/detail.html", {"intervention": intervention})
     if not intervention.is_published:
         response["X-Robots-Tag"] = "noindex, nofollow"

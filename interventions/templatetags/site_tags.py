@@ -1,0 +1,91 @@
+"""Template helpers for the site's frame and the list page: menus, language switch, sorting."""
+
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse, translate_url
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict[str, str | bool]]:
+    """The current page in each interface language (Danish at /, English under /en/)."""
+    request: HttpRequest | None = context.get("request")
+    current = get_language()
+    path = request.get_full_path() if request is not None else "/"
+    return [
+        {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
+
+
+MAIN_MENU = (
+    ("interventions:list", _("Indsatser")),
+    ("interventions:browse_target_groups", _("Målgrupper")),
+    ("interventions:browse_paragraphs", _("Paragraffer")),
+    ("interventions:browse_places", _("Kommuner og regioner")),
+    ("interventions:browse_sources", _("Kilder")),
+    ("interventions:about", _("Om kataloget")),
+)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context) -> list[dict[str, str | bool]]:
+    """The main menu's links, the current page's marked."""
+    request: HttpRequest | None = context.get("request")
+    path = request.path if request is not None else ""
+    items = []
+    for name, label in MAIN_MENU:
+        url = reverse(name)
+        items.append({"url": url, "label": label, "current": path == url})
+    return items
+
+
+# Sort options in the words users think in; values are InterventionFilter's `sort` choices.
+SORT_OPTIONS = (
+    ("title", _("Titel (A-Å)")),
+    ("-title", _("Titel (Å-A)")),
+    ("-updated", _("Senest opdateret")),
+    ("-start", _("Nyeste startår")),
+    ("start", _("Ældste startår")),
+    ("-budget", _("Største budget")),
+    ("budget", _("Mindste budget")),
+)
+
+
+@register.simple_tag
+def sort_options(query: str) -> list[tuple[str, str]]:
+    """The sort menu; its empty value means relevance with a search, title without."""
+    default = _("Bedste match") if query else _("Titel (A-Å)")
+    options = [("", default)]
+    options += [(v, label) for v, label in SORT_OPTIONS if query or v != "title"]
+    return options
+
+
+@register.simple_tag
+def page_window(page, around: int = 2) -> list[int | None]:
+    """Page numbers to link: first, last and `around` either side of the current; None: a gap."""
+    last, current = page.paginator.num_pages, page.number
+    shown = {1, last, *range(current - around, current + around + 1)}
+    numbers = sorted(n for n in shown if 1 <= n <= last)
+    window: list[int | None] = []
+    for n in numbers:
+        if window and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window
+
+
+@register.filter
+def selected_values(facets) -> list:
+    """Every selected value across the facets (the active filters)."""
+    return [value for facet in facets for value in facet.selected]
+
+
+@register.filter
+def with_values(facets) -> list:
+    """The facets that have anything to choose (an empty result leaves none)."""
+    return [facet for facet in facets if facet.values]

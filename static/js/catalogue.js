@@ -1,0 +1,151 @@
+/*
+ * Indsatskataloget's progressive enhancement. Every page works without this file: the list
+ * page's filters are a plain GET form with submit buttons, its paging and tags plain links.
+ * With JavaScript, htmx (loaded after this file) swaps the results region in place, and this
+ * file: marks the page as scripted, closes unselected facet panels, submits the form when a
+ * checkbox or the sort changes, filters long facet lists, keeps panels open and focus
+ * sensible across swaps, and initialises the design system's accordions on new content.
+ * Loaded in <head> without defer so the "js" class is set before the first paint.
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  var openPanels = null; // ids of facet panels open before the last swap
+  var panelShown = null; // whether the whole facet panel was unfolded before the last swap
+  var narrow = window.matchMedia("(max-width: 767px)");
+
+  function setPanel(button, expanded) {
+    var panel = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", expanded ? "true" : "false");
+    if (panel) {
+      panel.setAttribute("aria-hidden", expanded ? "false" : "true");
+    }
+  }
+
+  function enhanceFacets(scope) {
+    var buttons = scope.querySelectorAll(".facets .accordion-button[aria-controls]");
+    buttons.forEach(function (button) {
+      var id = button.getAttribute("aria-controls");
+      var open = openPanels ? openPanels.indexOf(id) !== -1 : !button.hasAttribute("data-start-collapsed");
+      setPanel(button, open);
+    });
+    scope.querySelectorAll("details.facets-toggle").forEach(function (details) {
+      details.open = panelShown !== null ? panelShown : !narrow.matches;
+    });
+    scope.querySelectorAll(".facet-filter[hidden]").forEach(function (group) {
+      group.hidden = false;
+    });
+  }
+
+  function enhance(scope) {
+    enhanceFacets(scope);
+    // Only the design system's accordion is needed. DKFDS.init() would also rebuild the main
+    // menu into a "more" drop-down on every call; our short menu wraps on small screens instead.
+    if (window.DKFDS && window.DKFDS.Accordion) {
+      scope.querySelectorAll("ul.accordion").forEach(function (list) {
+        if (list.querySelector(".accordion-button[aria-controls]")) {
+          new window.DKFDS.Accordion(list).init();
+        }
+      });
+    }
+  }
+
+  function normalise(text) {
+    return text.toLocaleLowerCase("da").normalize("NFKD").replace(/\s+/g, " ").trim();
+  }
+
+  // Long facet lists (municipalities, paragraphs): show only the values matching the typed text.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("[data-facet-filter]")) {
+      return;
+    }
+    var list = document.getElementById(field.getAttribute("data-facet-filter"));
+    var wanted = normalise(field.value);
+    if (!list) {
+      return;
+    }
+    list.querySelectorAll("li").forEach(function (item) {
+      item.hidden = wanted !== "" && normalise(item.textContent).indexOf(wanted) === -1;
+    });
+  });
+
+  // Enter in the facet filter field narrows the list; it must not submit the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-facet-filter]")) {
+      event.preventDefault();
+    }
+  });
+
+  // A ticked box or a new sort order updates the results at once.
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    if (!control.matches || !control.matches("input[type=checkbox][name], select[name]")) {
+      return;
+    }
+    var form = control.closest("form[data-live-form]");
+    if (form) {
+      if (typeof form.requestSubmit === "function") {
+        form.requestSubmit();
+      } else {
+        form.submit();
+      }
+    }
+  });
+
+  // Shared URLs stay short: empty fields (no query, default sort) are left out.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "") {
+        delete params[key];
+      }
+    });
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.querySelectorAll) {
+      var toggle = target.querySelector("details.facets-toggle");
+      panelShown = toggle ? toggle.open : null;
+      openPanels = [];
+      target.querySelectorAll(".facets .accordion-button[aria-expanded=true]").forEach(function (button) {
+        openPanels.push(button.getAttribute("aria-controls"));
+      });
+    }
+  });
+
+  // When the focused link was replaced (a page number, a removed tag), continue at the results.
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement;
+    if (!active || active === document.body) {
+      var heading = document.getElementById("result-count");
+      if (heading) {
+        heading.focus();
+      }
+    }
+  });
+
+  // The facet panel has no toggle on wide screens, so it must be open there.
+  narrow.addEventListener("change", function () {
+    if (!narrow.matches) {
+      document.querySelectorAll("details.facets-toggle").forEach(function (details) {
+        details.open = true;
+      });
+    }
+  });
+
+  // htmx fires htmx:load on the body at start and on every piece of content it swaps in.
+  document.addEventListener("htmx:load", function (event) {
+    enhance(event.target === document.body ? document : event.target);
+  });
+
+  // Without htmx (blocked, failed to load) the page still gets its components.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.htmx) {
+      enhance(document);
+    }
+  });
+})();
