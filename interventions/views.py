@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from interventions.caching import public_cache
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -15,6 +16,7 @@ from interventions.models import Intervention, TargetGroup
 PAGE_SIZE = 20
 
 
+@public_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
@@ -43,7 +45,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filterset": filterset,
         "page": page,
-        "facets": compute_facets(request.GET, published),
+        "facets": compute_facets(request.GET, published, filterset),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
     return render(request, "interventions/list.html", context, status=200 if valid else 400)
