@@ -192,40 +192,32 @@ def synthesise(size: int) -> int:
                     ],
                     batch_size=2000,
                 )
-            LegalBasis.objects.bulk_create(
-                [
-                    LegalBasis(
-                        intervention_id=entry.pk,
-                        paragraph_id=basis.paragraph_id,
-                        stated_in_source=basis.stated_in_source,
-                    )
-                    for entry, (template, _related) in zip(entries, plans, strict=True)
-                    for basis in template.legal_bases.all()
-                ],
-                batch_size=2000,
-            )
-            Contact.objects.bulk_create(
-                [
-                    Contact(
-                        intervention_id=entry.pk,
-                        name=c.name,
-                        role=c.role,
-                        organisation=c.organisation,
-                        email=c.email,
-                        phone=c.phone,
-                        order=c.order,
-                    )
-                    for entry, (template, _related) in zip(entries, plans, strict=True)
-                    for c in template.contacts.all()
-                ],
-                batch_size=2000,
-            )
+            templates_of = [(entry, plan[0]) for entry, plan in zip(entries, plans, strict=True)]
+            _copy_children(LegalBasis, "legal_bases", templates_of)
+            _copy_children(Contact, "contacts", templates_of)
             for entry, (template, related) in zip(entries, plans, strict=True):
                 _remember(entry, template, related)
                 entry.refresh_search_document()
         made += len(entries)
         log(f"  {made:>7,} / {count:,} generated")
     return made
+
+
+def _copy_children(model, relation: str, templates_of: list) -> None:
+    """Give each new entry copies of its template's legal bases or contacts, in bulk."""
+    fields = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name != "intervention"
+    ]
+    model.objects.bulk_create(
+        [
+            model(intervention_id=entry.pk, **{name: getattr(child, name) for name in fields})
+            for entry, template in templates_of
+            for child in getattr(template, relation).all()
+        ],
+        batch_size=2000,
+    )
 
 
 def _remember(entry, template, related: dict) -> None:
