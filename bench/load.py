@@ -6,10 +6,14 @@ three facets and a detail page, one after the other, so every figure is read bes
 file of the same run. Each worker's RSS is sampled throughout.
 
 `--soak-seconds N` adds one long run with 64 connections over a rotating mix of URLs (every
-detail page, list variations, searches, the static file): it reports errors and whether each
-worker's memory stayed flat, and exits 1 on any error. The security checks reuse it:
+detail page, list variations, searches, the static file): it reports errors (non-2xx/3xx answers,
+socket errors, requests over 10 s) and whether each worker's memory stayed flat, and exits 1 on
+any error. The security checks reuse it:
 
-    python -m bench.load --db sqlite --seconds 0 --soak-seconds 300
+    python -m bench.load --dbs sqlite --seconds 0 --soak-seconds 300
+
+The servers use `CACHE_URL` from the environment (local memory per worker when unset; with
+`CACHE_URL=redis://127.0.0.1:6379/15` the workers share one cache, as in production).
 """
 
 from __future__ import annotations
@@ -94,6 +98,27 @@ class Gunicorn:
         for _ in range(3 * len(self.workers())):
             for path in paths:
                 urllib.request.urlopen(self.base + path, timeout=30).read()
+
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Wait until no worker uses CPU: requests a previous wrk run left queued are done."""
+        deadline = time.monotonic() + timeout
+        before = self._cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self._cpu_ticks()
+            if now == before:
+                return
+            before = now
+
+    def _cpu_ticks(self) -> int:
+        ticks = 0
+        for pid in self.workers():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
 
     def stop(self) -> None:
         self.process.terminate()
@@ -183,11 +208,20 @@ def parse_wrk(output: str) -> dict:
     }
 
 
+def server_env(db: str, cached: bool) -> dict[str, str]:
+    return django_env(
+        db,
+        0,
+        PUBLIC_PAGE_CACHE_SECONDS="600" if cached else "0",
+        CACHE_URL=os.environ.get("CACHE_URL", "locmem://"),
+    )
+
+
 def rate_runs(db: str, seconds: float, connections: int, workers: int) -> list[dict]:
     static = static_url()
     rows = []
     for cached in (False, True):
-        env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="600" if cached else "0")
+        env = server_env(db, cached)
         server = Gunicorn(env, workers)
         try:
             paths = [static, *TARGETS.values()]
@@ -196,6 +230,7 @@ def rate_runs(db: str, seconds: float, connections: int, workers: int) -> list[d
             sampler.start()
             results = {"static file": wrk(server.base + static, seconds, connections)}
             for name, path in TARGETS.items():
+                server.wait_idle()
                 results[name] = wrk(server.base + path, seconds, connections)
             sampler.halt.set()
             sampler.join()
@@ -219,7 +254,7 @@ def rate_runs(db: str, seconds: float, connections: int, workers: int) -> list[d
 
 def soak(db: str, seconds: float, connections: int, workers: int, cached: bool) -> dict:
     """One long run over a rotating mix of URLs; errors and per-worker memory."""
-    env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="600" if cached else "0")
+    env = server_env(db, cached)
     paths = soak_paths(env)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         listed = ",\n".join(json.dumps(p) for p in paths)
@@ -242,7 +277,7 @@ def soak(db: str, seconds: float, connections: int, workers: int, cached: bool) 
     memory = sampler.summary()
     return {
         "db": db,
-        "cache": "cached" if cached else "uncached",
+        "cache": f"cached ({env['CACHE_URL']})" if cached else "uncached",
         "seconds": seconds,
         "connections": connections,
         "urls": len(paths),
