@@ -68,6 +68,13 @@ def print_load(load: dict) -> None:
             print(f"      worker {w['pid']}: RSS {w['settled_mb']} -> {w['end_mb']} MB")
 
 
+def save(results: dict, out) -> None:
+    """Written after every step, so a long run that is stopped keeps what it measured."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(results, f, indent=1)
+
+
 def git_commit() -> str:
     return subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -97,6 +104,7 @@ def main() -> None:
         "commit": git_commit(),
         "runs": [],
     }
+    out = args.out or RESULTS / f"{started:%Y%m%dT%H%M%S}-{platform.node()}.json"
     for db in dbs:
         for size in sizes:
             log(f"{db} · {size:,}: generating (reused when current) ...")
@@ -113,16 +121,14 @@ def main() -> None:
             }
             results["runs"].append(run)
             print_table(run)
+            save(results, out)
     if args.load_seconds > 0 or args.soak_seconds > 0:
         load_args = ["--dbs", ",".join(dbs), "--seconds", str(args.load_seconds)]
         load_args += ["--soak-seconds", str(args.soak_seconds)]
         results["load"] = run_step("load", load_args, dict(os.environ))
         print_load(results["load"])
     results["seconds"] = round((datetime.now(UTC) - started).total_seconds())
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"{started:%Y%m%dT%H%M%S}-{platform.node()}.json"
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1)
+    save(results, out)
     print(f"\nresults: {out} ({results['seconds']} s)")
     if any(s["errors"] for s in results.get("load", {}).get("soak", [])):
         sys.exit(1)
