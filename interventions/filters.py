@@ -80,7 +80,13 @@ class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
             return super().filter(qs, value)
         if _none_chosen(value):
             return qs
-        return qs.filter(**{f"{self.relation}__in": value}).distinct()
+        return _having(qs, Q(**{f"{self.relation}__in": value}))
+
+
+def _having(queryset, condition: Q):
+    """Entries meeting a condition on their relations, as a semi-join: no duplicate rows, so no
+    DISTINCT over whole entries (which would compare every text column of every row)."""
+    return queryset.filter(pk__in=Intervention.objects.filter(condition).values("pk"))
 
 
 def _none_chosen(values) -> bool:
@@ -144,7 +150,7 @@ class InterventionFilter(django_filters.FilterSet):
     method = _multi(Method, "methods", "slug", _("Metode"))
     policy_area = _multi(PolicyArea, "policy_areas", "slug", _("Fagområde"))
     sector = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Sector.choices, label=_("Sektor")
+        choices=Intervention.Sector.choices, label=_("Sektor"), distinct=False
     )
     source = _multi(SourceDocument, "source", "key", _("Kilde"))
     section = VocabularyFilter(
@@ -154,12 +160,13 @@ class InterventionFilter(django_filters.FilterSet):
         label=_("Tema, spor, klynge eller gruppe"),
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Status.choices, label=_("Status")
+        choices=Intervention.Status.choices, label=_("Status"), distinct=False
     )
     evaluation = django_filters.MultipleChoiceFilter(
         field_name="evaluation_level",
         choices=Intervention.EvaluationLevel.choices,
         label=_("Evaluering"),
+        distinct=False,
     )
     has_budget = django_filters.BooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
@@ -219,13 +226,11 @@ class InterventionFilter(django_filters.FilterSet):
     def filter_region(self, queryset, name, regions):
         if _none_chosen(regions):
             return queryset
-        return queryset.filter(
-            Q(regions__in=regions) | Q(municipalities__region__in=regions)
-        ).distinct()
+        return _having(queryset, Q(regions__in=regions) | Q(municipalities__region__in=regions))
 
     def filter_section(self, queryset, name, sections):
         if _none_chosen(sections):
             return queryset
-        return queryset.filter(
-            Q(source_section__in=sections) | Q(source_section__parent__in=sections)
-        ).distinct()
+        return _having(
+            queryset, Q(source_section__in=sections) | Q(source_section__parent__in=sections)
+        )
