@@ -9,7 +9,7 @@ PY := $(BIN)/python
 DEV_ENV := DEBUG=1
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test install migrate load validate lint fix reset-db messages
+.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -57,3 +57,20 @@ messages: install  ## update the English catalogue from the code and compile it 
 
 reset-db:  ## delete the local SQLite database (it is rebuilt by make run)
 	rm -f db.sqlite3
+
+# Benchmarks (not part of `make test`): bench databases under bench/.data/ and indsats_bench_*
+# on PostgreSQL, results in bench/results/. Quick run: make bench SIZES=1000 DBS=sqlite
+SIZES ?= 1000,10000,100000
+DBS ?= sqlite,postgres
+BENCH_SECONDS ?= 10
+BENCH_ENV := DEBUG=0 SECRET_KEY=bench-only-secret-key ALLOWED_HOSTS=localhost
+
+bench: install  ## time every page on 1k/10k/100k entries, a short load test and soak
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) -m bench --sizes $(SIZES) --dbs $(DBS) --seconds $(BENCH_SECONDS) \
+		--load-seconds 5 --soak-seconds $(or $(LOAD_SECONDS),30)
+
+bench-load: install  ## the load test with a long soak (LOAD_SECONDS, default 300) on DBS
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) -m bench --sizes "" --dbs $(DBS) --load-seconds 10 \
+		--soak-seconds $(or $(LOAD_SECONDS),300)

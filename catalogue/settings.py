@@ -6,6 +6,7 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it needs the language and the user, and answers cached pages before the view runs.
+    "interventions.caching.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -129,6 +132,34 @@ try:
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+
+
+# CACHE_URL picks the cache: unset means local memory (one per process); redis://host:port/db
+# uses Django's RedisCache, shared by every process; dummy:// caches nothing.
+def cache_config(url: str) -> dict:
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": urlsplit(url).netloc or "catalogue",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be locmem://, redis://host:port/db or dummy://; got {url!r}"
+    )
+
+
+CACHES = {"default": cache_config(os.environ.get("CACHE_URL", "locmem://"))}
+# Public pages (interventions.caching): rendered pages kept this long (0: off), the max-age
+# browsers and CDNs get, the largest body stored, and the URL prefixes that are public.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
+PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
+PUBLIC_CACHE_MAX_BYTES = 2_000_000
+PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

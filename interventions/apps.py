@@ -9,3 +9,5 @@ class InterventionsConfig(AppConfig):
         from interventions.search import connect_signals
 
         connect_signals()  # renamed vocabulary terms refresh the entries' search texts
+
+        from interventions import caching  # noqa: F401  (connects the cache-invalidating signals)

@@ -3,6 +3,9 @@
 Each facet's counts are computed on the result of every *other* facet (and the search), so a
 count says how many results a click on that value gives: OR within a facet, AND across facets.
 Selected values stay visible even when their count drops to zero.
+
+The query string is validated once (the list's own FilterSet); every facet reuses its cleaned
+values, so the number of queries does not grow with the number of selected facets.
 """
 
 from __future__ import annotations
@@ -128,14 +131,28 @@ def toggle_url(params: QueryDict, param: str, value: str) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def compute_facets(params: QueryDict, queryset: QuerySet) -> list[Facet]:
-    """Every facet with its values' counts, given the request's parameters."""
+def _without(filterset: InterventionFilter, queryset: QuerySet, param: str) -> QuerySet:
+    """`queryset` filtered by every valid parameter except `param` (and the sort order)."""
+    for name, value in filterset.form.cleaned_data.items():
+        if name not in (param, "sort"):
+            queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
+
+
+def compute_facets(
+    params: QueryDict, queryset: QuerySet, filterset: InterventionFilter | None = None
+) -> list[Facet]:
+    """Every facet with its values' counts, given the request's parameters.
+
+    Pass the list's bound `filterset` (built from the same `params` and `queryset`) to reuse its
+    validation; without it one is built here. Invalid values are ignored, as the list does.
+    """
+    if filterset is None:
+        filterset = InterventionFilter(params, queryset=queryset)
+    filterset.is_valid()
     facets = []
     for param in InterventionFilter.FACETS:
-        others = params.copy()
-        others.pop(param, None)
-        others.pop("sort", None)
-        base_ids = InterventionFilter(others, queryset=queryset).qs.order_by().values("pk")
+        base_ids = _without(filterset, queryset, param).order_by().values("pk")
         selected = set(params.getlist(param))
         facet = Facet(param=param, label=str(InterventionFilter.base_filters[param].label))
         for value, label, count, group in FACET_SOURCES[param](base_ids):

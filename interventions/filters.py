@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import models
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import (
@@ -66,11 +68,90 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "title", "slug") if value else qs
 
 
-def _multi(
-    model, field_name: str, to_field: str, label: str
-) -> django_filters.ModelMultipleChoiceFilter:
-    return django_filters.ModelMultipleChoiceFilter(
+class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
+    """Values of one vocabulary, checked against what the form looked up for all vocabularies.
+
+    The cleaned value is a lazy queryset of the chosen rows: filters use it as a subquery, so
+    validating and filtering cost one query however many vocabularies the request selects.
+    """
+
+    known: dict[str, int] | None = None  # value -> pk, filled by InterventionFilterForm
+
+    def _check_values(self, value):
+        if self.known is None:
+            return super()._check_values(value)
+        for item in value:
+            if item not in self.known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return self.queryset.filter(pk__in=[self.known[item] for item in value])
+
+
+class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
+    """Entries linked to any chosen value (OR), through `relation`."""
+
+    field_class = VocabularyField
+
+    def __init__(self, *args, relation: str = "", **kwargs):
+        self.relation = relation
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not isinstance(value, QuerySet):
+            return super().filter(qs, value)
+        if _none_chosen(value):
+            return qs
+        return _having(qs, Q(**{f"{self.relation}__in": value}))
+
+
+def _having(queryset, condition: Q):
+    """Entries meeting a condition on their relations, as a semi-join: no duplicate rows, so no
+    DISTINCT over whole entries (which would compare every text column of every row)."""
+    return queryset.filter(pk__in=Intervention.objects.filter(condition).values("pk"))
+
+
+def _none_chosen(values) -> bool:
+    """True for an empty choice, without running the query behind a lazy one."""
+    return values.query.is_empty() if isinstance(values, QuerySet) else not values
+
+
+class InterventionFilterForm(forms.Form):
+    def full_clean(self):
+        self._look_up_vocabularies()
+        super().full_clean()
+
+    def _look_up_vocabularies(self) -> None:
+        """Look up every chosen vocabulary value in one query (a UNION), not one per vocabulary."""
+        parts = []
+        for name, field in self.fields.items():
+            if not isinstance(field, VocabularyField):
+                continue
+            field.known = {}
+            values = self.data.getlist(self.add_prefix(name)) if self.is_bound else []
+            values = [v for v in values if isinstance(v, str) and "\x00" not in v]
+            if values:
+                key = field.to_field_name
+                parts.append(
+                    field.queryset.filter(**{f"{key}__in": values})
+                    .order_by()
+                    .annotate(
+                        facet=Value(name, output_field=models.CharField()),
+                        value=Cast(key, models.CharField()),
+                    )
+                    .values_list("facet", "pk", "value")
+                )
+        if parts:
+            for name, pk, value in parts[0].union(*parts[1:], all=True):
+                self.fields[name].known[value] = pk
+
+
+def _multi(model, field_name: str, to_field: str, label: str) -> VocabularyFilter:
+    return VocabularyFilter(
         field_name=f"{field_name}__{to_field}",
+        relation=field_name,
         to_field_name=to_field,
         queryset=model.objects.all(),
         label=label,
@@ -82,7 +163,7 @@ class InterventionFilter(django_filters.FilterSet):
     q = QueryFilter(method="filter_q", label=_("Søg"))
     target_group = _multi(TargetGroup, "target_groups", "slug", _("Målgruppe"))
     municipality = _multi(Municipality, "municipalities", "slug", _("Kommune"))
-    region = django_filters.ModelMultipleChoiceFilter(
+    region = VocabularyFilter(
         queryset=Region.objects.all(),
         to_field_name="slug",
         method="filter_region",
@@ -93,22 +174,23 @@ class InterventionFilter(django_filters.FilterSet):
     method = _multi(Method, "methods", "slug", _("Metode"))
     policy_area = _multi(PolicyArea, "policy_areas", "slug", _("Fagområde"))
     sector = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Sector.choices, label=_("Sektor")
+        choices=Intervention.Sector.choices, label=_("Sektor"), distinct=False
     )
     source = _multi(SourceDocument, "source", "key", _("Kilde"))
-    section = django_filters.ModelMultipleChoiceFilter(
+    section = VocabularyFilter(
         queryset=SourceSection.objects.all(),
         to_field_name="code",
         method="filter_section",
         label=_("Tema, spor, klynge eller gruppe"),
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Status.choices, label=_("Status")
+        choices=Intervention.Status.choices, label=_("Status"), distinct=False
     )
     evaluation = django_filters.MultipleChoiceFilter(
         field_name="evaluation_level",
         choices=Intervention.EvaluationLevel.choices,
         label=_("Evaluering"),
+        distinct=False,
     )
     has_budget = StrictBooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
@@ -132,6 +214,7 @@ class InterventionFilter(django_filters.FilterSet):
     class Meta:
         model = Intervention
         fields: list[str] = []
+        form = InterventionFilterForm
 
     # Facet parameters, in the order the page shows them.
     FACETS = (
@@ -165,15 +248,13 @@ class InterventionFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_region(self, queryset, name, regions):
-        if not regions:
+        if _none_chosen(regions):
             return queryset
-        return queryset.filter(
-            Q(regions__in=regions) | Q(municipalities__region__in=regions)
-        ).distinct()
+        return _having(queryset, Q(regions__in=regions) | Q(municipalities__region__in=regions))
 
     def filter_section(self, queryset, name, sections):
-        if not sections:
+        if _none_chosen(sections):
             return queryset
-        return queryset.filter(
-            Q(source_section__in=sections) | Q(source_section__parent__in=sections)
-        ).distinct()
+        return _having(
+            queryset, Q(source_section__in=sections) | Q(source_section__parent__in=sections)
+        )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from interventions.browse import danish_order, entry_points
+from interventions.caching import public_cache
 from interventions.facets import compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -18,6 +19,7 @@ from interventions.search import parse_query, snippet, suggest, worth_suggesting
 PAGE_SIZE = 20
 
 
+@public_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
@@ -58,7 +60,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
             if parsed and worth_suggesting(parsed, page.object_list, page.paginator.count)
             else None
         ),
-        "facets": compute_facets(request.GET, published),
+        "facets": compute_facets(request.GET, published, filterset),
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
     # htmx (filter, sort, page) gets only the results region; a history restore needs the page.

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from interventions.loading import load, read_fixtures
 
@@ -19,3 +20,10 @@ def curated_fixtures():
     fixtures, problems = read_fixtures(settings.FIXTURES_DIR)
     assert not problems
     return fixtures
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()

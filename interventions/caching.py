@@ -1,0 +1,224 @@
+"""HTTP caching of the public, anonymous pages and the API.
+
+Rendered responses are stored in Django's cache under a key made of the catalogue version, the
+path, the normalised query string, the language and the request headers a response may depend on
+(htmx, Accept). Any change to catalogue data bumps the version (signals below, after the
+transaction commits), so every earlier entry is simply never read again; nothing is deleted by
+pattern. The same version gives each response an `ETag` and a `Last-Modified`, so a client or a
+CDN revalidates with a 304 and no rendering at all.
+
+Logged-in users (editors previewing drafts) neither read nor fill the cache and get `private`
+responses. A response that sets a cookie, uses a CSRF token, or is not a plain 200 is not stored.
+
+Which URLs: everything under `settings.PUBLIC_CACHE_PREFIXES`, and views decorated with
+`@public_cache`. With the local-memory backend each process has its own cache and its own version,
+so an edit made through one process reaches the others only after `PUBLIC_PAGE_CACHE_SECONDS`:
+run more than one process with a shared cache (`CACHE_URL=redis://...`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date
+
+VERSION_KEY = "catalogue:version"
+CATALOGUE_APP = "interventions"
+# Request headers a cached response may depend on; each is part of the key and of `Vary`.
+KEY_HEADERS = ("Accept", "HX-Request", "HX-Boosted", "HX-Target")
+# Parameters that never change what is shown (campaign tracking): left out of the key.
+IGNORED_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
+# Requests carrying these cookies may see per-user content (flash messages): never cached.
+BYPASS_COOKIES = ("messages",)
+
+
+# --- The catalogue version ------------------------------------------------------------------------
+
+
+def catalogue_version() -> int:
+    """The current version: the time (ns) of the last committed change this cache knows of."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Unknown (new or evicted cache): start a new version, so no older entry can be served.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY) or time.time_ns()
+    return version
+
+
+def bump_catalogue_version() -> None:
+    cache.set(VERSION_KEY, max(time.time_ns(), (cache.get(VERSION_KEY) or 0) + 1), timeout=None)
+
+
+def catalogue_changed() -> None:
+    """Invalidate every cached page once the current transaction commits (at once outside one).
+
+    After the commit, not before: a request that read the version before the commit may render
+    the old data, and it stores that under the old version, which nobody reads any more.
+    """
+    transaction.on_commit(bump_catalogue_version)
+
+
+def _is_catalogue(sender) -> bool:
+    return getattr(getattr(sender, "_meta", None), "app_label", None) == CATALOGUE_APP
+
+
+@receiver(post_save, dispatch_uid="catalogue_saved")
+@receiver(post_delete, dispatch_uid="catalogue_deleted")
+def _on_save_or_delete(sender, **kwargs) -> None:
+    if _is_catalogue(sender) and not kwargs.get("raw"):
+        catalogue_changed()
+
+
+@receiver(m2m_changed, dispatch_uid="catalogue_m2m_changed")
+def _on_m2m_changed(sender, action, **kwargs) -> None:
+    if _is_catalogue(sender) and action.startswith("post_"):
+        catalogue_changed()
+
+
+# --- Keys -----------------------------------------------------------------------------------------
+
+
+def normalised_query(query_string: str) -> str:
+    """The query string as the key sees it: parameters sorted by name, empties and tracking dropped.
+
+    The values of one parameter keep their order (for a single-valued parameter the last wins).
+    """
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(query_string, keep_blank_values=True)
+        if value.strip() and name not in IGNORED_PARAMS and not name.startswith("utm_")
+    ]
+    return urlencode(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def has_ignored_params(query_string: str) -> bool:
+    return any(
+        name in IGNORED_PARAMS or name.startswith("utm_")
+        for name, _value in parse_qsl(query_string, keep_blank_values=True)
+    )
+
+
+def cache_key(request: HttpRequest, version: int) -> str:
+    parts = [
+        str(version),
+        request.path,
+        normalised_query(request.META.get("QUERY_STRING", "")),
+        getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        *(request.headers.get(h, "") for h in KEY_HEADERS),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"page:{digest}"
+
+
+# --- The middleware -------------------------------------------------------------------------------
+
+
+def public_cache(view: Callable) -> Callable:
+    """Mark a view as public and cacheable for anonymous users (like `csrf_exempt`)."""
+    view.public_cache = True
+    return view
+
+
+class PublicCacheMiddleware:
+    """Serves and stores anonymous public responses; adds ETag, Last-Modified, Cache-Control.
+
+    Sits after LocaleMiddleware and AuthenticationMiddleware (it needs the language and the user).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        return self.process_response(request, response)
+
+    def _is_public(self, request: HttpRequest, view_func) -> bool:
+        if request.method not in ("GET", "HEAD"):
+            return False
+        marked = getattr(view_func, "public_cache", False)
+        cls = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        marked = marked or getattr(cls, "public_cache", False)
+        return marked or request.path.startswith(tuple(settings.PUBLIC_CACHE_PREFIXES))
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not self._is_public(request, view_func):
+            return None
+        if request.user.is_authenticated or any(c in request.COOKIES for c in BYPASS_COOKIES):
+            request._public_cache = "private"
+            return None
+        version = catalogue_version()
+        key = cache_key(request, version)
+        request._public_cache = key
+        request._public_cache_validators = (
+            f'W/"{key[5:37]}"',  # weak: equivalent query strings share one ETag
+            version // 1_000_000_000,
+        )
+        etag, last_modified = request._public_cache_validators
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            request._public_cache_hit = True
+            return not_modified
+        if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+            return None
+        entry = cache.get(key)
+        if entry is None:
+            return None
+        status, content, headers = entry
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        request._public_cache_hit = True
+        response["X-Cache"] = "hit"
+        return response
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase):
+        state = getattr(request, "_public_cache", None)
+        if state is None:
+            return response
+        if state == "private":
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        if response.status_code not in (200, 304):
+            return response
+        hit = getattr(request, "_public_cache_hit", False)
+        if not hit and self._storable(request, response):
+            cache.set(
+                state,
+                (response.status_code, response.content, list(response.items())),
+                settings.PUBLIC_PAGE_CACHE_SECONDS,
+            )
+            response["X-Cache"] = "miss"
+        etag, last_modified = request._public_cache_validators
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
+        patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
+        return response
+
+    @staticmethod
+    def _storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+        return (
+            settings.PUBLIC_PAGE_CACHE_SECONDS > 0
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not has_ignored_params(request.META.get("QUERY_STRING", ""))
+            and len(response.content) <= settings.PUBLIC_CACHE_MAX_BYTES
+        )

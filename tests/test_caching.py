@@ -1,0 +1,268 @@
+"""Public pages are cached for anonymous visitors, revalidated with 304s, invalidated by any edit.
+
+The page cache is off in every other test (tests/conftest.py); here it is on. The Redis tests
+need the server on 127.0.0.1:6379 and skip without it, unless REQUIRE_REDIS=1 (CI) makes that a
+failure.
+"""
+
+import os
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from interventions.caching import catalogue_version, normalised_query
+from interventions.models import Intervention, TargetGroup
+
+pytestmark = pytest.mark.django_db
+LIST = "/indsatser/"
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    settings.PUBLIC_CACHE_MAX_AGE = 60
+    cache.clear()
+
+
+@pytest.fixture
+def entry():
+    return Intervention.objects.published().get(slug="akutteam-herning")
+
+
+def get(client, url, data=None, **headers):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, data or {}, headers=headers)
+    response.queries = len(ctx)
+    return response
+
+
+def edit(entry, capture, **changes):
+    """Save like the admin does: in a transaction that commits."""
+    with capture(execute=True):
+        for name, value in changes.items():
+            setattr(entry, name, value)
+        entry.save()
+
+
+# --- Hits and misses ------------------------------------------------------------------------------
+
+
+def test_the_second_anonymous_request_is_served_from_the_cache_without_queries(client):
+    first = get(client, LIST)
+    second = get(client, LIST)
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert first.queries > 0 and second.queries == 0
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("url", ["/", LIST, "/indsatser/akutteam-herning/"])
+def test_public_pages_say_public_short_max_age_and_what_they_vary_on(client, url):
+    response = get(client, url)
+    assert response["Cache-Control"] == "public, max-age=60"
+    vary = {v.strip() for v in response["Vary"].split(",")}
+    assert {"Accept-Language", "Cookie", "HX-Request"} <= vary
+    assert response["ETag"].startswith('W/"') and response["Last-Modified"]
+
+
+def test_equivalent_query_strings_share_one_entry(client):
+    get(client, LIST, {"target_group": "hjemloese", "sector": "kommunal"})
+    reordered = client.get(f"{LIST}?sector=kommunal&status=&target_group=hjemloese")
+    assert reordered["X-Cache"] == "hit"
+
+
+def test_normalised_query_sorts_names_keeps_value_order_and_drops_empties_and_tracking():
+    assert normalised_query("b=2&a=&a=1&utm_source=x&fbclid=y&b=1") == "a=1&b=2&b=1"
+
+
+def test_tracking_parameters_are_served_from_the_cache_but_never_stored(client):
+    tracked = get(client, LIST, {"utm_source": "nyhedsbrev"})
+    assert "X-Cache" not in tracked  # rendered, not stored: its links carry the tracking
+    assert get(client, LIST)["X-Cache"] == "miss"
+    assert get(client, LIST, {"utm_source": "nyhedsbrev"})["X-Cache"] == "hit"
+
+
+def test_errors_are_not_cached(client):
+    assert get(client, LIST, {"target_group": "findes-ikke"}).status_code == 400
+    again = get(client, LIST, {"target_group": "findes-ikke"})
+    assert again.status_code == 400 and "X-Cache" not in again and again.queries > 0
+    assert get(client, "/indsatser/findes-ikke/").status_code == 404
+
+
+def test_urls_outside_the_public_prefixes_and_undecorated_are_not_cached(client, settings):
+    settings.PUBLIC_CACHE_PREFIXES = []
+    assert "X-Cache" not in get(client, LIST)
+    assert get(client, "/")["X-Cache"] == "miss"  # @public_cache on the view
+
+
+# --- What must never share an entry ---------------------------------------------------------------
+
+
+def test_htmx_requests_and_full_pages_have_separate_entries(client):
+    get(client, LIST)
+    partial = get(client, LIST, HX_Request="true")
+    assert partial["X-Cache"] == "miss"
+    assert get(client, LIST, HX_Request="true")["X-Cache"] == "hit"
+    assert get(client, LIST)["X-Cache"] == "hit"
+
+
+def test_languages_have_separate_entries(client):
+    get(client, LIST, Accept_Language="da")
+    english = get(client, LIST, Accept_Language="en")
+    assert english["X-Cache"] == "miss" and english["Content-Language"] == "en"
+    assert get(client, LIST, Accept_Language="en")["X-Cache"] == "hit"
+
+
+def test_logged_in_users_neither_read_nor_fill_the_cache(client, entry):
+    get(client, LIST)  # an anonymous entry exists
+    editor = get_user_model().objects.create_user("redaktoer", password="x" * 12, is_staff=True)
+    client.force_login(editor)
+    logged_in = get(client, LIST)
+    assert "X-Cache" not in logged_in and logged_in.queries > 0
+    assert "private" in logged_in["Cache-Control"] and "no-store" in logged_in["Cache-Control"]
+    assert "ETag" not in logged_in
+    client.logout()
+    assert get(client, LIST)["X-Cache"] == "hit"
+
+
+# --- Invalidation ---------------------------------------------------------------------------------
+
+
+def test_editing_an_entry_invalidates_every_page(client, entry, django_capture_on_commit_callbacks):
+    detail = entry.get_absolute_url()
+    get(client, LIST), get(client, detail)
+    edit(entry, django_capture_on_commit_callbacks, title="Akutteam Herning (nyt navn)")
+    fresh = get(client, detail)
+    assert fresh["X-Cache"] == "miss" and "Akutteam Herning (nyt navn)" in fresh.content.decode()
+    assert get(client, LIST)["X-Cache"] == "miss"
+
+
+def test_unpublishing_removes_the_entry_from_cached_pages(
+    client, entry, django_capture_on_commit_callbacks
+):
+    assert get(client, entry.get_absolute_url()).status_code == 200
+    edit(entry, django_capture_on_commit_callbacks, is_published=False)
+    assert get(client, entry.get_absolute_url()).status_code == 404
+
+
+def test_vocabulary_links_and_deletions_invalidate(
+    client, entry, django_capture_on_commit_callbacks
+):
+    versions = [catalogue_version()]
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.target_groups.add(TargetGroup.objects.get(slug="aeldre"))
+    versions.append(catalogue_version())
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.contacts.all().delete()
+        entry.delete()
+    versions.append(catalogue_version())
+    assert versions == sorted(set(versions))
+
+
+def test_the_version_changes_only_when_the_transaction_commits(
+    entry, django_capture_on_commit_callbacks
+):
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        entry.title = "Ændret"
+        entry.save()
+    assert catalogue_version() == before and callbacks  # would bump on commit, not before
+
+
+def test_loading_the_catalogue_invalidates(curated_fixtures, django_capture_on_commit_callbacks):
+    from interventions.loading import load
+
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        load(curated_fixtures)
+    assert catalogue_version() > before
+
+
+def test_saving_something_outside_the_catalogue_does_not_invalidate(
+    django_capture_on_commit_callbacks,
+):
+    before = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        get_user_model().objects.create_user("anden", password="x" * 12)
+    assert catalogue_version() == before
+
+
+# --- Conditional requests -------------------------------------------------------------------------
+
+
+def test_a_matching_etag_gets_304_without_queries(client):
+    etag = get(client, LIST)["ETag"]
+    revalidated = get(client, LIST, If_None_Match=etag)
+    assert revalidated.status_code == 304 and revalidated.queries == 0
+    assert revalidated["ETag"] == etag and not revalidated.content
+
+
+def test_if_modified_since_gets_304(client):
+    last_modified = get(client, "/indsatser/akutteam-herning/")["Last-Modified"]
+    response = get(client, "/indsatser/akutteam-herning/", If_Modified_Since=last_modified)
+    assert response.status_code == 304
+
+
+def test_an_edit_changes_the_etag(client, entry, django_capture_on_commit_callbacks):
+    etag = get(client, LIST)["ETag"]
+    edit(entry, django_capture_on_commit_callbacks, summary="Et nyt resumé.")
+    response = get(client, LIST, If_None_Match=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+
+
+def test_conditional_requests_work_with_the_page_cache_off(client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    first = get(client, LIST)
+    assert "X-Cache" not in first
+    assert get(client, LIST, If_None_Match=first["ETag"]).status_code == 304
+
+
+# --- Redis ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_cache(settings):
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as exc:  # any failure means "no server here"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis at {REDIS_URL} is unreachable: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set REQUIRE_REDIS=1 to fail")
+    # A key prefix of our own: no other process's keys are read, and nothing is flushed.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "TIMEOUT": 120,
+        }
+    }
+    yield cache
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_settings_choose_redis_from_cache_url():
+    from catalogue.settings import cache_config
+
+    assert cache_config("redis://127.0.0.1:6379/1")["BACKEND"].endswith("RedisCache")
+    assert cache_config("locmem://")["BACKEND"].endswith("LocMemCache")
+
+
+def test_the_page_cache_works_on_redis(
+    client, redis_cache, entry, django_capture_on_commit_callbacks
+):
+    assert type(redis_cache._cache).__name__ == "RedisCacheClient"
+    first, second = get(client, LIST), get(client, LIST)
+    assert (first["X-Cache"], second["X-Cache"], second.queries) == ("miss", "hit", 0)
+    assert get(client, LIST, If_None_Match=second["ETag"]).status_code == 304
+    edit(entry, django_capture_on_commit_callbacks, title="Akutteam Herning på Redis")
+    assert get(client, LIST)["X-Cache"] == "miss"

@@ -1,0 +1,130 @@
+"""Query budgets: every public page costs an exact number of SQL queries.
+
+The number never depends on how many facets are selected, how many entries are on the page or
+in the catalogue. A change to a number here is a decision: say why in the commit.
+"""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from interventions.models import Intervention
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+# The list page: 12 facet counts + result count + page + 8 prefetched relations.
+LIST = 22
+# One query looks up the chosen values of every vocabulary (target group, policy area, region...)
+# at once; choice facets (sector, status, evaluation), the search and the sort cost nothing.
+LOOKUP = 1
+
+PSYKIATRI = {"target_group": "borgere-i-akut-psykisk-krise", "policy_area": "psykiatri"}
+THREE_FACETS = {**PSYKIATRI, "region": "region-midtjylland"}
+
+LIST_CASES = [
+    ("no filter", {}, 0),
+    ("one facet", {"target_group": "hjemloese"}, LOOKUP),
+    ("two values in one facet", {"target_group": ["hjemloese", "borgere-med-misbrug"]}, LOOKUP),
+    ("two facets", PSYKIATRI, LOOKUP),
+    ("three facets", THREE_FACETS, LOOKUP),
+    ("three facets and choices", {**THREE_FACETS, "sector": "tvaersektoriel"}, LOOKUP),
+    ("choice facets only", {"sector": "kommunal", "status": "running"}, 0),
+    ("search", {"q": "psykiatri"}, 0),
+    ("search and three facets", {**THREE_FACETS, "q": "psykiatri"}, LOOKUP),
+    ("sorted, page 2", {"sort": "-updated", "page": "2"}, 0),
+    ("source and section", {"source": "dassos-2015", "section": "voksne-med-handicap"}, LOOKUP),
+    (
+        "seven vocabularies",
+        {
+            **THREE_FACETS,
+            "source": "defactum-akutpsykiatri",
+            "municipality": "silkeborg",
+            "paragraph": "sel-85",
+            "method": "nada",
+        },
+        LOOKUP,
+    ),
+]
+
+# (url, budget) for pages whose cost does not depend on a query string. The API list joins here
+# after the API branch is merged: ("/api/interventions/", N).
+PAGE_BUDGETS = [
+    ("/", 11),
+]
+DETAIL = 10  # the entry, its 8 prefetched relations and its related entries
+
+
+def count_queries(client, url: str, data: dict | None = None) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, data or {})
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx), response
+
+
+@pytest.mark.parametrize(
+    ("query", "extra"),
+    [case[1:] for case in LIST_CASES],
+    ids=[case[0] for case in LIST_CASES],
+)
+def test_list_page_budget(client, query, extra):
+    queries, response = count_queries(client, "/indsatser/", query)
+    # An empty page skips the prefetches; every case here shows entries, so the budget is full.
+    assert response.context["page"].object_list, "choose a query that shows entries"
+    assert queries == LIST + extra
+
+
+def test_list_budget_does_not_grow_with_the_catalogue(client):
+    before, _ = count_queries(client, "/indsatser/", THREE_FACETS)
+    InterventionFactory.create_batch(25, target_groups=[], municipalities=[])
+    after, response = count_queries(client, "/indsatser/", THREE_FACETS)
+    assert after == before
+    assert response.context["page"].paginator.count > 0
+
+
+@pytest.mark.parametrize(("url", "budget"), PAGE_BUDGETS)
+def test_page_budget(client, url, budget):
+    assert count_queries(client, url)[0] == budget
+
+
+def test_detail_budget_is_the_same_for_every_entry(client):
+    entries = Intervention.objects.published().annotate(
+        n=Count("contacts", distinct=True) + Count("legal_bases", distinct=True)
+    )
+    # The entry with the most contacts and paragraphs costs the same as one with none.
+    for intervention in (entries.order_by("-n")[0], entries.order_by("n")[0]):
+        assert count_queries(client, intervention.get_absolute_url())[0] == DETAIL
+
+
+# --- The one-query lookup still refuses what it does not know -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        ({**THREE_FACETS, "method": "findes-ikke"}, "method"),
+        (
+            {"target_group": ["hjemloese", "findes-ikke"], "region": "region-midtjylland"},
+            "target_group",
+        ),
+        ({"section": "voksne-med-handicap", "source": "nul\x00tegn"}, "source"),
+        ({"region": "aarhus", "municipality": "aarhus"}, "region"),  # a value of another facet
+    ],
+)
+def test_an_unknown_value_is_refused_and_the_others_still_apply(client, query, bad):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/indsatser/", query)
+    assert response.status_code == 400
+    filterset = response.context["filterset"]
+    assert list(filterset.errors) == [bad]
+    assert bad not in filterset.form.cleaned_data
+    assert len(ctx) <= LIST + LOOKUP
+
+
+def test_the_cleaned_values_are_the_chosen_rows(client):
+    filterset = client.get("/indsatser/", THREE_FACETS).context["filterset"]
+    chosen = filterset.form.cleaned_data
+    assert [t.name for t in chosen["target_group"]] == ["Borgere i akut psykisk krise"]
+    assert [r.slug for r in chosen["region"]] == ["region-midtjylland"]
+    assert not chosen["method"]
