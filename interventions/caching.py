@@ -134,6 +134,12 @@ def public_cache(view: Callable) -> Callable:
     return view
 
 
+def _without_language(path: str) -> str:
+    """/en/indsatser/ -> /indsatser/: the prefixes name pages in every interface language."""
+    first, _, rest = path.lstrip("/").partition("/")
+    return f"/{rest}" if first in dict(settings.LANGUAGES) else path
+
+
 class PublicCacheMiddleware:
     """Serves and stores anonymous public responses; adds ETag, Last-Modified, Cache-Control.
 
@@ -153,7 +159,9 @@ class PublicCacheMiddleware:
         marked = getattr(view_func, "public_cache", False)
         cls = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
         marked = marked or getattr(cls, "public_cache", False)
-        return marked or request.path.startswith(tuple(settings.PUBLIC_CACHE_PREFIXES))
+        return marked or _without_language(request.path).startswith(
+            tuple(settings.PUBLIC_CACHE_PREFIXES)
+        )
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         if not self._is_public(request, view_func):

@@ -5,6 +5,7 @@ need the server on 127.0.0.1:6379 and skip without it, unless REQUIRE_REDIS=1 (C
 failure.
 """
 
+import copy
 import os
 import uuid
 
@@ -111,10 +112,13 @@ def test_htmx_requests_and_full_pages_have_separate_entries(client):
 
 
 def test_languages_have_separate_entries(client):
-    get(client, LIST, Accept_Language="da")
-    english = get(client, LIST, Accept_Language="en")
+    get(client, LIST)
+    english = get(client, "/en" + LIST)
     assert english["X-Cache"] == "miss" and english["Content-Language"] == "en"
-    assert get(client, LIST, Accept_Language="en")["X-Cache"] == "hit"
+    assert get(client, "/en" + LIST)["X-Cache"] == "hit"
+    # The language is in the URL: a browser asking for English still gets the Danish entry.
+    danish = get(client, LIST, Accept_Language="en")
+    assert danish["X-Cache"] == "hit" and danish["Content-Language"] == "da"
 
 
 def test_logged_in_users_neither_read_nor_fill_the_cache(client, entry):
@@ -173,12 +177,21 @@ def test_the_version_changes_only_when_the_transaction_commits(
     assert catalogue_version() == before and callbacks  # would bump on commit, not before
 
 
-def test_loading_the_catalogue_invalidates(curated_fixtures, django_capture_on_commit_callbacks):
+def test_loading_a_changed_catalogue_invalidates(
+    curated_fixtures, django_capture_on_commit_callbacks
+):
     from interventions.loading import load
 
     before = catalogue_version()
     with django_capture_on_commit_callbacks(execute=True):
-        load(curated_fixtures)
+        load(curated_fixtures)  # unchanged: the loader writes nothing, so pages stay valid
+    assert catalogue_version() == before
+
+    changed = copy.deepcopy(curated_fixtures)
+    _, _, entry = changed.interventions()[0]
+    entry["summary"] += " Ændret."
+    with django_capture_on_commit_callbacks(execute=True):
+        load(changed)
     assert catalogue_version() > before
 
 

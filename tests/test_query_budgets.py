@@ -48,10 +48,11 @@ LIST_CASES = [
     ),
 ]
 
-# (url, budget) for pages whose cost does not depend on a query string. The API list joins here
-# after the API branch is merged: ("/api/interventions/", N).
+# (url, budget) for pages whose cost does not depend on a query string.
 PAGE_BUDGETS = [
-    ("/", 11),
+    ("/", 15),  # counts, target groups, the entry points by paragraph/place/source, newest
+    ("/api/interventions/", 5),
+    ("/api/interventions/?page_size=200", 5),
 ]
 DETAIL = 10  # the entry, its 8 prefetched relations and its related entries
 
