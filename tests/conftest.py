@@ -19,3 +19,23 @@ def curated_fixtures():
     fixtures, problems = read_fixtures(settings.FIXTURES_DIR)
     assert not problems
     return fixtures
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Databases for subprocesses (servers, loads, backups), beside the test database.
+
+    `migrated` has the schema only, `loaded` also the catalogue; tests that change one work on a
+    copy: `scratch_databases.create("mine", template="loaded")`.
+    """
+    from tests.support import ScratchDatabases, manage, production_env
+
+    with django_db_blocker.unblock():
+        databases = ScratchDatabases(tmp_path_factory.mktemp("scratch"))
+        env = production_env(databases.create("migrated"))
+        manage("migrate", "--noinput", env=env)
+        manage(
+            "load_catalogue", env={**env, "DATABASE_URL": databases.create("loaded", "migrated")}
+        )
+        yield databases
+        databases.drop_all()
