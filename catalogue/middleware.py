@@ -24,7 +24,8 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 def maintenance_response(request: HttpRequest | None = None) -> HttpResponse:
     """The 503 page. No request context: context processors could query the database."""
-    nonce = getattr(request, "csp_nonce", "") if request is not None else ""
+    # str() makes django-csp generate the nonce (it is lazy) and add it to the policy header.
+    nonce = str(getattr(request, "csp_nonce", "")) if request is not None else ""
     html = loader.get_template("503.html").render({"csp_nonce": nonce})
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.MAINTENANCE_RETRY_AFTER)
