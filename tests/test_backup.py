@@ -55,6 +55,17 @@ AccessAttempt.objects.create(
 """
 
 
+NEW_ROWS = """
+import django
+django.setup()
+from django.contrib.auth.models import User
+from interventions.models import Contact, Intervention
+
+User.objects.create_user("ny-redaktor")
+Contact.objects.create(intervention=Intervention.objects.first(), name="Ny Kontakt", order=99)
+"""
+
+
 def make(target: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", target, *args],
@@ -116,6 +127,11 @@ def test_restoring_into_an_empty_database_reproduces_every_row(
     assert rows["auth.user"] == 2 and rows["auth.group_permissions"] > 0
     assert rows["sessions.session"] == rows["axes.accessattempt"] == rows["admin.logentry"] == 1
     assert rows["interventions.contact"] > 0 and rows["interventions.intervention_related"] > 0
+
+    # Editing goes on after a restore: new rows get fresh ids (PostgreSQL's sequences were reset).
+    subprocess.run(
+        [sys.executable, "-c", NEW_ROWS], env=production_env(target), cwd=ROOT, check=True
+    )
 
 
 def test_restore_refuses_a_database_that_is_not_empty(source, backup_file):
