@@ -74,6 +74,12 @@ def manage(*args: str, env: dict[str, str], check: bool = True, **kwargs):
     )
 
 
+def ensure_collected_static() -> None:
+    """Production serves hashed static files from the manifest that collectstatic writes."""
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        manage("collectstatic", "--noinput", "--verbosity", "0", env=production_env())
+
+
 # --- Scratch databases ----------------------------------------------------------------------------
 
 
@@ -180,9 +186,13 @@ def snapshot_of(database_url: str) -> dict[str, list]:
         "import django, json, sys; django.setup(); "
         "from tests.support import snapshot; json.dump(snapshot(), sys.stdout)"
     )
-    env = production_env(database_url, SECURE_SSL_REDIRECT="0")
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=production_env(database_url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return {
         label: [tuple(row) for row in rows] for label, rows in json.loads(result.stdout).items()

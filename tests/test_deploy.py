@@ -10,16 +10,14 @@ import sys
 
 import pytest
 
-from tests.support import ROOT, fetch, gunicorn, manage, production_env
+from tests.support import ROOT, ensure_collected_static, fetch, gunicorn, manage, production_env
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def collected_static():
-    """Production serves hashed static files from the manifest that collectstatic writes."""
-    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
-        manage("collectstatic", "--noinput", "--verbosity", "0", env=production_env())
+    ensure_collected_static()
 
 
 def test_check_deploy_passes_with_production_settings():

@@ -27,6 +27,7 @@ from interventions.models import Intervention
 from tests.support import (
     ROOT,
     TcpProxy,
+    ensure_collected_static,
     fetch,
     gunicorn,
     manage,
@@ -108,8 +109,7 @@ def test_an_outage_outside_a_view_is_503_too_and_other_errors_stay_500():
 
 @pytest.fixture(scope="module")
 def collected_static():
-    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
-        manage("collectstatic", "--noinput", "--verbosity", "0", env=production_env())
+    ensure_collected_static()
 
 
 def served(port: int) -> list[tuple]:
