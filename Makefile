@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 # Local development runs with DEBUG on; tests and CI use their own settings below.
 DEV_ENV := DEBUG=1
+BACKUP_DIR ?= backups
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load
+.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -54,6 +55,14 @@ fix: install  ## apply ruff's fixes and formatting
 messages: install  ## update the English catalogue from the code and compile it (needs gettext)
 	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
+
+backup: install  ## write backups/indsatskataloget-<timestamp>.yaml.gz (every table, natural keys)
+	$(DEV_ENV) $(PY) manage.py backup --directory $(BACKUP_DIR)
+
+restore: install  ## load FILE=backups/... into a new, empty database (all or nothing)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/indsatskataloget-....yaml.gz" >&2; exit 2; }
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py restore $(FILE)
 
 reset-db:  ## delete the local SQLite database (it is rebuilt by make run)
 	rm -f db.sqlite3

@@ -5,9 +5,12 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable.
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -41,14 +44,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+    return value
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -80,11 +86,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
+    "axes",
     "interventions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,8 +104,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: it needs the language and the user, and answers cached pages before the view runs.
+    # After the language and the user are known; answers cached pages before the view runs.
     "interventions.caching.PublicCacheMiddleware",
+    # Last, so that it sees every exception a view raises: an unreachable database gives 503.
+    "catalogue.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -113,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -222,16 +234,76 @@ SPECTACULAR_SETTINGS = {
 SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
-# Production hardening; values come from the environment so CI can check --deploy.
+# --- Security: cookies, sessions, headers, CSP, admin login throttling ---------------------------
+# Every value here can be set from the environment; README's configuration table lists them.
+# Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Editors' sessions end after SESSION_COOKIE_AGE seconds (default 8 hours) or when the browser
+# closes, whichever comes first.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs to read the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp 4): only this host; no inline script or style, except an
+# element carrying the per-request nonce ({{ CSP_NONCE }} in templates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+
+# The admin lives at ADMIN_URL (a path such as "redaktion/"); its login is throttled by
+# django-axes: AXES_FAILURE_LIMIT failed attempts for one user name from one address lock that
+# pair out for AXES_COOLOFF_MINUTES. The lock-out answer is the same whether the user exists.
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+if not re.fullmatch(r"(?:[A-Za-z0-9_-]+/)+", ADMIN_URL):
+    raise ImproperlyConfigured(
+        f"ADMIN_URL must be a relative path of letters, digits, '-' or '_' ending in '/', "
+        f"such as 'redaktion/'; got {ADMIN_URL!r}"
+    )
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# Behind TRUSTED_PROXY_COUNT reverse proxies, the client address comes from X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "catalogue.security.client_ip_address"
+
+# The public pages answer 503 with this delay while the database cannot be reached.
+MAINTENANCE_RETRY_AFTER = env_int("MAINTENANCE_RETRY_AFTER", 120, minimum=1)
+
+# An operator who deliberately declines a deploy check (e.g. security.W021, HSTS preload) lists
+# it here, so `check --deploy --fail-level WARNING` still guards everything else.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
+# --- End of security -----------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include("interventions.api.urls")),
 ]
 # The public pages: Danish at /, the English interface at /en/ (the data stays Danish). No
@@ -12,3 +13,6 @@ urlpatterns += i18n_patterns(
     path("", include("interventions.urls")),
     prefix_default_language=False,
 )
+
+# A database outage outside a view still answers 503, not 500 (see catalogue/middleware.py).
+handler500 = "catalogue.middleware.server_error"

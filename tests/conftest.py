@@ -27,3 +27,23 @@ def _no_page_cache(settings):
     """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Databases for subprocesses (servers, loads, backups), beside the test database.
+
+    `migrated` has the schema only, `loaded` also the catalogue; tests that change one work on a
+    copy: `scratch_databases.create("mine", template="loaded")`.
+    """
+    from tests.support import ScratchDatabases, manage, production_env
+
+    with django_db_blocker.unblock():
+        databases = ScratchDatabases(tmp_path_factory.mktemp("scratch"))
+        env = production_env(databases.create("migrated"))
+        manage("migrate", "--noinput", env=env)
+        manage(
+            "load_catalogue", env={**env, "DATABASE_URL": databases.create("loaded", "migrated")}
+        )
+        yield databases
+        databases.drop_all()

@@ -1,0 +1,47 @@
+"""gunicorn settings for production: `gunicorn -c catalogue/gunicorn.conf.py`.
+
+gunicorn listens on plain HTTP behind a TLS-terminating reverse proxy (which sets
+X-Forwarded-Proto). Django's own settings come from the same environment (see README). Malformed
+values stop start-up with a message that names the variable.
+"""
+
+import multiprocessing
+import os
+
+
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number; got {raw!r}") from None
+    if value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}; got {raw!r}")
+    return value
+
+
+wsgi_app = "catalogue.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+# The usual (2 x cores) + 1 sync workers, capped: each holds a database connection.
+workers = _env_int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9))
+threads = _env_int("GUNICORN_THREADS", 1)
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = timeout
+keepalive = 5
+# Recycle workers now and then so that slow memory growth cannot accumulate.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+max_requests_jitter = max_requests // 10
+# Import Django once in the master: a bad setting fails before any worker starts.
+preload_app = True
+# Only the proxy may say that the original request was HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Heartbeat files on tmpfs, so a slow disk cannot make the master kill healthy workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "indsatskataloget"
+# gunicorn 25+ opens a control socket in $HOME by default; nothing here uses it.
+control_socket_disable = True

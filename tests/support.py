@@ -1,0 +1,330 @@
+"""Helpers for tests that need real processes: scratch databases, a server, a breakable link.
+
+The test database belongs to pytest; these tests also start `manage.py` and gunicorn in
+subprocesses, which need a database of their own. `ScratchDatabases` makes them next to the test
+database (an SQLite file, or a PostgreSQL database on the same server) and drops them afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+# Variables the tests set themselves; everything else (PATH, ...) is passed through.
+_OWN_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "ADMIN_URL",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+def production_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a production deployment behind a TLS proxy (see README)."""
+    env = {k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        SECURE_SSL_REDIRECT="1",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        SECURE_HSTS_PRELOAD="1",
+        DJANGO_SETTINGS_MODULE="catalogue.settings",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, env: dict[str, str], check: bool = True, **kwargs):
+    return subprocess.run(
+        [*MANAGE, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+        **kwargs,
+    )
+
+
+def ensure_collected_static() -> None:
+    """Production serves hashed static files from the manifest that collectstatic writes."""
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        manage("collectstatic", "--noinput", "--verbosity", "0", env=production_env())
+
+
+# --- Scratch databases ----------------------------------------------------------------------------
+
+
+class ScratchDatabases:
+    """Databases beside the test database, for subprocesses. Created empty, migrated or cloned."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.settings = dict(connection.settings_dict)
+        self.postgres = connection.vendor == "postgresql"
+        self.prefix = f"{self.settings['NAME']}_scratch" if self.postgres else "scratch"
+        self.names: list[str] = []
+
+    def url(self, name: str) -> str:
+        if not self.postgres:
+            return f"sqlite:///{self.directory / (name + '.sqlite3')}"
+        s = self.settings
+        password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+        host = s.get("HOST") or "127.0.0.1"
+        return (
+            f"postgres://{s['USER']}{password}@{host}:{s.get('PORT') or 5432}/{self.prefix}_{name}"
+        )
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        s = self.settings
+        with psycopg.connect(
+            dbname="postgres",
+            user=s["USER"],
+            password=s.get("PASSWORD") or None,
+            host=s.get("HOST") or "127.0.0.1",
+            port=s.get("PORT") or 5432,
+            autocommit=True,
+        ) as admin:
+            admin.execute(sql)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        """An empty database (or a copy of `template`); returns its DATABASE_URL."""
+        self.drop(name)
+        self.names.append(name)
+        if self.postgres:
+            copy = f' TEMPLATE "{self.prefix}_{template}"' if template else ""
+            self._admin(f'CREATE DATABASE "{self.prefix}_{name}"{copy}')
+        elif template:
+            shutil.copyfile(
+                self.directory / f"{template}.sqlite3", self.directory / f"{name}.sqlite3"
+            )
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        if self.postgres:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.prefix}_{name}" WITH (FORCE)')
+        else:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                (self.directory / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+
+    def drop_all(self) -> None:
+        for name in self.names:
+            self.drop(name)
+
+
+# --- Comparing whole databases --------------------------------------------------------------------
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table Django knows (auth, sessions, axes, history, m2m ...), generically.
+
+    A row is compared by its field values. References to a model with a natural key use that key,
+    and such a model's own primary key is left out, so a faithful copy compares equal even when
+    it numbered its rows differently; so are the rows of automatic many-to-many tables. Rows of
+    other models keep their primary key.
+    """
+    identities: dict[type, dict] = {}
+
+    def identity(model, pk):
+        if model not in identities:
+            if hasattr(model, "natural_key"):
+                identities[model] = {o.pk: list(o.natural_key()) for o in model._base_manager.all()}
+            else:
+                identities[model] = {}
+        return identities[model].get(pk, pk)
+
+    result: dict[str, list] = {}
+    for model in apps.get_models(include_auto_created=True):
+        opts = model._meta
+        anonymous = hasattr(model, "natural_key") or opts.auto_created
+        fields = [f for f in opts.concrete_fields if not (f.primary_key and anonymous)]
+        rows = []
+        for values in model._base_manager.values_list(*(f.attname for f in fields)):
+            row = []
+            for field, value in zip(fields, values, strict=True):
+                if field.is_relation and value is not None and field.target_field.primary_key:
+                    value = identity(field.related_model, value)
+                row.append(value if isinstance(value, int | float | bool | None) else str(value))
+            rows.append(json.dumps(row, ensure_ascii=False))
+        result[opts.label_lower] = sorted(Counter(rows).items())
+    return result
+
+
+def snapshot_of(database_url: str) -> dict[str, list]:
+    """`snapshot()` of another database, taken by a subprocess."""
+    code = (
+        "import django, json, sys; django.setup(); "
+        "from tests.support import snapshot; json.dump(snapshot(), sys.stdout)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=production_env(database_url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        label: [tuple(row) for row in rows] for label, rows in json.loads(result.stdout).items()
+    }
+
+
+# --- A real server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+
+def fetch(port: int, path: str, *, https: bool = True, timeout: float = 20) -> Response:
+    """GET from a local server, as the TLS proxy in front of it would pass the request on."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Host": "localhost"}
+    if https:
+        headers["X-Forwarded-Proto"] = "https"
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return Response(response.status, response.headers, response.read().decode("utf-8"))
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workers: int = 1):
+    """The production server command (README) on a free port; stopped on leaving the block."""
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "catalogue/gunicorn.conf.py"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped at start-up:\n{process.stdout.read()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start listening within 60 s")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+# --- A link to the database that the test can cut -------------------------------------------------
+
+
+class TcpProxy:
+    """Forwards a local port to the database server; `cut()` and `restore()` simulate an outage.
+
+    Cutting closes the listening socket and every open connection, so clients see exactly what a
+    database crash or a network failure looks like: refused connections and broken sockets.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            listener, self._listener = self._listener, None
+            doomed, self._sockets = self._sockets, set()
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        for sock in doomed:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                if self._listener is not listener:
+                    client.close()
+                    upstream.close()
+                    return
+                self._sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, destination: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                destination.sendall(data)
+        with contextlib.suppress(OSError):
+            destination.shutdown(socket.SHUT_WR)

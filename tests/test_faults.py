@@ -1,0 +1,236 @@
+"""Faults: the database going away, and fixture loads that fail or die half-way.
+
+The shared PostgreSQL server is never stopped: an outage is simulated by a TCP proxy between
+the application and the server that the test cuts and restores (on SQLite, by a database file
+that is not there yet).
+"""
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.test import Client, RequestFactory
+
+from catalogue.middleware import maintenance_response, server_error
+from interventions import loading
+from interventions.loading import load, read_fixtures
+from interventions.models import Intervention
+from tests.support import (
+    ROOT,
+    TcpProxy,
+    ensure_collected_static,
+    fetch,
+    gunicorn,
+    manage,
+    production_env,
+    snapshot,
+    snapshot_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+DANISH_NOTICE = "Kataloget er midlertidigt utilgængeligt"
+
+
+def database_down(execute, sql, params, many, context):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+def public_urls() -> list[str]:
+    detail = Intervention.objects.published().first().get_absolute_url()
+    return ["/", "/indsatser/", "/indsatser/?q=bostøtte&sector=kommunal", detail]
+
+
+def assert_maintenance_page(status: int, headers, body: str) -> None:
+    assert status == 503
+    assert headers["Retry-After"] == str(settings.MAINTENANCE_RETRY_AFTER)
+    assert "no-store" in headers["Cache-Control"]
+    assert DANISH_NOTICE in body
+    for leak in ("Traceback", "OperationalError", "Connection refused", "psycopg", "sqlite"):
+        assert leak not in body
+
+
+# --- In process: every query fails ----------------------------------------------------------------
+
+
+def test_public_pages_answer_503_with_a_danish_page_while_the_database_is_down():
+    urls = public_urls()
+    client = Client()
+    with connection.execute_wrapper(database_down):
+        for url in urls:
+            response = client.get(url)
+            assert_maintenance_page(response.status_code, response, response.content.decode())
+    # ... and the very next request after the database is back is served normally.
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_maintenance_page_needs_no_database(rf, django_assert_num_queries):
+    request = rf.get("/")
+    with django_assert_num_queries(0):
+        response = maintenance_response(request)
+    assert response.status_code == 503 and DANISH_NOTICE in response.content.decode()
+
+
+def test_the_maintenance_page_style_carries_the_policy_nonce():
+    client = Client()
+    with connection.execute_wrapper(database_down):
+        first, second = client.get("/indsatser/"), client.get("/indsatser/")
+    for response in (first, second):
+        policy = response["Content-Security-Policy"]
+        nonce = response.content.decode().split('<style nonce="')[1].split('"')[0]
+        assert f"'nonce-{nonce}'" in policy and "'unsafe-inline'" not in policy
+    assert first["Content-Security-Policy"] != second["Content-Security-Policy"]
+
+
+def test_an_outage_outside_a_view_is_503_too_and_other_errors_stay_500():
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        assert server_error(request).status_code == 503
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(request).status_code == 500
+
+
+# --- A real server, a real outage -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected_static():
+    ensure_collected_static()
+
+
+def served(port: int) -> list[tuple]:
+    return [fetch(port, url) for url in ("/indsatser/", "/indsatser/biofeedback-horsens/")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a network outage needs a server")
+def test_the_server_answers_503_while_postgresql_is_unreachable_and_recovers(
+    scratch_databases, collected_static
+):
+    s = connection.settings_dict
+    proxy = TcpProxy(s.get("HOST") or "127.0.0.1", int(s.get("PORT") or 5432))
+    proxy.restore()
+    url = scratch_databases.url("loaded").replace(f":{s.get('PORT') or 5432}/", f":{proxy.port}/")
+    try:
+        with gunicorn(production_env(url)) as port:
+            assert [r.status for r in served(port)] == [200, 200]  # with a pooled connection
+
+            proxy.cut()
+            for response in served(port):
+                assert_maintenance_page(response.status, response.headers, response.body)
+
+            proxy.restore()
+            assert [r.status for r in served(port)] == [200, 200]
+    finally:
+        proxy.cut()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's database is a file")
+def test_the_server_answers_503_while_the_sqlite_file_is_missing_and_recovers(
+    scratch_databases, collected_static, tmp_path
+):
+    missing = tmp_path / "not-yet" / "catalogue.sqlite3"
+    with gunicorn(production_env(f"sqlite:///{missing}")) as port:
+        for response in served(port):
+            assert_maintenance_page(response.status, response.headers, response.body)
+
+        missing.parent.mkdir()
+        shutil.copyfile(scratch_databases.directory / "loaded.sqlite3", missing)
+        assert [r.status for r in served(port)] == [200, 200]
+
+
+# --- Fixture loads that fail part-way -------------------------------------------------------------
+
+
+def changed_fixtures(target: Path, poison_last_entry: bool = False) -> Path:
+    """A copy of the fixtures in which every entry's summary changed, so a load writes a lot."""
+    shutil.copytree(settings.FIXTURES_DIR, target)
+    files = sorted((target / "sources").glob("*.yaml"))
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data.get("interventions") or []:
+            entry["summary"] = entry["summary"].strip() + " Ændret i en test."
+        if poison_last_entry and path == files[-1]:
+            # Past validation (see below), this only the database's CHECK constraint refuses.
+            data["interventions"][-1]["sector"] = "ugyldig"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def test_bad_data_in_the_middle_of_a_load_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    fixtures, problems = read_fixtures(changed_fixtures(tmp_path / "f", poison_last_entry=True))
+    assert not problems
+    # The validator would catch this entry; pretend it slipped through, so that the database
+    # refuses it after 185 entries were already written in the same transaction.
+    monkeypatch.setattr(loading, "validate", lambda *args: [])
+    before = snapshot()
+    with pytest.raises(Exception, match="(?i)check|constraint"):
+        load(fixtures, settings.SEEDS_DIR)
+    assert snapshot() == before
+
+
+LOAD_AND_PAUSE = """
+import sys, time, django
+django.setup()
+from django.core.management import call_command
+from django.db.models.signals import post_save
+from interventions.models import Intervention
+
+saved = []
+
+def pause_half_way(sender, **kwargs):
+    saved.append(1)
+    if len(saved) == 90:
+        print("HALF-WAY", flush=True)
+        time.sleep(600)
+
+post_save.connect(pause_half_way, sender=Intervention)
+call_command("load_catalogue", "--fixtures", sys.argv[1])
+"""
+
+
+def test_a_load_killed_half_way_leaves_the_database_as_it_was(scratch_databases, tmp_path):
+    url = scratch_databases.create("killed", template="loaded")
+    env = production_env(url)
+    fixtures = changed_fixtures(tmp_path / "f")
+    before = snapshot_of(url)
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", LOAD_AND_PAUSE, str(fixtures)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 180)
+        assert ready and process.stdout.readline().strip() == "HALF-WAY", process.stderr.read()
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    time.sleep(0.5)  # let PostgreSQL notice the dead client
+
+    assert snapshot_of(url) == before
+    # The same load, left to finish, does change the database: the kill really interrupted it.
+    manage("load_catalogue", "--fixtures", str(fixtures), env=env)
+    after = snapshot_of(url)
+    assert after != before
+    assert sum(count for _row, count in after["interventions.intervention"]) == 186
