@@ -276,9 +276,9 @@ def test_list_page_offers_the_suggestion_keeping_the_filters(client):
         "text": "psykiatri",
         "url": "?q=psykiatri&region=region-midtjylland",
     }
-    assert 'Mente du: <a href="?q=psykiatri&amp;region=region-midtjylland">psykiatri</a>?' in (
-        response.content.decode()
-    )
+    page = response.content.decode()
+    assert "Mente du" in page
+    assert '<a href="?q=psykiatri&amp;region=region-midtjylland"' in page
 
 
 def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
