@@ -6,9 +6,9 @@ three facets and a detail page, one after the other, so every figure is read bes
 file of the same run. Each worker's RSS is sampled throughout.
 
 `--soak-seconds N` adds one long run with 64 connections over a rotating mix of URLs (every
-detail page, list variations, searches, the static file): it reports errors (non-2xx/3xx answers,
-socket errors, requests over 10 s) and whether each worker's memory stayed flat, and exits 1 on
-any error. The security checks reuse it:
+detail page, list variations, searches, the API, a download, the static file): it reports errors
+(non-2xx/3xx answers, socket errors, requests over 10 s) and whether each worker's memory stayed
+flat, and exits 1 on any error. The security checks reuse it:
 
     python -m bench.load --dbs sqlite --seconds 0 --soak-seconds 300
 
@@ -305,6 +305,10 @@ def soak_paths(env: dict[str, str]) -> list[str]:
         SEARCH_WITH_FACETS,
         "/indsatser/?region=region-midtjylland&sort=-updated",
         "/",
+        "/api/interventions/",
+        "/api/interventions/?q=psykiatri&target_group=hjemloese&page_size=50",
+        "/api/target-groups/",
+        "/indsatser/download.csv?target_group=hjemloese",
     ]
     return [*lists, static_url(), *details]
 
