@@ -64,13 +64,28 @@ def bump_catalogue_version() -> None:
     cache.set(VERSION_KEY, max(time.time_ns(), (cache.get(VERSION_KEY) or 0) + 1), timeout=None)
 
 
+_local_changes = 0  # changes this process made, committed or not (see `data_version`)
+
+
 def catalogue_changed() -> None:
     """Invalidate every cached page once the current transaction commits (at once outside one).
 
     After the commit, not before: a request that read the version before the commit may render
     the old data, and it stores that under the old version, which nobody reads any more.
     """
+    global _local_changes
+    _local_changes += 1
     transaction.on_commit(bump_catalogue_version)
+
+
+def data_version() -> tuple[int, int]:
+    """What in-process indexes of the catalogue are keyed by (see `facets.FacetIndex`).
+
+    The shared version tells of every process's committed changes; the local count also of this
+    process's own changes before they commit, so code that reads its own writes in a transaction
+    (an import, a test) never meets an index built before them.
+    """
+    return catalogue_version(), _local_changes
 
 
 def _is_catalogue(sender) -> bool:
@@ -80,7 +95,7 @@ def _is_catalogue(sender) -> bool:
 @receiver(post_save, dispatch_uid="catalogue_saved")
 @receiver(post_delete, dispatch_uid="catalogue_deleted")
 def _on_save_or_delete(sender, **kwargs) -> None:
-    if _is_catalogue(sender) and not kwargs.get("raw"):
+    if _is_catalogue(sender):  # raw saves too: a restore changes what every page shows
         catalogue_changed()
 
 

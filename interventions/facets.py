@@ -1,26 +1,33 @@
-"""Facet counts beside every filter: honest, disjunctive, one query per facet.
+"""Facet counts beside every filter: honest, disjunctive, and counted in memory.
 
 Each facet's counts are computed on the result of every *other* facet (and the search), so a
 count says how many results a click on that value gives: OR within a facet, AND across facets.
 Selected values stay visible even when their count drops to zero.
 
-The query string is validated once (the list's own FilterSet); every facet reuses its cleaned
-values, so the number of queries does not grow with the number of selected facets.
+Counting happens in a `FacetIndex`: every published entry is a bit position, and every facet
+value is the set of entries a click on it would keep, as one Python integer used as a bitset
+(Python's own arbitrary-size integers: AND, OR and popcount run in C). The index is built once
+per catalogue version and process, with a fixed number of queries, so a page costs no facet query
+at all: only the filters that are not facets (the search, `has_budget`) need the database, in one
+query for the ids they keep. Membership mirrors the FilterSet: a region holds the entries that
+take part in it directly or through a municipality; a theme holds its tracks' entries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
-from interventions.filters import InterventionFilter
+from interventions.caching import data_version
+from interventions.filters import InterventionFilter, VocabularyField
 from interventions.models import (
     Intervention,
     KKRGoal,
+    LegalBasis,
     LegalParagraph,
     Method,
     Municipality,
@@ -31,6 +38,9 @@ from interventions.models import (
     TargetGroup,
 )
 
+# Filters that are no facet but narrow every facet's counts; "sort" only orders.
+NOT_COUNTED = frozenset({"sort"})
+
 
 @dataclass
 class FacetValue:
@@ -38,8 +48,14 @@ class FacetValue:
     label: str
     count: int
     selected: bool
-    toggle_url: str
     group: str = ""
+    params: QueryDict | None = field(default=None, repr=False)
+    param: str = ""
+
+    @cached_property
+    def toggle_url(self) -> str:
+        """Built on demand: the page shows only the selected values' links."""
+        return toggle_url(self.params, self.param, self.value)
 
 
 @dataclass
@@ -53,72 +69,186 @@ class Facet:
         return [v for v in self.values if v.selected]
 
 
-def _count(base_ids: QuerySet, relation: str) -> Count:
-    return Count(relation, filter=Q(**{f"{relation}__in": base_ids}), distinct=True)
+@dataclass
+class FacetResult:
+    """The facets, and how many entries the whole query keeps (the list's result count)."""
+
+    facets: list[Facet]
+    total: int
+
+    def __iter__(self):
+        return iter(self.facets)
 
 
-def _vocabulary_rows(model, key: str, label: Callable, base_ids, group=None, select=()):
-    rows = model.objects.select_related(*select).annotate(n=_count(base_ids, "interventions"))
-    return [(getattr(r, key), label(r), r.n, group(r) if group else "") for r in rows]
+@dataclass
+class _Value:
+    key: str
+    label: Callable[[], str] | str
+    group: str
+    bits: int
 
 
-def _region_rows(base_ids):
-    # An entry belongs to a region it takes part in or through one of its municipalities; count
-    # each entry once per region, whichever way it belongs.
-    in_region = (
-        Intervention.objects.filter(pk__in=base_ids)
-        .filter(Q(regions=OuterRef("pk")) | Q(municipalities__region=OuterRef("pk")))
-        .order_by()
-        .annotate(c=Func(F("pk"), function="COUNT", template="COUNT(DISTINCT %(expressions)s)"))
-        .values("c")
-    )
-    count = Subquery(in_region[:1], output_field=IntegerField())
-    return [(r.slug, r.name, r.n, "") for r in Region.objects.annotate(n=Coalesce(count, 0))]
+class FacetIndex:
+    """The published catalogue as bitsets: one per facet value, one for all entries."""
+
+    def __init__(self) -> None:
+        rows = list(
+            Intervention.objects.published()
+            .order_by("pk")
+            .values_list(
+                "pk", "sector", "status", "evaluation_level", "source_id", "source_section_id"
+            )
+        )
+        self.position = {row[0]: i for i, row in enumerate(rows)}
+        self.all = (1 << len(rows)) - 1
+        self.facets: dict[str, list[_Value]] = {}
+        pairs = self._links()
+        self._vocabulary("target_group", TargetGroup.objects.all(), pairs["target_groups"])
+        self._vocabulary("policy_area", PolicyArea.objects.all(), pairs["policy_areas"])
+        self._vocabulary(
+            "paragraph",
+            LegalParagraph.objects.select_related("law"),
+            pairs["paragraphs"],
+            label=lambda p: f"{p.label} {p.title}",
+            group=lambda p: p.law.name,
+        )
+        municipalities = list(Municipality.objects.all())
+        self._vocabulary(
+            "municipality", municipalities, pairs["municipalities"], label=lambda m: m.name
+        )
+        # A region holds its own entries and those of its municipalities.
+        in_region = list(pairs["regions"])
+        region_of = {m.pk: m.region_id for m in municipalities}
+        in_region += [(entry, region_of[m]) for entry, m in pairs["municipalities"]]
+        self._vocabulary("region", Region.objects.all(), in_region, label=lambda r: r.name)
+        self._vocabulary("method", Method.objects.all(), pairs["methods"])
+        self._vocabulary(
+            "kkr_goal", KKRGoal.objects.all(), pairs["kkr_goals"], group=lambda g: g.area
+        )
+        self._choices("sector", Intervention.Sector.choices, [(r[0], r[1]) for r in rows])
+        self._vocabulary(
+            "source",
+            SourceDocument.objects.all(),
+            [(r[0], r[4]) for r in rows],
+            key="key",
+            label=lambda s: s.title,
+        )
+        # A theme holds its tracks' entries; an entry sits in one section only.
+        sections = list(SourceSection.objects.select_related("source"))
+        parent_of = {s.pk: s.parent_id for s in sections}
+        in_section = [(r[0], r[5]) for r in rows if r[5]]
+        in_section += [(e, parent_of[s]) for e, s in in_section if parent_of[s]]
+        self._vocabulary(
+            "section",
+            sections,
+            in_section,
+            key="code",
+            label=lambda s: s.name,
+            group=lambda s: s.source.title,
+        )
+        self._choices("status", Intervention.Status.choices, [(r[0], r[2]) for r in rows])
+        self._choices(
+            "evaluation", Intervention.EvaluationLevel.choices, [(r[0], r[3]) for r in rows]
+        )
+
+    def _links(self) -> dict[str, list[tuple[int, int]]]:
+        """(entry, value) pairs of every many-to-many facet, one query each."""
+        through = {
+            name: getattr(Intervention, name).through
+            for name in (
+                "target_groups",
+                "policy_areas",
+                "municipalities",
+                "regions",
+                "methods",
+                "kkr_goals",
+            )
+        }
+        pairs = {}
+        for name, model in through.items():
+            value_field = getattr(Intervention, name).field.m2m_reverse_field_name()
+            pairs[name] = list(
+                model.objects.filter(intervention__is_published=True).values_list(
+                    "intervention_id", f"{value_field}_id"
+                )
+            )
+        pairs["paragraphs"] = list(
+            LegalBasis.objects.filter(intervention__is_published=True).values_list(
+                "intervention_id", "paragraph_id"
+            )
+        )
+        return pairs
+
+    def _bitsets(self, pairs) -> dict[object, int]:
+        """value -> the bitset of the entries linked to it."""
+        members: dict[object, bytearray] = {}
+        size = (len(self.position) + 7) // 8 or 1
+        for entry, value in pairs:
+            at = self.position.get(entry)
+            if at is None:
+                continue
+            bits = members.get(value)
+            if bits is None:
+                bits = members[value] = bytearray(size)
+            bits[at >> 3] |= 1 << (at & 7)
+        return {value: int.from_bytes(bits, "little") for value, bits in members.items()}
+
+    def _vocabulary(self, param, rows, pairs, key="slug", label=str, group=None) -> None:
+        bitsets = self._bitsets(pairs)
+        self.facets[param] = [
+            _Value(getattr(r, key), label(r), group(r) if group else "", bitsets.get(r.pk, 0))
+            for r in rows
+        ]
+
+    def _choices(self, param, choices, pairs) -> None:
+        bitsets = self._bitsets(pairs)
+        # Choice labels stay lazy: they are translated when a page shows them.
+        self.facets[param] = [
+            _Value(value, label, "", bitsets.get(value, 0)) for value, label in choices
+        ]
+
+    def bits_of(self, pks) -> int:
+        """The bitset of the given entry ids (ids of unpublished entries are left out)."""
+        size = (len(self.position) + 7) // 8 or 1
+        bits = bytearray(size)
+        position = self.position
+        for pk in pks:
+            at = position.get(pk)
+            if at is not None:
+                bits[at >> 3] |= 1 << (at & 7)
+        return int.from_bytes(bits, "little")
+
+    def chosen(self, param: str, values) -> int:
+        """The entries a selection in one facet keeps: any of its values (OR)."""
+        wanted = {str(v) for v in values}
+        bits = 0
+        for value in self.facets[param]:
+            if str(value.key) in wanted:
+                bits |= value.bits
+        return bits
 
 
-def _section_rows(base_ids):
-    # A theme counts the entries of its tracks; an entry sits in one section only, so the two
-    # counts never overlap.
-    rows = SourceSection.objects.select_related("source", "parent").annotate(
-        own=_count(base_ids, "interventions"),
-        via_children=_count(base_ids, "children__interventions"),
-    )
-    return [(r.code, r.name, r.own + r.via_children, r.source.title) for r in rows]
+_index_lock = threading.Lock()
+_index: tuple[object, FacetIndex] | None = None
 
 
-def _choice_rows(field_name: str, choices, base_ids):
-    counts = dict(
-        Intervention.objects.filter(pk__in=base_ids)
-        .order_by()
-        .values_list(field_name)
-        .annotate(n=Count("pk"))
-    )
-    return [(value, str(label), counts.get(value, 0), "") for value, label in choices]
+def facet_index() -> FacetIndex:
+    """The index of the current catalogue version, built by the first request that needs it."""
+    global _index
+    version = data_version()
+    current = _index
+    if current is not None and current[0] == version:
+        return current[1]
+    with _index_lock:
+        if _index is None or _index[0] != version:
+            _index = (version, FacetIndex())
+        return _index[1]
 
 
-FACET_SOURCES: dict[str, Callable[[QuerySet], Iterable[tuple[str, str, int, str]]]] = {
-    "target_group": lambda ids: _vocabulary_rows(TargetGroup, "slug", str, ids),
-    "policy_area": lambda ids: _vocabulary_rows(PolicyArea, "slug", str, ids),
-    "paragraph": lambda ids: _vocabulary_rows(
-        LegalParagraph,
-        "slug",
-        lambda p: f"{p.label} {p.title}",
-        ids,
-        group=lambda p: p.law.name,
-        select=("law",),
-    ),
-    "municipality": lambda ids: _vocabulary_rows(Municipality, "slug", lambda m: m.name, ids),
-    "region": _region_rows,
-    "method": lambda ids: _vocabulary_rows(Method, "slug", str, ids),
-    "kkr_goal": lambda ids: _vocabulary_rows(KKRGoal, "slug", str, ids, group=lambda g: g.area),
-    "sector": lambda ids: _choice_rows("sector", Intervention.Sector.choices, ids),
-    "source": lambda ids: _vocabulary_rows(SourceDocument, "key", lambda s: s.title, ids),
-    "section": _section_rows,
-    "status": lambda ids: _choice_rows("status", Intervention.Status.choices, ids),
-    "evaluation": lambda ids: _choice_rows(
-        "evaluation_level", Intervention.EvaluationLevel.choices, ids
-    ),
-}
+def forget_index() -> None:
+    """Drop the index (tests do, when a rolled-back transaction took their data away)."""
+    global _index
+    _index = None
 
 
 def toggle_url(params: QueryDict, param: str, value: str) -> str:
@@ -131,41 +261,80 @@ def toggle_url(params: QueryDict, param: str, value: str) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def _without(filterset: InterventionFilter, queryset: QuerySet, param: str) -> QuerySet:
-    """`queryset` filtered by every valid parameter except `param` (and the sort order)."""
+def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:
+    """The valid values chosen for a facet, as the index keys them."""
+    value = filterset.form.cleaned_data.get(param)
+    if value is None:
+        return []
+    field = filterset.form.fields[param]
+    if isinstance(field, VocabularyField):
+        # The cleaned value is a lazy queryset; the form already looked the values up.
+        return [v for v in filterset.form.data.getlist(param) if v in (field.known or {})]
+    return list(value)
+
+
+def _not_counted_filters_apply(filterset: InterventionFilter) -> bool:
+    cleaned = filterset.form.cleaned_data
+    return any(
+        cleaned.get(name) not in (None, "", [])
+        for name in cleaned
+        if name not in InterventionFilter.FACETS and name not in NOT_COUNTED
+    )
+
+
+def _other_filters(filterset: InterventionFilter) -> InterventionFilter:
+    """The published entries kept by the filters that are not facets (search, budget)."""
+    queryset = Intervention.objects.published()
     for name, value in filterset.form.cleaned_data.items():
-        if name not in (param, "sort"):
+        if name not in InterventionFilter.FACETS and name not in NOT_COUNTED:
             queryset = filterset.filters[name].filter(queryset, value)
-    return queryset
+    return queryset.order_by().values_list("pk", flat=True)
 
 
-def compute_facets(
-    params: QueryDict, queryset: QuerySet, filterset: InterventionFilter | None = None
-) -> list[Facet]:
-    """Every facet with its values' counts, given the request's parameters.
+def compute_facets(params: QueryDict, filterset: InterventionFilter | None = None) -> FacetResult:
+    """Every facet with its values' counts over the published catalogue, given the request's
+    parameters, and the number of entries the whole query keeps.
 
-    Pass the list's bound `filterset` (built from the same `params` and `queryset`) to reuse its
-    validation; without it one is built here. Invalid values are ignored, as the list does.
+    Pass the list's bound `filterset` (built from the same `params`) to reuse its validation;
+    without it one is built here. Invalid values are ignored, as the list does.
     """
     if filterset is None:
-        filterset = InterventionFilter(params, queryset=queryset)
+        filterset = InterventionFilter(params, queryset=Intervention.objects.published())
     filterset.is_valid()
+    index = facet_index()
+    base = index.all
+    if _not_counted_filters_apply(filterset):
+        base = index.bits_of(_other_filters(filterset))
+    kept = {}  # param -> the entries its selection keeps
+    for param in InterventionFilter.FACETS:
+        values = _selected_values(filterset, param)
+        if values:
+            kept[param] = index.chosen(param, values)
+    total = base
+    for bits in kept.values():
+        total &= bits
     facets = []
     for param in InterventionFilter.FACETS:
-        base_ids = _without(filterset, queryset, param).order_by().values("pk")
+        others = base
+        for other, bits in kept.items():
+            if other != param:
+                others &= bits
         selected = set(params.getlist(param))
         facet = Facet(param=param, label=str(InterventionFilter.base_filters[param].label))
-        for value, label, count, group in FACET_SOURCES[param](base_ids):
-            if count or value in selected:
+        for value in index.facets[param]:
+            key = str(value.key)
+            count = (others & value.bits).bit_count() if others else 0
+            if count or key in selected:
                 facet.values.append(
                     FacetValue(
-                        value=value,
-                        label=label,
+                        value=key,
+                        label=str(value.label),
                         count=count,
-                        selected=value in selected,
-                        toggle_url=toggle_url(params, param, value),
-                        group=group,
+                        selected=key in selected,
+                        group=value.group,
+                        params=params,
+                        param=param,
                     )
                 )
         facets.append(facet)
-    return facets
+    return FacetResult(facets, total.bit_count())

@@ -46,8 +46,12 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     # An invalid value (unknown slug, unsearchable query) is reported, and the other filters
     # still apply: the form's cleaned data simply lacks the bad one.
     valid = filterset.is_valid()
-    # Relevance order comes from the search itself; a chosen `sort` overrides it.
-    page = Paginator(filterset.qs.with_relations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    facets = compute_facets(request.GET, filterset)
+    # Relevance order comes from the search itself; a chosen `sort` overrides it. The facet
+    # index has already counted the result, so the paginator need not.
+    paginator = Paginator(filterset.qs.with_relations(), PAGE_SIZE)
+    paginator.count = facets.total
+    page = paginator.get_page(request.GET.get("page"))
     query = filterset.form.cleaned_data.get("q") or ""
     parsed = parse_query(query) if query else None
     for intervention in page:
@@ -60,7 +64,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
             if parsed and worth_suggesting(parsed, page.object_list, page.paginator.count)
             else None
         ),
-        "facets": compute_facets(request.GET, published, filterset),
+        "facets": facets.facets,
         "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
     }
     # htmx (filter, sort, page) gets only the results region; a history restore needs the page.

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from interventions.facets import forget_index
 from interventions.loading import load, read_fixtures
 
 
@@ -24,9 +25,13 @@ def curated_fixtures():
 
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings):
-    """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on."""
+    """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on.
+
+    The facet index goes too: the rollback that ends a test takes data away without a signal.
+    """
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     cache.clear()
+    forget_index()
 
 
 @pytest.fixture(scope="session")

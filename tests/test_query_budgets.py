@@ -14,11 +14,17 @@ from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
 
-# The list page: 12 facet counts + result count + page + 8 prefetched relations.
-LIST = 22
+# The list page: the page of entries + 8 prefetched relations. The result count and the 12 facets
+# are counted in the facet index, in memory.
+LIST = 9
 # One query looks up the chosen values of every vocabulary (target group, policy area, region...)
-# at once; choice facets (sector, status, evaluation), the search and the sort cost nothing.
+# at once; choice facets (sector, status, evaluation) and the sort cost nothing.
 LOOKUP = 1
+# The filters that are no facet (the search, has_budget): one query for the ids they keep.
+OTHERS = 1
+# Building the facet index: the published entries, 7 link tables and 9 vocabularies. Once per
+# catalogue version and process, whatever the catalogue's size.
+INDEX = 17
 
 PSYKIATRI = {"target_group": "borgere-i-akut-psykisk-krise", "policy_area": "psykiatri"}
 THREE_FACETS = {**PSYKIATRI, "region": "region-midtjylland"}
@@ -31,8 +37,9 @@ LIST_CASES = [
     ("three facets", THREE_FACETS, LOOKUP),
     ("three facets and choices", {**THREE_FACETS, "sector": "tvaersektoriel"}, LOOKUP),
     ("choice facets only", {"sector": "kommunal", "status": "running"}, 0),
-    ("search", {"q": "psykiatri"}, 0),
-    ("search and three facets", {**THREE_FACETS, "q": "psykiatri"}, LOOKUP),
+    ("search", {"q": "psykiatri"}, OTHERS),
+    ("search and three facets", {**THREE_FACETS, "q": "psykiatri"}, LOOKUP + OTHERS),
+    ("budget and a facet", {"has_budget": "true", "source": "dassos-2015"}, LOOKUP + OTHERS),
     ("sorted, page 2", {"sort": "-updated", "page": "2"}, 0),
     ("source and section", {"source": "dassos-2015", "section": "voksne-med-handicap"}, LOOKUP),
     (
@@ -58,6 +65,8 @@ DETAIL = 10  # the entry, its 8 prefetched relations and its related entries
 
 
 def count_queries(client, url: str, data: dict | None = None) -> tuple[int, object]:
+    """Queries of a request once the process is warm (the facet index is built)."""
+    client.get(url, data or {})
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, data or {})
     assert response.status_code == 200, response.content[:500]
@@ -74,6 +83,21 @@ def test_list_page_budget(client, query, extra):
     # An empty page skips the prefetches; every case here shows entries, so the budget is full.
     assert response.context["page"].object_list, "choose a query that shows entries"
     assert queries == LIST + extra
+
+
+def test_the_facet_index_is_built_once_per_catalogue_version(client):
+    def cold_and_warm() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as cold:
+            client.get("/indsatser/", THREE_FACETS)
+        with CaptureQueriesContext(connection) as warm:
+            client.get("/indsatser/", {"q": "psykiatri"})
+        return len(cold), len(warm)
+
+    assert cold_and_warm() == (INDEX + LIST + LOOKUP, LIST + OTHERS)
+    # Any change to the catalogue makes a new version: the next list request rebuilds, at the
+    # same cost however many entries there are.
+    InterventionFactory.create_batch(25)
+    assert cold_and_warm() == (INDEX + LIST + LOOKUP, LIST + OTHERS)
 
 
 def test_list_budget_does_not_grow_with_the_catalogue(client):
@@ -114,6 +138,7 @@ def test_detail_budget_is_the_same_for_every_entry(client):
     ],
 )
 def test_an_unknown_value_is_refused_and_the_others_still_apply(client, query, bad):
+    client.get("/indsatser/")  # build the facet index
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/indsatser/", query)
     assert response.status_code == 400
