@@ -90,8 +90,18 @@ class InvalidQuery(ValueError):
 _FOLD = str.maketrans("áàâéèêëíìîïóòôúùûüýäö", "aaaeeeeiiiiooouuuuyæø")
 
 
+_FOLDED = re.compile("[áàâéèêëíìîïóòôúùûüýäö]")
+
+
+def _fold(match: re.Match) -> str:
+    return match.group().translate(_FOLD)
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold().translate(_FOLD).replace("aa", "å")
+    # A regex finds the few accented letters: str.translate looks up every character of a long
+    # text in a dict, and snippets normalise every text of the entries on a page.
+    text = _FOLDED.sub(_fold, unicodedata.normalize("NFC", text).casefold())
+    return text.replace("aa", "å")
 
 
 def words(text: str) -> list[str]:
@@ -452,16 +462,43 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     patterns = [t.pattern for t in parsed.terms if t.pattern]
     if not patterns:
         return mark_safe("")
+    finders = [_finder(p) for p in patterns]
     texts = [intervention.summary] + [text for _section, text in intervention.text_sections()]
     best, best_score = "", 0
     for text in texts:
-        for sentence in _SENTENCE.split(text):
-            found = {p for w in words(sentence) for p in patterns if pattern_matches_word(p, w)}
-            if len(found) > best_score:
-                best, best_score = sentence, len(found)
+        normalised = normalise(text)
+        if not any(f.search(normalised) for f in finders):
+            continue  # most texts are passed over with one normalisation and a regex each
+        for sentence in _sentences(text):
+            normalised = normalise(sentence)
+            found = sum(1 for f in finders if f.search(normalised))
+            if found > best_score:
+                best, best_score = sentence, found
+                if found == len(finders):  # no later sentence can do better
+                    return _highlight(best.strip(), patterns)
     if not best_score:
         return mark_safe("")
     return _highlight(best.strip(), patterns)
+
+
+def _sentences(text: str):
+    """The sentences of a text, one at a time: the search for a snippet mostly stops early."""
+    start = 0
+    for boundary in _SENTENCE.finditer(text):
+        yield text[start : boundary.start()]
+        start = boundary.end()
+    yield text[start:]
+
+
+def _finder(pattern: str) -> re.Pattern:
+    """A regex that finds a text pattern in normalised text, its spaces read as word edges.
+
+    A pattern's letters are word characters, so a plain match always lies inside one word.
+    """
+    core = re.escape(pattern.strip())
+    before = r"(?<!\w)" if pattern.startswith(" ") else ""
+    after = r"(?!\w)" if pattern.endswith(" ") else ""
+    return re.compile(before + core + after)
 
 
 def _highlight(sentence: str, patterns: list[str]) -> SafeString:
