@@ -24,7 +24,7 @@ import time
 from bench.common import DATA, ROOT, database_url, db_name, setup_django
 
 # Bump when the generator's output changes: databases built by another version are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 CHUNK = 2000
 SEARCH_TEXTS = ("search_title", "search_meta", "search_document")
 M2M = ("municipalities", "regions", "target_groups", "policy_areas", "methods", "kkr_goals")
@@ -120,6 +120,7 @@ def synthesise(size: int) -> int:
         Intervention,
         LegalBasis,
         Municipality,
+        SearchWord,
     )
     from interventions.search import build_search_texts
 
@@ -204,6 +205,7 @@ def synthesise(size: int) -> int:
                 for name, text in build_search_texts(entry).items():
                     setattr(entry, name, text)
             Intervention.objects.bulk_update(entries, SEARCH_TEXTS, batch_size=200)
+            SearchWord.remember(entry.search_document for entry in entries)
         made += len(entries)
         log(f"  {made:>7,} / {count:,} generated")
     return made

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.http import QueryDict
+from django.utils.text import slugify
 
 from interventions.caching import data_version
 from interventions.filters import InterventionFilter, VocabularyField
@@ -51,6 +52,7 @@ class FacetValue:
     group: str = ""
     params: QueryDict | None = field(default=None, repr=False)
     param: str = ""
+    dom_id: str = ""  # the value as it may appear in an HTML id
 
     @cached_property
     def toggle_url(self) -> str:
@@ -86,6 +88,10 @@ class _Value:
     label: Callable[[], str] | str
     group: str
     bits: int
+
+    @cached_property
+    def dom_id(self) -> str:
+        return slugify(str(self.key))
 
 
 class FacetIndex:
@@ -334,6 +340,7 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
                         group=value.group,
                         params=params,
                         param=param,
+                        dom_id=value.dom_id,
                     )
                 )
         facets.append(facet)

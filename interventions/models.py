@@ -407,6 +407,13 @@ class InterventionQuerySet(models.QuerySet):
     def fresh(self, on: date | None = None) -> InterventionQuerySet:
         return self.filter(last_verified__gte=stale_cutoff(on))
 
+    def for_cards(self) -> InterventionQuerySet:
+        """What a result card in the list shows (owner, places, target groups, summary or a
+        snippet of the texts): two prefetches, and none of the long search columns."""
+        return self.defer("search_document", "search_title", "search_meta").prefetch_related(
+            "municipalities", "target_groups"
+        )
+
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""
         return self.select_related("source", "source_section").prefetch_related(
@@ -748,6 +755,8 @@ class Intervention(models.Model):
             for name, text in changed.items():
                 setattr(self, name, text)
             Intervention.objects.filter(pk=self.pk).update(**changed)
+            if "search_document" in changed:
+                SearchWord.remember([self.search_document])
             clear_caches()
         return bool(changed)
 
@@ -815,3 +824,31 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchWord(models.Model):
+    """Every word of every entry's search document, each once: the search's vocabulary.
+
+    On PostgreSQL a query's stem is looked up here ("misbrug" -> misbrug, misbrugere,
+    alkoholmisbrug ...) and the entries are found through a GIN index over their words, instead of
+    a LIKE over 100,000 long texts (see `search.WordsMatch`). Words are added as texts change and
+    never removed: a word no entry has any more matches nothing.
+    """
+
+    word = models.TextField(unique=True)
+
+    class Meta:
+        verbose_name = _("søgeord")
+        verbose_name_plural = _("søgeord")
+
+    def __str__(self) -> str:
+        return self.word
+
+    @classmethod
+    def remember(cls, documents) -> None:
+        """Add the words of these search documents that are not known yet."""
+        found = {word for document in documents for word in document.split()}
+        if found:
+            cls.objects.bulk_create(
+                [cls(word=w) for w in sorted(found)], ignore_conflicts=True, batch_size=2000
+            )

@@ -49,7 +49,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     facets = compute_facets(request.GET, filterset)
     # Relevance order comes from the search itself; a chosen `sort` overrides it. The facet
     # index has already counted the result, so the paginator need not.
-    paginator = Paginator(filterset.qs.with_relations(), PAGE_SIZE)
+    paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
     paginator.count = facets.total
     page = paginator.get_page(request.GET.get("page"))
     query = filterset.form.cleaned_data.get("q") or ""

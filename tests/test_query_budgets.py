@@ -14,9 +14,9 @@ from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
 
-# The list page: the page of entries + 8 prefetched relations. The result count and the 12 facets
-# are counted in the facet index, in memory.
-LIST = 9
+# The list page: the page of entries + the cards' municipalities and target groups. The result
+# count and the 12 facets are counted in the facet index, in memory.
+LIST = 3
 # One query looks up the chosen values of every vocabulary (target group, policy area, region...)
 # at once; choice facets (sector, status, evaluation) and the sort cost nothing.
 LOOKUP = 1

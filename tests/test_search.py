@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interventions.filters import InterventionFilter
-from interventions.models import Intervention, LegalBasis
-from interventions.search import InvalidQuery, parse_query, snippet, stem, suggest
+from interventions.models import Intervention, LegalBasis, SearchWord
+from interventions.search import InvalidQuery, parse_query, snippet, stem, suggest, word_like
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -335,17 +335,36 @@ def test_search_text_follows_edits_and_the_lexicon_follows_the_catalogue():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
-def test_postgresql_has_trigram_indexes_for_the_search_texts():
+def test_postgresql_has_the_search_indexes():
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'interventions_intervention'"
+            "SELECT indexname FROM pg_indexes"
+            " WHERE tablename IN ('interventions_intervention', 'interventions_searchword')"
         )
         names = {row[0] for row in cursor.fetchall()}
     assert {
-        "interventions_search_document_trgm",
+        "interventions_search_words_gin",
+        "interventions_searchword_trgm",
         "interventions_search_title_trgm",
         "interventions_search_meta_trgm",
     } <= names
+    assert "interventions_search_document_trgm" not in names
+
+
+def test_every_word_of_every_search_document_is_in_the_vocabulary():
+    entry = InterventionFactory(title="Zebrafiskeprojektet i Ølstykke")
+    known = set(SearchWord.objects.values_list("word", flat=True))
+    for document in Intervention.objects.values_list("search_document", flat=True):
+        assert set(document.split()) <= known
+    assert Intervention.objects.search("zebrafisk").get() == entry
+
+
+@pytest.mark.parametrize(
+    ("pattern", "like"),
+    [("misbrug", "%misbrug%"), (" ung", "ung%"), (" 85 ", "85"), ("a_b", "%a\\_b%")],
+)
+def test_a_text_pattern_becomes_a_like_over_single_words(pattern, like):
+    assert word_like(pattern) == like
 
 
 # --- Robustness -----------------------------------------------------------------------------------
