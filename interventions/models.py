@@ -407,12 +407,13 @@ class InterventionQuerySet(models.QuerySet):
     def fresh(self, on: date | None = None) -> InterventionQuerySet:
         return self.filter(last_verified__gte=stale_cutoff(on))
 
-    def for_cards(self) -> InterventionQuerySet:
-        """What a result card in the list shows (owner, places, target groups, summary or a
-        snippet of the texts): two prefetches, and none of the long search columns."""
-        return self.defer("search_document", "search_title", "search_meta").prefetch_related(
-            "municipalities", "target_groups"
-        )
+    def for_cards(self, snippets: bool = False) -> InterventionQuerySet:
+        """What a result card in the list shows (owner, places, target groups, summary): two
+        prefetches, and none of the long search columns; the text sections only for `snippets`."""
+        long_texts = ["search_document", "search_title", "search_meta"]
+        if not snippets:
+            long_texts += [section.field for section in TEXT_SECTIONS]
+        return self.defer(*long_texts).prefetch_related("municipalities", "target_groups")
 
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""

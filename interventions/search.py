@@ -28,6 +28,7 @@ catalogue's own words; `snippet()` shows why an entry matched, matched words in 
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import threading
 import time
@@ -50,11 +51,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Least, Length, Replace
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from interventions.models import Intervention, InterventionQuerySet
+
+# The standard library's escape, as Django's uses, without its lazy-string wrapper: snippets
+# escape every word of a passage.
+escape = html.escape
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10  # more words than this add SQL, not precision

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from interventions.browse import danish_order, entry_points
 from interventions.caching import public_cache
-from interventions.facets import compute_facets
+from interventions.facets import SelectionPages, compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
 from interventions.search import parse_query, snippet, suggest, worth_suggesting
@@ -47,10 +47,14 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     # still apply: the form's cleaned data simply lacks the bad one.
     valid = filterset.is_valid()
     facets = compute_facets(request.GET, filterset)
-    # Relevance order comes from the search itself; a chosen `sort` overrides it. The facet
-    # index has already counted the result, so the paginator need not.
-    paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
-    paginator.count = facets.total
+    # The index has counted the results and knows their order: relevance for a search, title
+    # otherwise. A chosen `sort` is the database's to order (the count still comes from the index).
+    if filterset.form.cleaned_data.get("sort"):
+        queryset = filterset.qs.for_cards(snippets=bool(filterset.form.cleaned_data.get("q")))
+        paginator = Paginator(queryset, PAGE_SIZE)
+        paginator.count = facets.total
+    else:
+        paginator = Paginator(SelectionPages(facets.selection), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = filterset.form.cleaned_data.get("q") or ""
     parsed = parse_query(query) if query else None

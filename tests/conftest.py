@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from interventions.facets import forget_index
+from interventions.index import forget_index
 from interventions.loading import load, read_fixtures
 
 

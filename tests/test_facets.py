@@ -89,7 +89,9 @@ def queries(draw) -> str:
     return params.urlencode()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=queries())
 def test_the_index_counts_what_the_filters_keep(query):
     result = compute_facets(QueryDict(query))
@@ -106,3 +108,25 @@ def test_the_index_follows_an_edit_before_it_commits():
     before = facet_counts("", "target_group")["hjemloese"]
     entry.target_groups.remove(*entry.target_groups.filter(slug="hjemloese"))
     assert facet_counts("", "target_group")["hjemloese"] == before - 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries(), start=st.sampled_from([0, 5, 20]))
+def test_the_index_pages_in_the_order_the_database_sorts(query, start):
+    filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())
+    filterset.is_valid()
+    expected = list(filterset.qs[start : start + 20])
+    shown = compute_facets(QueryDict(query), filterset).selection.entries(start, start + 20)
+    assert [e.slug for e in shown] == [e.slug for e in expected], query
+    if "q=" in query:
+        assert [e.rank for e in shown] == [e.rank for e in expected]
+
+
+def test_the_list_page_shows_the_indexed_page(client):
+    response = client.get("/indsatser/", {"q": "psykiatri", "page": "2"})
+    page = response.context["page"]
+    filterset = InterventionFilter(
+        QueryDict("q=psykiatri"), queryset=Intervention.objects.published()
+    )
+    assert page.paginator.count == filterset.qs.count()
+    assert [e.slug for e in page] == [e.slug for e in filterset.qs[20:40]]

@@ -1,0 +1,298 @@
+"""The published catalogue in memory, for the list page: facet counts, result counts and order.
+
+Every published entry is a bit position, numbered in the list's default order (title, slug, as
+the database sorts them). Every facet value is the set of entries a click on it would keep, as one
+Python integer used as a bitset (Python's own arbitrary-size integers: AND, OR and popcount run
+in C). A search is run once per catalogue version and query, and kept as its matches in relevance
+order. So a list request needs no query to count its facets or its results, nor to find which
+entries its page shows: only the page's own entries are read from the database.
+
+Membership mirrors the FilterSet, which stays the contract (tests compare the two on random
+queries): a region holds the entries that take part in it directly or through a municipality; a
+theme holds its tracks' entries. The index is built once per catalogue version and process (see
+`caching.data_version`), with a fixed number of queries; about 1 s for 100,000 entries.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.text import slugify
+
+from interventions.caching import data_version
+from interventions.models import (
+    Intervention,
+    KKRGoal,
+    LegalBasis,
+    LegalParagraph,
+    Method,
+    Municipality,
+    PolicyArea,
+    Region,
+    SourceDocument,
+    SourceSection,
+    TargetGroup,
+)
+
+SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
+CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
+
+
+@dataclass
+class IndexedValue:
+    key: str
+    label: Callable[[], str] | str
+    group: str
+    bits: int
+
+    @cached_property
+    def dom_id(self) -> str:
+        """The value as it may appear in an HTML id."""
+        return slugify(str(self.key))
+
+
+@dataclass
+class SearchMatches:
+    """A search's matches: as a bitset, and as positions in relevance order with their rank."""
+
+    bits: int
+    ordered: array  # positions, best first; ties in title order, as the database orders them
+    ranks: array  # the rank of each, as `InterventionQuerySet.search` computes it
+
+
+class FacetIndex:
+    """The published catalogue as bitsets: one per facet value, one for all entries."""
+
+    def __init__(self) -> None:
+        rows = list(
+            Intervention.objects.published()
+            .order_by("title", "slug")
+            .values_list(
+                "pk",
+                "sector",
+                "status",
+                "evaluation_level",
+                "source_id",
+                "source_section_id",
+                "budget_dkk",
+            )
+        )
+        self.pks = array("q", (row[0] for row in rows))
+        self.position = {row[0]: i for i, row in enumerate(rows)}
+        self.size = (len(rows) + 7) // 8 or 1  # bytes of a bitset
+        self.all = (1 << len(rows)) - 1
+        self.with_budget = self.bits_of(row[0] for row in rows if row[6] is not None)
+        self.facets: dict[str, list[IndexedValue]] = {}
+        self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
+        self._searches_lock = threading.Lock()
+        pairs = self._links()
+        self._vocabulary("target_group", TargetGroup.objects.all(), pairs["target_groups"])
+        self._vocabulary("policy_area", PolicyArea.objects.all(), pairs["policy_areas"])
+        self._vocabulary(
+            "paragraph",
+            LegalParagraph.objects.select_related("law"),
+            pairs["paragraphs"],
+            label=lambda p: f"{p.label} {p.title}",
+            group=lambda p: p.law.name,
+        )
+        municipalities = list(Municipality.objects.all())
+        self._vocabulary(
+            "municipality", municipalities, pairs["municipalities"], label=lambda m: m.name
+        )
+        # A region holds its own entries and those of its municipalities.
+        in_region = list(pairs["regions"])
+        region_of = {m.pk: m.region_id for m in municipalities}
+        in_region += [(entry, region_of[m]) for entry, m in pairs["municipalities"]]
+        self._vocabulary("region", Region.objects.all(), in_region, label=lambda r: r.name)
+        self._vocabulary("method", Method.objects.all(), pairs["methods"])
+        self._vocabulary(
+            "kkr_goal", KKRGoal.objects.all(), pairs["kkr_goals"], group=lambda g: g.area
+        )
+        self._choices("sector", Intervention.Sector.choices, [(r[0], r[1]) for r in rows])
+        self._vocabulary(
+            "source",
+            SourceDocument.objects.all(),
+            [(r[0], r[4]) for r in rows],
+            key="key",
+            label=lambda s: s.title,
+        )
+        # A theme holds its tracks' entries; an entry sits in one section only.
+        sections = list(SourceSection.objects.select_related("source"))
+        parent_of = {s.pk: s.parent_id for s in sections}
+        in_section = [(r[0], r[5]) for r in rows if r[5]]
+        in_section += [(e, parent_of[s]) for e, s in in_section if parent_of[s]]
+        self._vocabulary(
+            "section",
+            sections,
+            in_section,
+            key="code",
+            label=lambda s: s.name,
+            group=lambda s: s.source.title,
+        )
+        self._choices("status", Intervention.Status.choices, [(r[0], r[2]) for r in rows])
+        self._choices(
+            "evaluation", Intervention.EvaluationLevel.choices, [(r[0], r[3]) for r in rows]
+        )
+
+    # --- Building ---------------------------------------------------------------------------------
+
+    def _links(self) -> dict[str, list[tuple[int, int]]]:
+        """(entry, value) pairs of every many-to-many facet, one query each."""
+        pairs = {}
+        for name in (
+            "target_groups",
+            "policy_areas",
+            "municipalities",
+            "regions",
+            "methods",
+            "kkr_goals",
+        ):
+            relation = getattr(Intervention, name)
+            value_field = relation.field.m2m_reverse_field_name()
+            pairs[name] = list(
+                relation.through.objects.filter(intervention__is_published=True).values_list(
+                    "intervention_id", f"{value_field}_id"
+                )
+            )
+        pairs["paragraphs"] = list(
+            LegalBasis.objects.filter(intervention__is_published=True).values_list(
+                "intervention_id", "paragraph_id"
+            )
+        )
+        return pairs
+
+    def _bitsets(self, pairs) -> dict[object, int]:
+        """value -> the bitset of the entries linked to it."""
+        members: dict[object, bytearray] = {}
+        for entry, value in pairs:
+            at = self.position.get(entry)
+            if at is None:
+                continue
+            bits = members.get(value)
+            if bits is None:
+                bits = members[value] = bytearray(self.size)
+            bits[at >> 3] |= 1 << (at & 7)
+        return {value: int.from_bytes(bits, "little") for value, bits in members.items()}
+
+    def _vocabulary(self, param, rows, pairs, key="slug", label=str, group=None) -> None:
+        bitsets = self._bitsets(pairs)
+        self.facets[param] = [
+            IndexedValue(getattr(r, key), label(r), group(r) if group else "", bitsets.get(r.pk, 0))
+            for r in rows
+        ]
+
+    def _choices(self, param, choices, pairs) -> None:
+        bitsets = self._bitsets(pairs)
+        # Choice labels stay lazy: they are translated when a page shows them.
+        self.facets[param] = [
+            IndexedValue(value, label, "", bitsets.get(value, 0)) for value, label in choices
+        ]
+
+    # --- Asking -----------------------------------------------------------------------------------
+
+    def bits_of(self, pks) -> int:
+        """The bitset of the given entry ids (ids of unpublished entries are left out)."""
+        position = self.position
+        return self._bits_at(position[pk] for pk in pks if pk in position)
+
+    def _bits_at(self, positions) -> int:
+        bits = bytearray(self.size)
+        for at in positions:
+            bits[at >> 3] |= 1 << (at & 7)
+        return int.from_bytes(bits, "little")
+
+    def chosen(self, param: str, values) -> int:
+        """The entries a selection in one facet keeps: any of its values (OR)."""
+        wanted = {str(v) for v in values}
+        bits = 0
+        for value in self.facets[param]:
+            if str(value.key) in wanted:
+                bits |= value.bits
+        return bits
+
+    def search(self, query: str) -> SearchMatches:
+        """The published entries matching a query, best first: one query, then remembered."""
+        with self._searches_lock:
+            found = self._searches.get(query)
+            if found is not None:
+                self._searches.move_to_end(query)
+                return found
+        rows = Intervention.objects.published().search(query).order_by().values_list("pk", "rank")
+        position = self.position
+        ranked = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
+        found = SearchMatches(
+            bits=self._bits_at(at for _rank, at in ranked),
+            ordered=array("l", (at for _rank, at in ranked)),
+            ranks=array("l", (-rank for rank, _at in ranked)),
+        )
+        with self._searches_lock:
+            self._searches[query] = found
+            while len(self._searches) > SEARCHES_KEPT:
+                self._searches.popitem(last=False)
+        return found
+
+    def page(
+        self, kept: int, start: int, stop: int, search: SearchMatches | None = None
+    ) -> list[tuple[int, int | None]]:
+        """(entry id, rank) of the kept entries from `start` to `stop` in the list's order:
+        relevance for a search, title otherwise."""
+        if stop <= start or not kept:
+            return []
+        members = kept.to_bytes(self.size, "little")
+        if search is not None:
+            found = []
+            for at, rank in zip(search.ordered, search.ranks, strict=True):
+                if members[at >> 3] >> (at & 7) & 1:
+                    found.append((self.pks[at], rank))
+                    if len(found) == stop:
+                        break
+            return found[start:stop]
+        return [(self.pks[at], None) for at in _set_bits(members, start, stop)]
+
+
+def _set_bits(members: bytes, start: int, stop: int) -> Iterator[int]:
+    """The positions of the `start`-th to `stop`-th set bits, skipping whole chunks by count."""
+    seen = 0
+    for offset in range(0, len(members), CHUNK_BYTES):
+        chunk = int.from_bytes(members[offset : offset + CHUNK_BYTES], "little")
+        count = chunk.bit_count()
+        if seen + count <= start:
+            seen += count
+            continue
+        base = offset * 8
+        while chunk:
+            low = chunk & -chunk
+            if seen >= start:
+                yield base + low.bit_length() - 1
+            seen += 1
+            if seen >= stop:
+                return
+            chunk ^= low
+
+
+_index_lock = threading.Lock()
+_index: tuple[object, FacetIndex] | None = None
+
+
+def catalogue_index() -> FacetIndex:
+    """The index of the current catalogue version, built by the first request that needs it."""
+    global _index
+    version = data_version()
+    current = _index
+    if current is not None and current[0] == version:
+        return current[1]
+    with _index_lock:
+        if _index is None or _index[0] != version:
+            _index = (version, FacetIndex())
+        return _index[1]
+
+
+def forget_index() -> None:
+    """Drop the index (tests do, when a rolled-back transaction took their data away)."""
+    global _index
+    _index = None
