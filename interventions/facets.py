@@ -91,9 +91,18 @@ class SelectionPages:
     def __len__(self) -> int:
         return self.selection.total
 
-    def __getitem__(self, key: slice) -> list[Intervention]:
+    def __getitem__(self, key: slice | int) -> list[Intervention] | Intervention:
+        if isinstance(key, int):
+            found = self.selection.entries(key, key + 1) if 0 <= key < len(self) else []
+            if not found:
+                raise IndexError(key)
+            return found[0]
         start, stop, _step = key.indices(self.selection.total)
         return self.selection.entries(start, stop)
+
+    def __iter__(self):
+        for start in range(0, len(self), 100):
+            yield from self.selection.entries(start, start + 100)
 
 
 @dataclass

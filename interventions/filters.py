@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db import models
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import (
@@ -72,7 +70,7 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
     """Values of one vocabulary, checked against what the form looked up for all vocabularies.
 
     The cleaned value is a lazy queryset of the chosen rows: filters use it as a subquery, so
-    validating and filtering cost one query however many vocabularies the request selects.
+    validating costs no query however many vocabularies the request selects.
     """
 
     known: dict[str, int] | None = None  # value -> pk, filled by InterventionFilterForm
@@ -124,8 +122,11 @@ class InterventionFilterForm(forms.Form):
         super().full_clean()
 
     def _look_up_vocabularies(self) -> None:
-        """Look up every chosen vocabulary value in one query (a UNION), not one per vocabulary."""
-        parts = []
+        """Look up every chosen vocabulary value in the catalogue index (in memory), not with a
+        query per vocabulary: the index knows every value of every vocabulary by its key."""
+        from interventions.index import catalogue_index
+
+        index = None
         for name, field in self.fields.items():
             if not isinstance(field, VocabularyField):
                 continue
@@ -133,19 +134,9 @@ class InterventionFilterForm(forms.Form):
             values = self.data.getlist(self.add_prefix(name)) if self.is_bound else []
             values = [v for v in values if isinstance(v, str) and "\x00" not in v]
             if values:
-                key = field.to_field_name
-                parts.append(
-                    field.queryset.filter(**{f"{key}__in": values})
-                    .order_by()
-                    .annotate(
-                        facet=Value(name, output_field=models.CharField()),
-                        value=Cast(key, models.CharField()),
-                    )
-                    .values_list("facet", "pk", "value")
-                )
-        if parts:
-            for name, pk, value in parts[0].union(*parts[1:], all=True):
-                self.fields[name].known[value] = pk
+                index = index or catalogue_index()
+                keys = index.keys(name)
+                field.known = {v: keys[v] for v in values if v in keys}
 
 
 def _multi(model, field_name: str, to_field: str, label: str) -> VocabularyFilter:

@@ -46,6 +46,7 @@ CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcou
 @dataclass
 class IndexedValue:
     key: str
+    pk: int
     label: Callable[[], str] | str
     group: str
     bits: int
@@ -90,6 +91,7 @@ class FacetIndex:
         self.facets: dict[str, list[IndexedValue]] = {}
         self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
         self._searches_lock = threading.Lock()
+        self._keys: dict[str, dict[str, int]] = {}
         pairs = self._links()
         self._vocabulary("target_group", TargetGroup.objects.all(), pairs["target_groups"])
         self._vocabulary("policy_area", PolicyArea.objects.all(), pairs["policy_areas"])
@@ -182,7 +184,9 @@ class FacetIndex:
     def _vocabulary(self, param, rows, pairs, key="slug", label=str, group=None) -> None:
         bitsets = self._bitsets(pairs)
         self.facets[param] = [
-            IndexedValue(getattr(r, key), label(r), group(r) if group else "", bitsets.get(r.pk, 0))
+            IndexedValue(
+                getattr(r, key), r.pk, label(r), group(r) if group else "", bitsets.get(r.pk, 0)
+            )
             for r in rows
         ]
 
@@ -190,7 +194,7 @@ class FacetIndex:
         bitsets = self._bitsets(pairs)
         # Choice labels stay lazy: they are translated when a page shows them.
         self.facets[param] = [
-            IndexedValue(value, label, "", bitsets.get(value, 0)) for value, label in choices
+            IndexedValue(value, 0, label, "", bitsets.get(value, 0)) for value, label in choices
         ]
 
     # --- Asking -----------------------------------------------------------------------------------
@@ -205,6 +209,13 @@ class FacetIndex:
         for at in positions:
             bits[at >> 3] |= 1 << (at & 7)
         return int.from_bytes(bits, "little")
+
+    def keys(self, param: str) -> dict[str, int]:
+        """Every value of a vocabulary facet by its key (slug, code), with its primary key."""
+        keys = self._keys.get(param)
+        if keys is None:
+            keys = self._keys[param] = {str(v.key): v.pk for v in self.facets[param]}
+        return keys
 
     def chosen(self, param: str, values) -> int:
         """The entries a selection in one facet keeps: any of its values (OR)."""

@@ -333,8 +333,10 @@ def test_the_list_takes_the_same_queries_for_one_row_or_many(
     assert len(body["results"]) == size
 
 
-def test_the_chosen_vocabulary_values_cost_one_query_to_check(client, django_assert_num_queries):
-    with django_assert_num_queries(LIST_QUERIES + 1):
+def test_the_chosen_vocabulary_values_cost_no_query_to_check(client, django_assert_num_queries):
+    # The catalogue index, which knows every value, is built once per catalogue version.
+    client.get(LIST, {"target_group": "aeldre"})
+    with django_assert_num_queries(LIST_QUERIES):
         response = client.get(LIST, {"target_group": "hjemloese", "region": "region-midtjylland"})
     assert response.status_code == 200
 

@@ -17,13 +17,14 @@ pytestmark = pytest.mark.django_db
 # The list page: the page of entries + the cards' municipalities and target groups. The result
 # count, the 12 facets and which entries the page shows come from the catalogue index, in memory.
 LIST = 3
-# One query looks up the chosen values of every vocabulary (target group, policy area, region...)
-# at once; choice facets (sector, status, evaluation), has_budget and the sort cost nothing.
-LOOKUP = 1
+# The chosen values of every vocabulary (target group, policy area, region...) are checked in the
+# catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
+LOOKUP = 0
 # A search runs one query the first time it is asked in a catalogue version; the index keeps it.
 SEARCH = 1
 # Building the catalogue index: the published entries, 7 link tables and 9 vocabularies. Once
-# per catalogue version and process, whatever the catalogue's size.
+# per catalogue version and process, whatever the catalogue's size; the list page, the API and the
+# downloads share it.
 INDEX = 17
 
 PSYKIATRI = {"target_group": "borgere-i-akut-psykisk-krise", "policy_area": "psykiatri"}
