@@ -170,6 +170,9 @@ CACHES = {"default": cache_config(os.environ.get("CACHE_URL", "locmem://"))}
 # browsers and CDNs get, the largest body stored, and the URL prefixes that are public.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
 PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
+# Rendered result cards, one per entry and language (interventions/cards.py); keys carry the
+# catalogue version, so this only bounds how long an unused card takes up room.
+CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]
 

@@ -408,12 +408,13 @@ class InterventionQuerySet(models.QuerySet):
         return self.filter(last_verified__gte=stale_cutoff(on))
 
     def for_cards(self, snippets: bool = False) -> InterventionQuerySet:
-        """What a result card in the list shows (owner, places, target groups, summary): two
-        prefetches, and none of the long search columns; the text sections only for `snippets`."""
+        """What a result card in the list needs of the entry itself (`cards.attach_cards` loads
+        places and target groups for the cards it renders): none of the long search columns,
+        and the text sections only for `snippets`."""
         long_texts = ["search_document", "search_title", "search_meta"]
         if not snippets:
             long_texts += [section.field for section in TEXT_SECTIONS]
-        return self.defer(*long_texts).prefetch_related("municipalities", "target_groups")
+        return self.defer(*long_texts)
 
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""

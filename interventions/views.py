@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from interventions.browse import danish_order, entry_points
 from interventions.caching import public_cache
+from interventions.cards import attach_cards
 from interventions.facets import SelectionPages, compute_facets
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention, TargetGroup
@@ -60,6 +61,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
     parsed = parse_query(query) if query else None
     for intervention in page:
         intervention.snippet = snippet(intervention, parsed) if parsed else ""
+    attach_cards(page.object_list)
     context = {
         "filterset": filterset,
         "page": page,

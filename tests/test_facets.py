@@ -110,7 +110,9 @@ def test_the_index_follows_an_edit_before_it_commits():
     assert facet_counts("", "target_group")["hjemloese"] == before - 1
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=queries(), start=st.sampled_from([0, 5, 20]))
 def test_the_index_pages_in_the_order_the_database_sorts(query, start):
     filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())

@@ -14,9 +14,11 @@ from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
 
-# The list page: the page of entries + the cards' municipalities and target groups. The result
-# count, the 12 facets and which entries the page shows come from the catalogue index, in memory.
-LIST = 3
+# The list page: its entries. The result count, the 12 facets and which entries the page shows
+# come from the catalogue index, in memory, and each card is rendered once and kept.
+LIST = 1
+# Cards not kept yet: their places and target groups, for all of them at once.
+CARDS = 2
 # The chosen values of every vocabulary (target group, policy area, region...) are checked in the
 # catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
 LOOKUP = 0
@@ -86,24 +88,37 @@ def test_list_page_budget(client, query, extra):
     assert queries == LIST + extra
 
 
+def queries(client, params) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/indsatser/", params).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def searches(sqls: list[str]) -> int:
+    return sum("search_document" in sql for sql in sqls)
+
+
 def test_the_index_is_built_once_per_catalogue_version_and_a_search_run_once(client):
-    def queries(params) -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/indsatser/", params).status_code == 200
-        return len(ctx)
+    def cold_then_warm() -> None:
+        assert len(queries(client, THREE_FACETS)) == INDEX + LIST + CARDS
+        assert len(queries(client, THREE_FACETS)) == LIST
+        assert searches(queries(client, {"q": "psykiatri"})) == SEARCH
+        assert searches(queries(client, {"q": "psykiatri", "sector": "kommunal"})) == 0
 
-    def cold_then_warm() -> list[int]:
-        return [
-            queries(THREE_FACETS),
-            queries({"q": "psykiatri"}),
-            queries({"q": "psykiatri", "sector": "kommunal"}),
-        ]
-
-    assert cold_then_warm() == [INDEX + LIST + LOOKUP, LIST + SEARCH, LIST]
-    # Any change to the catalogue makes a new version: the next list request rebuilds, at the
-    # same cost however many entries there are, and searches run afresh.
+    cold_then_warm()
+    # Any change to the catalogue makes a new version: the next list request rebuilds the index
+    # at the same cost however many entries there are, renders its cards afresh, and searches
+    # run again.
     InterventionFactory.create_batch(25)
-    assert cold_then_warm() == [INDEX + LIST + LOOKUP, LIST + SEARCH, LIST]
+    cold_then_warm()
+
+
+def test_cards_are_rendered_once_per_language(client):
+    assert len(queries(client, {"sector": "kommunal"})) == INDEX + LIST + CARDS
+    assert len(queries(client, {"sector": "kommunal"})) == LIST
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/en/indsatser/", {"sector": "kommunal"}).status_code == 200
+    assert len(ctx) == LIST + CARDS
 
 
 def test_a_chosen_sort_orders_in_the_database(client):
@@ -150,14 +165,14 @@ def test_detail_budget_is_the_same_for_every_entry(client):
     ],
 )
 def test_an_unknown_value_is_refused_and_the_others_still_apply(client, query, bad):
-    client.get("/indsatser/")  # build the facet index
+    client.get("/indsatser/", query)  # build the index and render the cards
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/indsatser/", query)
     assert response.status_code == 400
     filterset = response.context["filterset"]
     assert list(filterset.errors) == [bad]
     assert bad not in filterset.form.cleaned_data
-    assert len(ctx) <= LIST + LOOKUP
+    assert len(ctx) == LIST + LOOKUP
 
 
 def test_the_cleaned_values_are_the_chosen_rows(client):
