@@ -551,22 +551,28 @@ def _finder(pattern: str) -> re.Pattern:
 
 def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     parts = _TOKEN.split(sentence)  # words at the odd indexes, what lies between at the even ones
-    hits = {i for i in range(1, len(parts), 2) if _matches(parts[i], patterns)}
-    first_word = max(1, min(hits, default=1) - 2 * 5)  # a few words of context before the match
+    # Normalising keeps the words apart (it only changes letters inside them), so the sentence's
+    # normalised words line up with its own; if they do not (a decomposed accent), word by word.
+    normalised = _TOKEN.split(normalise(sentence))
+    if len(normalised) != len(parts):
+        normalised = [normalise(part) for part in parts]
+
+    def hit(i: int) -> bool:
+        return i % 2 == 1 and any(pattern_matches_word(p, normalised[i]) for p in patterns)
+
+    first_hit = next((i for i in range(1, len(parts), 2) if hit(i)), 1)
+    first_word = max(1, first_hit - 2 * 5)  # a few words of context before the match
     start = 0 if first_word == 1 else first_word
     end = first_word + 2 * SNIPPET_WORDS
     end = len(parts) if end >= len(parts) - 1 else end
     out = ["… " if start else ""]
-    out += [f"<mark>{escape(p)}</mark>" if i in hits else escape(p) for i, p in enumerate(parts)][
-        start:end
+    # Only the shown words are escaped: a sentence can be a whole unpunctuated paragraph.
+    out += [
+        f"<mark>{escape(parts[i])}</mark>" if hit(i) else escape(parts[i])
+        for i in range(start, end)
     ]
     out.append(" …" if end < len(parts) else "")
     return mark_safe("".join(out).strip())  # every piece of text is escaped above
-
-
-def _matches(word: str, patterns: list[str]) -> bool:
-    word = normalise(word)
-    return any(pattern_matches_word(p, word) for p in patterns)
 
 
 def worth_suggesting(parsed: ParsedQuery, shown: list, total: int) -> bool:
