@@ -4,8 +4,9 @@ Each request goes through the whole Django stack (middleware, view, template) by
 call, with no network and no HTTP server: what is measured is the server's own work. Four
 warm-up requests are not counted (two for pages slower than SLOW_SECONDS); then a scenario runs
 until it has `--max-requests` or its `--seconds` are spent (at least `--min-requests`, or 3 for
-slow pages). The page cache is off, except in the row that
-says "cached".
+slow pages). The page cache is off, except in the row that says "cached". The catalogue index
+and the result cards are warm, as in a running server, except in the row "new search", whose
+every request is a search the index has not seen.
 
     DATABASE_URL=... python -m bench.measure
 """
@@ -67,12 +68,14 @@ def pick_urls() -> dict[str, list[str]]:
     """The scenarios' URLs, chosen from the data so that every one shows results."""
     from django.db.models import Count, Q
 
+    from interventions.index import SEARCHES_KEPT
     from interventions.models import (
         Intervention,
         LegalParagraph,
         Method,
         Municipality,
         PolicyArea,
+        SearchWord,
         SourceDocument,
         TargetGroup,
     )
@@ -101,12 +104,22 @@ def pick_urls() -> dict[str, list[str]]:
         candidates += [({param: getattr(row, key)}, row.n) for row in by_use(model) if row.n]
     csv_query, _rows = min(candidates, key=lambda c: abs(c[1] - CSV_ROWS))
     slugs = list(published.order_by("pk").values_list("slug", flat=True))
+    # More distinct searches than the catalogue index keeps, so that each one runs afresh.
+    words = [
+        w
+        for w in SearchWord.objects.order_by("word").values_list("word", flat=True)
+        if w.isalpha() and len(w) >= 6
+    ]
+    fresh = words[:: max(len(words) // (SEARCHES_KEPT + 36), 1)][: SEARCHES_KEPT + 36]
     step = max(len(slugs) // 30, 1)
     return {
         "list, no filter": ["/indsatser/"],
         "list, 3 facets": [f"/indsatser/?{urlencode(facets)}"],
         "list, search": [f"/indsatser/?{urlencode({'q': SEARCH_TERM})}"],
         "list, search + 3 facets": [f"/indsatser/?{urlencode({**facets, 'q': SEARCH_TERM})}"],
+        "list, new search + 3 facets": [
+            f"/indsatser/?{urlencode({**facets, 'q': word})}" for word in fresh
+        ],
         "list, 3 facets, cached": [f"/indsatser/?{urlencode(facets)}"],
         "detail": [f"/indsatser/{slug}/" for slug in slugs[::step][:30]],
         "API list": ["/api/interventions/"],

@@ -173,6 +173,9 @@ PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
 # Rendered result cards, one per entry and language (interventions/cards.py); keys carry the
 # catalogue version, so this only bounds how long an unused card takes up room.
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600)
+# The in-process catalogue index (interventions/index.py) follows the catalogue version and is
+# also rebuilt after this long, which bounds staleness when processes share no cache.
+CATALOGUE_INDEX_SECONDS = env_int("CATALOGUE_INDEX_SECONDS", 600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]
 

@@ -7,8 +7,8 @@ card together with its own snippet. Rendering 20 cards through the template engi
 of a list page's time; a page whose cards are all kept reads them in one cache lookup and does
 not load the entries' places and target groups at all.
 
-Keys carry the catalogue version (`caching.data_version`), so an edit is never shown stale and
-nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`.
+Keys carry the catalogue index's stamp (its catalogue version and build), so an edit is never
+shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from interventions.caching import data_version
+from interventions.index import catalogue_index
 from interventions.models import Intervention
 
 TEMPLATE = "interventions/includes/_card.html"
@@ -30,8 +30,8 @@ TEXT = "\x00card-text\x00"  # where the text goes; no entry's text holds a NUL
 SUMMARY_WORDS = 45
 
 
-def _key(entry: Intervention, version: tuple[int, int], language: str) -> str:
-    return f"card:{version[0]}.{version[1]}:{language}:{entry.pk}"
+def _key(entry: Intervention, stamp: str, language: str) -> str:
+    return f"card:{stamp}:{language}:{entry.pk}"
 
 
 def _render(entry: Intervention) -> tuple[str, str, str]:
@@ -48,8 +48,8 @@ def attach_cards(entries: list[Intervention]) -> None:
     Cards missing from the cache are rendered, their places and target groups loaded in two
     queries for all of them, and kept.
     """
-    version, language = data_version(), get_language() or settings.LANGUAGE_CODE
-    keys = {entry.pk: _key(entry, version, language) for entry in entries}
+    stamp, language = catalogue_index().stamp, get_language() or settings.LANGUAGE_CODE
+    keys = {entry.pk: _key(entry, stamp, language) for entry in entries}
     kept = cache.get_many(keys.values()) if keys else {}
     missing = [entry for entry in entries if keys[entry.pk] not in kept]
     if missing:

@@ -16,12 +16,14 @@ theme holds its tracks' entries. The index is built once per catalogue version a
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.utils.text import slugify
 
 from interventions.caching import data_version
@@ -69,7 +71,11 @@ class SearchMatches:
 class FacetIndex:
     """The published catalogue as bitsets: one per facet value, one for all entries."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: tuple[int, int] = (0, 0)) -> None:
+        self.version = version
+        self.built_at = time.monotonic()
+        # What cached renderings of this index's data are keyed by (see `cards`).
+        self.stamp = f"{version[0]}.{version[1]}.{time.time_ns()}"
         rows = list(
             Intervention.objects.published()
             .order_by("title", "slug")
@@ -199,6 +205,10 @@ class FacetIndex:
 
     # --- Asking -----------------------------------------------------------------------------------
 
+    def is_current(self, version: tuple[int, int]) -> bool:
+        age = time.monotonic() - self.built_at
+        return self.version == version and age < settings.CATALOGUE_INDEX_SECONDS
+
     def bits_of(self, pks) -> int:
         """The bitset of the given entry ids (ids of unpublished entries are left out)."""
         position = self.position
@@ -287,20 +297,25 @@ def _set_bits(members: bytes, start: int, stop: int) -> Iterator[int]:
 
 
 _index_lock = threading.Lock()
-_index: tuple[object, FacetIndex] | None = None
+_index: FacetIndex | None = None
 
 
 def catalogue_index() -> FacetIndex:
-    """The index of the current catalogue version, built by the first request that needs it."""
+    """The index of the current catalogue version, built by the first request that needs it.
+
+    Also rebuilt after `CATALOGUE_INDEX_SECONDS`: with a cache per process (`locmem://`) another
+    process's edit never reaches this process's version, and this bounds how long it shows the
+    old catalogue, as `PUBLIC_PAGE_CACHE_SECONDS` does for its pages.
+    """
     global _index
     version = data_version()
     current = _index
-    if current is not None and current[0] == version:
-        return current[1]
+    if current is not None and current.is_current(version):
+        return current
     with _index_lock:
-        if _index is None or _index[0] != version:
-            _index = (version, FacetIndex())
-        return _index[1]
+        if _index is None or not _index.is_current(version):
+            _index = FacetIndex(version)
+        return _index
 
 
 def forget_index() -> None:

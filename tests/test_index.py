@@ -1,0 +1,75 @@
+"""The catalogue index and the kept cards follow the catalogue: never stale, never unbounded."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from interventions import index as index_module
+from interventions.caching import bump_catalogue_version
+from interventions.index import catalogue_index
+from interventions.models import Intervention
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_index_is_kept_while_the_catalogue_version_holds():
+    assert catalogue_index() is catalogue_index()
+
+
+def test_another_process_s_committed_edit_makes_a_new_index():
+    before = catalogue_index()
+    bump_catalogue_version()  # what a commit in any process sharing the cache does
+    assert catalogue_index() is not before
+
+
+def test_the_index_is_rebuilt_after_its_maximum_age(settings):
+    before = catalogue_index()
+    settings.CATALOGUE_INDEX_SECONDS = 0  # a cache per process: no version reaches us
+    assert catalogue_index() is not before
+
+
+def test_only_the_latest_searches_are_kept(monkeypatch):
+    monkeypatch.setattr(index_module, "SEARCHES_KEPT", 2)
+    index = catalogue_index()
+
+    def runs_a_query(query: str) -> bool:
+        with CaptureQueriesContext(connection) as ctx:
+            index.search(query)
+        return len(ctx) == 1
+
+    assert [runs_a_query(q) for q in ("bolig", "psykiatri", "bolig", "misbrug")] == [
+        True,
+        True,
+        False,
+        True,
+    ]
+    assert runs_a_query("psykiatri")  # the least recently asked went first
+    assert len(index._searches) == 2
+
+
+def test_an_edited_entry_shows_its_new_card(client):
+    entry = Intervention.objects.published().get(slug="cafe-tumling-aarhus")
+    query = {"q": "tumling"}
+    assert entry.title in client.get("/indsatser/", query).content.decode()
+    entry.title = "Café Tumling – nyt navn"
+    entry.save()
+    html = client.get("/indsatser/", query).content.decode()
+    assert "Café Tumling – nyt navn" in html
+
+
+def test_a_card_shows_the_snippet_when_searched_and_the_summary_otherwise(client):
+    entry = Intervention.objects.published().get(slug="cafe-tumling-aarhus")
+    plain = client.get("/indsatser/", {"source": entry.source.key}).content.decode()
+    searched = client.get("/indsatser/", {"q": "tumling"}).content.decode()
+    start = entry.summary.split()[0]
+    assert start in plain
+    assert "<mark>" in searched and "<mark>" not in plain
+
+
+def test_an_unpublished_entry_leaves_the_list_at_once(client):
+    entry = Intervention.objects.published().get(slug="cafe-tumling-aarhus")
+    client.get("/indsatser/", {"q": "tumling"})
+    entry.is_published = False
+    entry.save()
+    response = client.get("/indsatser/", {"q": "tumling"})
+    assert entry.slug not in [e.slug for e in response.context["page"]]
