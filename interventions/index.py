@@ -43,6 +43,7 @@ from interventions.models import (
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
+LINKS_CHUNK = 20_000  # rows per fetch while streaming link tables
 
 
 @dataclass
@@ -98,28 +99,28 @@ class FacetIndex:
         self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
         self._searches_lock = threading.Lock()
         self._keys: dict[str, dict[str, int]] = {}
-        pairs = self._links()
-        self._vocabulary("target_group", TargetGroup.objects.all(), pairs["target_groups"])
-        self._vocabulary("policy_area", PolicyArea.objects.all(), pairs["policy_areas"])
+        self._vocabulary("target_group", TargetGroup.objects.all(), self._links("target_groups"))
+        self._vocabulary("policy_area", PolicyArea.objects.all(), self._links("policy_areas"))
         self._vocabulary(
             "paragraph",
             LegalParagraph.objects.select_related("law"),
-            pairs["paragraphs"],
+            LegalBasis.objects.filter(intervention__is_published=True)
+            .values_list("intervention_id", "paragraph_id")
+            .iterator(chunk_size=LINKS_CHUNK),
             label=lambda p: f"{p.label} {p.title}",
             group=lambda p: p.law.name,
         )
         municipalities = list(Municipality.objects.all())
-        self._vocabulary(
-            "municipality", municipalities, pairs["municipalities"], label=lambda m: m.name
-        )
+        by_municipality = self._bitsets(self._links("municipalities"))
+        self._vocabulary("municipality", municipalities, by_municipality, label=lambda m: m.name)
         # A region holds its own entries and those of its municipalities.
-        in_region = list(pairs["regions"])
-        region_of = {m.pk: m.region_id for m in municipalities}
-        in_region += [(entry, region_of[m]) for entry, m in pairs["municipalities"]]
-        self._vocabulary("region", Region.objects.all(), in_region, label=lambda r: r.name)
-        self._vocabulary("method", Method.objects.all(), pairs["methods"])
+        by_region = self._bitsets(self._links("regions"))
+        for m in municipalities:
+            by_region[m.region_id] = by_region.get(m.region_id, 0) | by_municipality.get(m.pk, 0)
+        self._vocabulary("region", Region.objects.all(), by_region, label=lambda r: r.name)
+        self._vocabulary("method", Method.objects.all(), self._links("methods"))
         self._vocabulary(
-            "kkr_goal", KKRGoal.objects.all(), pairs["kkr_goals"], group=lambda g: g.area
+            "kkr_goal", KKRGoal.objects.all(), self._links("kkr_goals"), group=lambda g: g.area
         )
         self._choices("sector", Intervention.Sector.choices, [(r[0], r[1]) for r in rows])
         self._vocabulary(
@@ -131,13 +132,17 @@ class FacetIndex:
         )
         # A theme holds its tracks' entries; an entry sits in one section only.
         sections = list(SourceSection.objects.select_related("source"))
-        parent_of = {s.pk: s.parent_id for s in sections}
-        in_section = [(r[0], r[5]) for r in rows if r[5]]
-        in_section += [(e, parent_of[s]) for e, s in in_section if parent_of[s]]
+        own = self._bitsets((r[0], r[5]) for r in rows if r[5])
+        by_section = dict(own)
+        for section in sections:
+            if section.parent_id:  # one level, as the filter's `source_section__parent`
+                by_section[section.parent_id] = by_section.get(section.parent_id, 0) | own.get(
+                    section.pk, 0
+                )
         self._vocabulary(
             "section",
             sections,
-            in_section,
+            by_section,
             key="code",
             label=lambda s: s.name,
             group=lambda s: s.source.title,
@@ -149,30 +154,16 @@ class FacetIndex:
 
     # --- Building ---------------------------------------------------------------------------------
 
-    def _links(self) -> dict[str, list[tuple[int, int]]]:
-        """(entry, value) pairs of every many-to-many facet, one query each."""
-        pairs = {}
-        for name in (
-            "target_groups",
-            "policy_areas",
-            "municipalities",
-            "regions",
-            "methods",
-            "kkr_goals",
-        ):
-            relation = getattr(Intervention, name)
-            value_field = relation.field.m2m_reverse_field_name()
-            pairs[name] = list(
-                relation.through.objects.filter(intervention__is_published=True).values_list(
-                    "intervention_id", f"{value_field}_id"
-                )
-            )
-        pairs["paragraphs"] = list(
-            LegalBasis.objects.filter(intervention__is_published=True).values_list(
-                "intervention_id", "paragraph_id"
-            )
+    def _links(self, name: str):
+        """(entry, value) pairs of a many-to-many facet, streamed: at 100,000 entries there are
+        a million, and only their bitsets are kept."""
+        relation = getattr(Intervention, name)
+        value_field = relation.field.m2m_reverse_field_name()
+        return (
+            relation.through.objects.filter(intervention__is_published=True)
+            .values_list("intervention_id", f"{value_field}_id")
+            .iterator(chunk_size=LINKS_CHUNK)
         )
-        return pairs
 
     def _bitsets(self, pairs) -> dict[object, int]:
         """value -> the bitset of the entries linked to it."""
@@ -187,8 +178,10 @@ class FacetIndex:
             bits[at >> 3] |= 1 << (at & 7)
         return {value: int.from_bytes(bits, "little") for value, bits in members.items()}
 
-    def _vocabulary(self, param, rows, pairs, key="slug", label=str, group=None) -> None:
-        bitsets = self._bitsets(pairs)
+    def _vocabulary(self, param, rows, links, key="slug", label=str, group=None) -> None:
+        """A vocabulary facet: its rows in display order, and either (entry, value) pairs or
+        the bitsets already made from them."""
+        bitsets = links if isinstance(links, dict) else self._bitsets(links)
         self.facets[param] = [
             IndexedValue(
                 getattr(r, key), r.pk, label(r), group(r) if group else "", bitsets.get(r.pk, 0)
