@@ -65,14 +65,18 @@ class Selection:
     def entries(self, start: int, stop: int) -> list[Intervention]:
         """The entries from `start` to `stop`, as list cards, each with its `rank` if searched."""
         wanted = self.index.page(self.kept, start, stop, self.search)
-        found = Intervention.objects.filter(pk__in=[pk for pk, _rank in wanted]).for_cards(
-            snippets=self.search is not None
+        found = (
+            Intervention.objects.published()
+            .filter(pk__in=[pk for pk, _rank in wanted])
+            .for_cards(snippets=self.search is not None)
         )
         by_pk = {entry.pk: entry for entry in found.order_by()}
         shown = []
         for pk, rank in wanted:
             entry = by_pk.get(pk)
-            if entry is not None:  # deleted since the index was built: skipped
+            # Unpublished or deleted since this process built its index (another process's
+            # edit, before the shared version reached us): left out rather than shown.
+            if entry is not None:
                 if rank is not None:
                     entry.rank = rank
                 shown.append(entry)
