@@ -73,3 +73,11 @@ def test_an_unpublished_entry_leaves_the_list_at_once(client):
     entry.save()
     response = client.get("/indsatser/", {"q": "tumling"})
     assert entry.slug not in [e.slug for e in response.context["page"]]
+
+
+def test_an_entry_unpublished_behind_the_index_s_back_is_not_shown(client):
+    # Another process's edit that this process has not heard of yet (no signal here).
+    client.get("/indsatser/", {"q": "tumling"})
+    Intervention.objects.filter(slug="cafe-tumling-aarhus").update(is_published=False)
+    response = client.get("/indsatser/", {"q": "tumling"})
+    assert "cafe-tumling-aarhus" not in [e.slug for e in response.context["page"]]
