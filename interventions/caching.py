@@ -79,7 +79,7 @@ def catalogue_changed() -> None:
 
 
 def data_version() -> tuple[int, int]:
-    """What in-process indexes of the catalogue are keyed by (see `facets.FacetIndex`).
+    """What in-process indexes of the catalogue are keyed by (see `index.FacetIndex`).
 
     The shared version tells of every process's committed changes; the local count also of this
     process's own changes before they commit, so code that reads its own writes in a transaction
