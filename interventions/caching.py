@@ -24,7 +24,8 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -50,8 +51,22 @@ BYPASS_COOKIES = ("messages",)
 # --- The catalogue version ------------------------------------------------------------------------
 
 
+_process_version: int | None = None  # the version, when the cache is this process's own
+
+
+def _cache_is_per_process() -> bool:
+    # A local-memory cache culls entries at random when full; losing the version there would
+    # throw away this process's catalogue index and cards for nothing. It is per process anyway.
+    return isinstance(caches["default"], LocMemCache)
+
+
 def catalogue_version() -> int:
     """The current version: the time (ns) of the last committed change this cache knows of."""
+    global _process_version
+    if _cache_is_per_process():
+        if _process_version is None:
+            _process_version = time.time_ns()
+        return _process_version
     version = cache.get(VERSION_KEY)
     if version is None:
         # Unknown (new or evicted cache): start a new version, so no older entry can be served.
@@ -61,6 +76,10 @@ def catalogue_version() -> int:
 
 
 def bump_catalogue_version() -> None:
+    global _process_version
+    if _cache_is_per_process():
+        _process_version = max(time.time_ns(), (_process_version or 0) + 1)
+        return
     cache.set(VERSION_KEY, max(time.time_ns(), (cache.get(VERSION_KEY) or 0) + 1), timeout=None)
 
 

@@ -81,3 +81,15 @@ def test_an_entry_unpublished_behind_the_index_s_back_is_not_shown(client):
     Intervention.objects.filter(slug="cafe-tumling-aarhus").update(is_published=False)
     response = client.get("/indsatser/", {"q": "tumling"})
     assert "cafe-tumling-aarhus" not in [e.slug for e in response.context["page"]]
+
+
+def test_a_full_local_cache_does_not_lose_the_catalogue_version(settings):
+    from django.core.cache import cache
+
+    from interventions.caching import catalogue_version
+
+    before, index = catalogue_version(), catalogue_index()
+    for i in range(settings.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES", 300) * 2):
+        cache.set(f"filler-{i}", i)  # a local-memory cache culls at random when full
+    assert catalogue_version() == before
+    assert catalogue_index() is index
