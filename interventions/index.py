@@ -238,11 +238,12 @@ class FacetIndex:
                 return found
         rows = Intervention.objects.published().search(query).order_by().values_list("pk", "rank")
         position = self.position
+        # Best first; equal ranks in title order, which is position order.
         ranked = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
         found = SearchMatches(
-            bits=self._bits_at(at for _rank, at in ranked),
-            ordered=array("l", (at for _rank, at in ranked)),
-            ranks=array("l", (-rank for rank, _at in ranked)),
+            bits=self._bits_at(at for _key, at in ranked),
+            ordered=array("l", (at for _key, at in ranked)),
+            ranks=array("l", (-negated for negated, _at in ranked)),
         )
         with self._searches_lock:
             self._searches[query] = found
