@@ -13,9 +13,10 @@ How a query is understood (`parse_query`):
 - An entry must match every term of a one- or two-term query, and all terms but one of a longer
   one (a caseworker's sentence often has a word no entry uses).
 
-Matching and ranking run in the database through plain `contains` lookups and `Case`/`When`
-sums, so SQLite and PostgreSQL give the same answers; PostgreSQL speeds the lookups up with
-trigram indexes (see the migration `search_columns`). Each entry keeps three denormalised texts
+Matching and ranking run in the database through the `words_match` lookup and `Case`/`When`
+sums, so SQLite and PostgreSQL give the same answers: a substring test on SQLite; on PostgreSQL
+the stem's words from `SearchWord` and a GIN index over each entry's words (migration
+`search_words`, ADR 0006). Each entry keeps three denormalised texts
 (`refresh_search_document`): its title, its metadata (summary, owner, places, vocabularies,
 paragraphs) and the set of all its words. Ranking: all terms above some terms; per term, a
 title match above a summary/vocabulary match above a body match; then how often the terms occur
@@ -479,12 +480,12 @@ def search(queryset: InterventionQuerySet, query: str) -> InterventionQuerySet:
     every = parsed.required == len(parsed.terms)
     rank = sum(term.score(certain=every) for term in parsed.terms)
     if every:
-        # A plain AND, which PostgreSQL answers from its trigram indexes.
+        # A plain AND, which PostgreSQL answers from its index of words.
         for term in parsed.terms:
             queryset = queryset.filter(term.condition())
         return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
     # All terms but one, written as an OR of ANDs that leave one term out each: PostgreSQL
-    # answers it from its trigram indexes, where a count of matched terms would read every row.
+    # answers it from its index of words, where a count of matched terms would read every row.
     all_but_one = Q()
     for left_out in range(len(parsed.terms)):
         group = Q()
