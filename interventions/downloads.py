@@ -24,12 +24,12 @@ from interventions.filters import InterventionFilter
 from interventions.models import (
     Intervention,
     KKRGoal,
-    LegalBasis,
     Method,
     Municipality,
     PolicyArea,
     Region,
     TargetGroup,
+    legal_bases_in_order,
 )
 
 MULTI_VALUE_SEPARATOR = "; "
@@ -57,12 +57,7 @@ CSV_RELATIONS = {
     "regions": Region.objects.all(),
     "target_groups": TargetGroup.objects.all(),
     "policy_areas": PolicyArea.objects.all(),
-    "legal_bases": LegalBasis.objects.select_related("paragraph__law").order_by(
-        "-stated_in_source",
-        "paragraph__law__abbreviation",
-        "paragraph__number_value",
-        "paragraph__number_suffix",
-    ),
+    "legal_bases": legal_bases_in_order(),
     "kkr_goals": KKRGoal.objects.all(),
     "methods": Method.objects.all(),
 }

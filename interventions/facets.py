@@ -17,7 +17,8 @@ from interventions.filters import InterventionFilter, VocabularyField
 from interventions.index import FacetIndex, SearchMatches, catalogue_index
 from interventions.models import Intervention
 
-# The filters that are no facet but that the index answers itself; "sort" only orders.
+# The filters that are no facet, which `_base` answers from the index; "sort" only orders. A new
+# filter must be added here and there (tests/test_facets.py checks that each one is).
 INDEXED_FILTERS = frozenset({"q", "has_budget"})
 NOT_COUNTED = frozenset({"sort"})
 
@@ -95,12 +96,7 @@ class SelectionPages:
     def __len__(self) -> int:
         return self.selection.total
 
-    def __getitem__(self, key: slice | int) -> list[Intervention] | Intervention:
-        if isinstance(key, int):
-            found = self.selection.entries(key, key + 1) if 0 <= key < len(self) else []
-            if not found:
-                raise IndexError(key)
-            return found[0]
+    def __getitem__(self, key: slice) -> list[Intervention]:
         start, stop, _step = key.indices(self.selection.total)
         return self.selection.entries(start, stop)
 
@@ -146,18 +142,6 @@ def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:
     return list(value)
 
 
-def _not_indexed(filterset: InterventionFilter) -> list[str]:
-    """Filters in use that are neither facets nor answered by the index (none today)."""
-    cleaned = filterset.form.cleaned_data
-    return [
-        name
-        for name in cleaned
-        if name not in InterventionFilter.FACETS
-        and name not in NOT_COUNTED | INDEXED_FILTERS
-        and cleaned[name] not in (None, "", [])
-    ]
-
-
 def _base(filterset: InterventionFilter, index: FacetIndex) -> tuple[int, SearchMatches | None]:
     """The entries kept by the filters that are not facets, and the search's matches if any."""
     cleaned = filterset.form.cleaned_data
@@ -167,12 +151,6 @@ def _base(filterset: InterventionFilter, index: FacetIndex) -> tuple[int, Search
         base &= search.bits
     if cleaned.get("has_budget") is not None:
         base &= index.with_budget if cleaned["has_budget"] else index.all & ~index.with_budget
-    others = _not_indexed(filterset)
-    if others:  # a filter the index does not know: ask the database which entries it keeps
-        queryset = Intervention.objects.published()
-        for name in others:
-            queryset = filterset.filters[name].filter(queryset, cleaned[name])
-        base &= index.bits_of(queryset.order_by().values_list("pk", flat=True))
     return base, search
 
 

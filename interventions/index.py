@@ -72,7 +72,7 @@ class SearchMatches:
 class FacetIndex:
     """The published catalogue as bitsets: one per facet value, one for all entries."""
 
-    def __init__(self, version: tuple[int, int] = (0, 0)) -> None:
+    def __init__(self, version: tuple[int, int]) -> None:
         self.version = version
         self.built_at = time.monotonic()
         # What cached renderings of this index's data are keyed by (see `cards`).

@@ -425,15 +425,7 @@ class InterventionQuerySet(models.QuerySet):
             "policy_areas",
             "methods",
             "kkr_goals",
-            models.Prefetch(
-                "legal_bases",
-                queryset=LegalBasis.objects.select_related("paragraph__law").order_by(
-                    "-stated_in_source",
-                    "paragraph__law__abbreviation",
-                    "paragraph__number_value",
-                    "paragraph__number_suffix",
-                ),
-            ),
+            models.Prefetch("legal_bases", queryset=legal_bases_in_order()),
             "contacts",
         )
 
@@ -761,6 +753,16 @@ class Intervention(models.Model):
                 SearchWord.remember([self.search_document])
             clear_caches()
         return bool(changed)
+
+
+def legal_bases_in_order() -> models.QuerySet:
+    """Legal bases as entries list them: those the source states first, then by law and number."""
+    return LegalBasis.objects.select_related("paragraph__law").order_by(
+        "-stated_in_source",
+        "paragraph__law__abbreviation",
+        "paragraph__number_value",
+        "paragraph__number_suffix",
+    )
 
 
 class LegalBasis(models.Model):

@@ -132,3 +132,11 @@ def test_the_list_page_shows_the_indexed_page(client):
     )
     assert page.paginator.count == filterset.qs.count()
     assert [e.slug for e in page] == [e.slug for e in filterset.qs[20:40]]
+
+
+def test_every_filter_is_a_facet_or_answered_by_the_index():
+    from interventions.facets import INDEXED_FILTERS, NOT_COUNTED
+
+    assert set(InterventionFilter.base_filters) == (
+        set(InterventionFilter.FACETS) | INDEXED_FILTERS | NOT_COUNTED
+    )
