@@ -254,7 +254,7 @@ class SourceViewSet(VocabularyViewSet):
 
 
 @extend_schema(exclude=True)
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def not_found(request, *args, **kwargs):
     """Any other path under /api/: a JSON 404 rather than the site's HTML page."""
     raise NotFound()
