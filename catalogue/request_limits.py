@@ -1,4 +1,4 @@
-"""The longest request line the production server accepts, read once from the environment.
+"""The longest request line the production server accepts, read from the environment.
 
 gunicorn's setting (`catalogue/gunicorn.conf.py`) and the API schema's description of it
 (`interventions/api/schema.py`) both come from here, so they cannot disagree. No Django in this
