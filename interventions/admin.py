@@ -1,12 +1,15 @@
 """The editors' workplace: search, facets, autocomplete for every vocabulary, inlines, history.
 
-Roles come from the groups in migration 0003: a Redaktør edits and publishes, a Læser only looks.
-Publishing needs the `publish_intervention` permission; every save is recorded with its editor.
+Roles come from the groups in migration 0004: a Redaktør edits and publishes, a Læser only looks
+(also at old versions, which only a Redaktør may restore). Publishing needs the
+`publish_intervention` permission; every save is recorded with its editor.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models, router, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -31,6 +34,30 @@ from interventions.models import (
     today,
 )
 from interventions.validators import parse_kroner
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History pages where looking needs the view permission and restoring the change permission.
+
+    django-simple-history lets anyone who may view the history post an old version's form (it
+    only hides the button); here a POST without the change permission is refused.
+    """
+
+    def may_revert(self, request, obj) -> bool:
+        return (
+            not self.revert_disabled(request, obj)
+            and self.has_change_history_permission(request, obj)
+            and self.has_change_permission(request, obj)
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            obj = self.get_object(request, unquote(object_id))
+            if not self.may_revert(request, obj):
+                raise PermissionDenied
+        # A revert writes the row and its links: all or nothing.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ContactForm(forms.ModelForm):
@@ -111,7 +138,7 @@ class FreshnessFilter(admin.SimpleListFilter):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(SimpleHistoryAdmin):
+class InterventionAdmin(HistoryAdmin):
     form = InterventionForm
     list_display = [
         "title",
@@ -317,7 +344,7 @@ class InterventionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(HistoryAdmin):
     """Contacts are edited inline on their entry; here their history can be seen and restored."""
 
     list_display = ["name", "intervention", "role", "email", "phone"]
@@ -328,7 +355,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(SimpleHistoryAdmin):
+class LegalBasisAdmin(HistoryAdmin):
     """Legal basis rows are edited inline on their entry; here their history can be seen."""
 
     list_display = ["__str__", "intervention", "stated_in_source"]
