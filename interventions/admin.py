@@ -31,6 +31,7 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    collect_entry_changes,
     today,
 )
 from interventions.validators import parse_kroner
@@ -55,8 +56,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
             obj = self.get_object(request, unquote(object_id))
             if not self.may_revert(request, obj):
                 raise PermissionDenied
-        # A revert writes the row and its links: all or nothing.
-        with transaction.atomic(using=router.db_for_write(self.model)):
+        # A revert writes the row and its links: all or nothing, search texts refreshed once.
+        with transaction.atomic(using=router.db_for_write(self.model)), collect_entry_changes():
             return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -245,6 +246,12 @@ class InterventionAdmin(HistoryAdmin):
         self.request = request  # the freshness filter's facet counts need it
         return super().get_queryset(request)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The entry, its links, contacts and legal basis are saved one after the other; its
+        # version and search texts are brought up to date once, before the transaction ends.
+        with transaction.atomic(using=router.db_for_write(self.model)), collect_entry_changes():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "responsible_editor":
             # A short list of staff accounts (editors may not browse the user admin).
@@ -269,6 +276,12 @@ class InterventionAdmin(HistoryAdmin):
     @admin.display(description=_("aktualitet"), boolean=False)
     def freshness(self, obj: Intervention) -> str:
         return _("Forældet") if obj.is_stale else _("Aktuel")
+
+    def save_model(self, request, obj, form, change):
+        restoring = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
+        if restoring and not Intervention.objects.filter(pk=obj.pk).exists():
+            obj._state.adding = True  # a deleted entry restored from its history: a new row
+        super().save_model(request, obj, form, change)
 
     def _update(self, request, queryset, message: str, **values) -> None:
         # Saved one by one so every change gets a history record with the editor's name.
@@ -303,10 +316,6 @@ class InterventionAdmin(HistoryAdmin):
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("interventions.publish_intervention")
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_search_document()
 
     def save_formset(self, request, form, formset, change):
         # Contacts and legal basis rows are recorded in history with the editor's name too.
