@@ -2,19 +2,22 @@
 
 Roles come from the groups in migration 0004: a Redaktør edits and publishes, a Læser only looks
 (also at old versions, which only a Redaktør may restore). Publishing needs the
-`publish_intervention` permission; every save is recorded with its editor.
+`publish_intervention` permission; every save is recorded with its editor. An entry's form refuses
+to save over a change made after it was opened (interventions/conflicts.py).
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from interventions import conflicts
+from interventions.conflicts import EditStamp
 from interventions.models import (
     TEXT_SECTIONS,
     Contact,
@@ -96,6 +99,24 @@ class KronerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class EditStampField(forms.Field):
+    """The `EditStamp` an entry's form was opened with, carried along hidden; never an edit."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, EditStamp) else value
+
+    def to_python(self, value) -> EditStamp | None:
+        return EditStamp.parse(value) if value else None
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
 class InterventionForm(forms.ModelForm):
     budget_dkk = KronerField(
         label=_("budget (kr.)"),
@@ -103,6 +124,10 @@ class InterventionForm(forms.ModelForm):
         min_value=0,
         help_text=_("Kun et beløb kilden oplyser, i hele kroner, fx 780.000."),
     )
+    edit_stamp = EditStampField()
+
+    # Set when the save was refused because the entry changed after the form was opened.
+    edit_conflict: conflicts.EditConflict | None = None
 
     class Meta:
         model = Intervention
@@ -111,6 +136,31 @@ class InterventionForm(forms.ModelForm):
             "period_start": {"invalid": _("Skriv et årstal, fx 2021.")},
             "period_end": {"invalid": _("Skriv et årstal, fx 2024.")},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            del self.fields["edit_stamp"]  # nobody else can have changed a new entry
+        else:
+            self.initial["edit_stamp"] = EditStamp.of(self.instance)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "edit_stamp" not in self.fields:
+            return cleaned_data
+        stamp = cleaned_data.get("edit_stamp")
+        if stamp is None:
+            raise ValidationError(
+                _(
+                    "Formularen mangler oplysning om, hvilken udgave af indsatsen den blev åbnet "
+                    "på, så den kan ikke gemmes. Åbn indsatsen igen, og gentag dine ændringer."
+                ),
+                code="edit_stamp_missing",
+            )
+        self.edit_conflict = conflicts.check(self.instance.pk, stamp)
+        if self.edit_conflict:
+            raise ValidationError(self.edit_conflict.message, code="edit_conflict")
+        return cleaned_data
 
 
 class FreshnessFilter(admin.SimpleListFilter):
@@ -141,6 +191,9 @@ class FreshnessFilter(admin.SimpleListFilter):
 @admin.register(Intervention)
 class InterventionAdmin(HistoryAdmin):
     form = InterventionForm
+    # Both carry the form's edit stamp and show what changed when a save is refused.
+    change_form_template = "admin/interventions/intervention/change_form.html"
+    object_history_form_template = "admin/interventions/intervention/object_history_form.html"
     list_display = [
         "title",
         "organisation",

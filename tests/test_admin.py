@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from interventions.conflicts import EditStamp
 from interventions.models import (
     Contact,
     Intervention,
@@ -73,6 +74,7 @@ def interventions_models():
 def form_data(obj: Intervention, **changes) -> dict:
     """The change form as the browser would post it for `obj`, with `changes` applied."""
     data = {
+        "edit_stamp": str(EditStamp.of(Intervention.objects.get(pk=obj.pk))),
         "title": obj.title,
         "slug": obj.slug,
         "alternative_titles": "[]",
