@@ -52,6 +52,7 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    collect_entry_changes,
 )
 from interventions.text import debris_problems
 from interventions.validators import validate_danish_phone
@@ -649,7 +650,8 @@ def load(
     problems = validate(fixtures, seeds_dir)
     if problems:
         raise CatalogueInvalid(problems)
-    with transaction.atomic():
+    # Entries' versions and search texts are brought up to date once each, at the end.
+    with transaction.atomic(), collect_entry_changes():
         if not overwrite:
             edited = edited_since_loaded(fixtures)
             if edited:
