@@ -128,14 +128,17 @@ def _on_m2m_changed(sender, action, **kwargs) -> None:
 
 
 def normalised_query(query_string: str) -> str:
-    """The query string as the key sees it: parameters sorted by name, empties and tracking dropped.
+    """The query string as the key sees it: parameters sorted by name, tracking dropped.
 
-    The values of one parameter keep their order (for a single-valued parameter the last wins).
+    Two query strings share a key only if every view must answer them alike: Django reads
+    parameters by name, so their order does not matter, but the values of one parameter keep
+    their order (for a single-valued parameter the last wins), and a blank parameter is not an
+    absent one (`/api/docs/?script=` is Swagger UI's script, `/api/docs/` its page).
     """
     pairs = [
         (name, value)
         for name, value in parse_qsl(query_string, keep_blank_values=True)
-        if value.strip() and name not in IGNORED_PARAMS and not name.startswith("utm_")
+        if name not in IGNORED_PARAMS and not name.startswith("utm_")
     ]
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
