@@ -57,6 +57,19 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}") from None
+    if value != value or (minimum is not None and value < minimum):  # NaN, or too small
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -145,13 +158,26 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
+# A cache is not a source of truth: a Redis that is down or hangs is a cache with nothing in it
+# (catalogue/cache.py). Each command to it waits at most CACHE_SOCKET_TIMEOUT s; after a failure
+# the process leaves it alone for CACHE_RETRY_SECONDS s and serves everything from the database.
+CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0)
+CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 5, minimum=0)
+
 
 # CACHE_URL picks the cache: unset means local memory (one per process); redis://host:port/db
 # uses Django's RedisCache, shared by every process; dummy:// caches nothing.
 def cache_config(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme in ("redis", "rediss"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "catalogue.cache.FailSafeRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {  # passed on to redis-py's connection pool; 0 means no limit
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT or None,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT or None,
+            },
+        }
     if scheme == "locmem":
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

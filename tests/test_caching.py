@@ -6,6 +6,7 @@ failure.
 """
 
 import copy
+import logging
 import os
 import uuid
 
@@ -15,8 +16,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.settings import cache_config
 from interventions.caching import catalogue_version, normalised_query
 from interventions.models import Intervention, TargetGroup
+from tests.support import TcpProxy, finishes_within, free_port
 
 pytestmark = pytest.mark.django_db
 LIST = "/indsatser/"
@@ -245,6 +248,45 @@ def test_conditional_requests_work_with_the_page_cache_off(client, settings):
 
 # --- Redis ----------------------------------------------------------------------------------------
 
+PUBLIC_PAGES = [
+    "/",
+    LIST,
+    f"{LIST}?q=bostøtte&sector=kommunal",
+    "/indsatser/akutteam-herning/",
+    "/api/interventions/",
+    "/api/interventions/akutteam-herning/",
+]
+
+
+def test_an_unreachable_cache_is_a_cache_with_nothing_in_it(client, settings, caplog):
+    """Redis down (nothing listens): every public page is rendered from the database, the failure
+    is logged, and not once per request."""
+    settings.CACHES = {"default": cache_config(f"redis://127.0.0.1:{free_port()}/0")}
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            for url in PUBLIC_PAGES:
+                response = get(client, url)
+                assert response.status_code == 200, url
+                assert response.queries > 0  # from the database
+    warnings = [r for r in caplog.records if "cache" in r.getMessage().lower()]
+    assert 1 <= len(warnings) <= 2
+
+
+def test_a_hung_cache_is_a_miss_within_a_second(settings):
+    """A Redis that accepts connections and never answers (hung, or behind a partition) costs at
+    most about one socket timeout, and then nothing while it stays away."""
+    hole = TcpProxy("127.0.0.1", 9)
+    hole.restore()
+    hole.black_hole()
+    try:
+        settings.CACHES = {"default": cache_config(f"redis://127.0.0.1:{hole.port}/0")}
+        finished, outcome, took = finishes_within(10, lambda: cache.get("page:x", "absent"))
+        assert finished and outcome == "absent" and took < 1.5
+        finished, outcome, took = finishes_within(10, lambda: cache.set("page:x", 1))
+        assert finished and took < 0.1  # the cache stays skipped for a while
+    finally:
+        hole.cut()
+
 
 @pytest.fixture
 def redis_cache(settings):
@@ -256,11 +298,11 @@ def redis_cache(settings):
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(f"REQUIRE_REDIS=1 but Redis at {REDIS_URL} is unreachable: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set REQUIRE_REDIS=1 to fail")
-    # A key prefix of our own: no other process's keys are read, and nothing is flushed.
+    # The backend CACHE_URL gives, with a key prefix of our own: no other process's keys are
+    # read, and nothing is flushed.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            **cache_config(REDIS_URL),
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "TIMEOUT": 120,
         }
@@ -273,16 +315,14 @@ def redis_cache(settings):
 
 
 def test_settings_choose_redis_from_cache_url():
-    from catalogue.settings import cache_config
-
-    assert cache_config("redis://127.0.0.1:6379/1")["BACKEND"].endswith("RedisCache")
+    assert cache_config("redis://127.0.0.1:6379/1")["BACKEND"].endswith("FailSafeRedisCache")
     assert cache_config("locmem://")["BACKEND"].endswith("LocMemCache")
 
 
 def test_the_page_cache_works_on_redis(
     client, redis_cache, entry, django_capture_on_commit_callbacks
 ):
-    assert type(redis_cache._cache).__name__ == "RedisCacheClient"
+    assert type(redis_cache._cache).__name__ == "FailSafeClient"  # what CACHE_URL gives
     first, second = get(client, LIST), get(client, LIST)
     assert (first["X-Cache"], second["X-Cache"], second.queries) == ("miss", "hit", 0)
     assert get(client, LIST, If_None_Match=second["ETag"]).status_code == 304

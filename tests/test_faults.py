@@ -1,14 +1,17 @@
-"""Faults: the database going away, and fixture loads that fail or die half-way.
+"""Faults: the database or the cache going away or hanging, and loads that fail or die half-way.
 
 The shared PostgreSQL server is never stopped: an outage is simulated by a TCP proxy between
 the application and the server that the test cuts and restores (on SQLite, by a database file
-that is not there yet).
+that is not there yet). Redis outages use a Redis server of the test's own on a
+free port (`redis-server` must be installed: the tests skip without it, unless REQUIRE_REDIS=1).
 """
 
+import contextlib
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +32,7 @@ from tests.support import (
     TcpProxy,
     ensure_collected_static,
     fetch,
+    free_port,
     gunicorn,
     manage,
     production_env,
@@ -39,6 +43,7 @@ from tests.support import (
 pytestmark = pytest.mark.django_db
 
 DANISH_NOTICE = "Kataloget er midlertidigt utilgængeligt"
+GUNICORN_TIMEOUT = 30  # seconds; catalogue/gunicorn.conf.py's default
 
 
 def database_down(execute, sql, params, many, context):
@@ -151,6 +156,81 @@ def test_the_server_answers_503_while_the_sqlite_file_is_missing_and_recovers(
         missing.parent.mkdir()
         shutil.copyfile(scratch_databases.directory / "loaded.sqlite3", missing)
         assert [r.status for r in served(port)] == [200, 200]
+
+
+# --- The cache going away: a cache is not a source of truth -------------------------------------
+
+PUBLIC_PAGES = [
+    "/",
+    "/indsatser/",
+    "/indsatser/?q=bost%C3%B8tte&sector=kommunal",
+    "/indsatser/biofeedback-horsens/",
+    "/api/interventions/",
+    "/api/interventions/biofeedback-horsens/",
+]
+
+
+def redis_ping(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(16).startswith(b"+PONG")
+    return False
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A Redis server of this test's own on a free port: (process, port)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but redis-server is not installed")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not redis_ping(port):
+            assert process.poll() is None and time.monotonic() < deadline, "Redis did not start"
+            time.sleep(0.1)
+        yield process, port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait()
+
+
+def test_the_site_is_served_from_the_database_while_redis_hangs_or_is_down(
+    scratch_databases, collected_static, redis_server
+):
+    """With CACHE_URL=redis://... (README), a hung or stopped Redis is a cache with nothing in
+    it: every public page still answers 200 from the database, each within about a second more."""
+    redis, redis_port = redis_server
+    env = production_env(
+        scratch_databases.url("loaded"), CACHE_URL=f"redis://127.0.0.1:{redis_port}/0"
+    )
+    with gunicorn(env, workers=2) as port:
+        for path in PUBLIC_PAGES:
+            assert fetch(port, path).status == 200, path
+        assert fetch(port, "/indsatser/").headers["X-Cache"] == "hit"  # Redis is in use
+
+        for outage in ("hung", "down"):
+            if outage == "hung":
+                redis.send_signal(signal.SIGSTOP)  # connections accepted, nothing answered
+            else:
+                redis.send_signal(signal.SIGCONT)
+                redis.kill()
+                redis.wait()
+            for path in PUBLIC_PAGES:
+                started = time.monotonic()
+                response = fetch(port, path, timeout=GUNICORN_TIMEOUT + 10)
+                assert response.status == 200, (outage, path, response.status)
+                assert time.monotonic() - started < 5, (outage, path)
 
 
 # --- Fixture loads that fail part-way -------------------------------------------------------------

@@ -62,3 +62,14 @@ def test_debug_is_off_unless_asked_for():
         check=True,
     )
     assert result.stdout.split() == ["False", "da", "Europe/Copenhagen"]
+
+
+# --- Outages: timeouts for the cache -------------------------------------------------------------
+
+
+def test_a_redis_cache_has_short_socket_timeouts():
+    from catalogue.settings import cache_config
+
+    config = cache_config("redis://127.0.0.1:6379/0")
+    assert config["OPTIONS"]["socket_connect_timeout"] <= 1
+    assert config["OPTIONS"]["socket_timeout"] <= 1
