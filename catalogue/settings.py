@@ -199,8 +199,12 @@ PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
 # Rendered result cards, one per entry and language (interventions/cards.py); keys carry the
 # catalogue version, so this only bounds how long an unused card takes up room.
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600)
+# The catalogue version (interventions/caching.py) lives in the database, so every process and
+# every management command shares it whatever the cache; a process reads it at most once per
+# CATALOGUE_VERSION_SECONDS, which is how long another process's edit may take to show.
+CATALOGUE_VERSION_SECONDS = env_float("CATALOGUE_VERSION_SECONDS", 1, minimum=0)
 # The in-process catalogue index (interventions/index.py) follows the catalogue version and is
-# also rebuilt after this long, which bounds staleness when processes share no cache.
+# also rebuilt after this long regardless.
 CATALOGUE_INDEX_SECONDS = env_int("CATALOGUE_INDEX_SECONDS", 600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]

@@ -8,6 +8,7 @@ failure.
 import copy
 import logging
 import os
+import time
 import uuid
 
 import pytest
@@ -19,7 +20,15 @@ from django.test.utils import CaptureQueriesContext
 from catalogue.settings import cache_config
 from interventions.caching import catalogue_version, normalised_query
 from interventions.models import Intervention, TargetGroup
-from tests.support import TcpProxy, finishes_within, free_port
+from tests.support import (
+    TcpProxy,
+    fetch,
+    finishes_within,
+    free_port,
+    gunicorn,
+    manage,
+    production_env,
+)
 
 pytestmark = pytest.mark.django_db
 LIST = "/indsatser/"
@@ -214,6 +223,70 @@ def test_saving_something_outside_the_catalogue_does_not_invalidate(
     with django_capture_on_commit_callbacks(execute=True):
         get_user_model().objects.create_user("anden", password="x" * 12)
     assert catalogue_version() == before
+
+
+# --- One catalogue version for every process ------------------------------------------------
+
+
+def test_the_catalogue_version_costs_one_query_per_interval(client, settings):
+    """The version every process shares is read from the database at most once per
+    CATALOGUE_VERSION_SECONDS in a process, not on every request: a page served from the cache
+    costs no query within that time and one query when it has passed."""
+    settings.CATALOGUE_VERSION_SECONDS = 0  # always due
+    get(client, LIST)
+    assert [get(client, LIST).queries for _ in range(2)] == [1, 1]
+    settings.CATALOGUE_VERSION_SECONDS = 60
+    assert [get(client, LIST).queries for _ in range(2)] == [0, 0]
+
+
+def test_a_change_committed_by_another_process_is_seen_once_the_version_is_read(
+    client, entry, settings
+):
+    """Another process's commit bumps the version in the database: this process's pages follow
+    at its next read of the version, not after PUBLIC_PAGE_CACHE_SECONDS."""
+    settings.CATALOGUE_VERSION_SECONDS = 0
+    get(client, entry.get_absolute_url())
+    assert get(client, entry.get_absolute_url())["X-Cache"] == "hit"
+    with connection.cursor() as cursor:  # what `bump_catalogue_version` in another process does
+        cursor.execute(
+            "UPDATE interventions_catalogue_version SET version = version + 1 WHERE id = 1"
+        )
+    assert get(client, entry.get_absolute_url())["X-Cache"] == "miss"
+
+
+@pytest.fixture(scope="module")
+def collected_static():
+    from tests.support import ensure_collected_static
+
+    ensure_collected_static()
+
+
+def test_an_unpublished_entry_leaves_every_worker_at_once_without_a_shared_cache(
+    scratch_databases, collected_static
+):
+    """The documented production set-up without CACHE_URL: several gunicorn workers, each with
+    its own local-memory page cache. An entry withdrawn by a management command (which shares no
+    cache with them) is gone from every worker's pages within CATALOGUE_VERSION_SECONDS."""
+    url = scratch_databases.create("withdrawn", template="loaded")
+    env = production_env(url)
+    env.pop("CACHE_URL", None)
+    detail, search = "/indsatser/act-holstebro/", "/indsatser/?q=holstebro"
+    with gunicorn(env, workers=3) as port:
+        for _ in range(15):  # every worker has both pages in its cache
+            assert fetch(port, detail).status == 200
+            assert "act-holstebro" in fetch(port, search).body
+        manage(
+            "shell",
+            "-c",
+            "from interventions.models import Intervention as I; "
+            "e = I.objects.get(slug='act-holstebro'); e.is_published = False; e.save()",
+            env=env,
+        )
+        time.sleep(1.5)  # CATALOGUE_VERSION_SECONDS (1 s) and a margin
+        statuses = [fetch(port, detail).status for _ in range(15)]
+        bodies = [fetch(port, search).body for _ in range(15)]
+    assert statuses == [404] * 15
+    assert not [body for body in bodies if "act-holstebro" in body]
 
 
 # --- Conditional requests -------------------------------------------------------------------------
