@@ -158,6 +158,33 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
+# A database that cannot be reached must become an error (the 503 maintenance page) within
+# seconds, never a worker that waits until gunicorn kills it (ADR 0007). For PostgreSQL, in every
+# process: give up connecting after DB_CONNECT_TIMEOUT s, and drop an open connection whose sent
+# data or keepalive probes go unacknowledged for DB_TCP_USER_TIMEOUT s (a network that holds
+# packets). Only in the web processes (catalogue/database.py): the server cancels a statement
+# after DB_STATEMENT_TIMEOUT s, and the process stops waiting for an answer 2 s after that.
+# Management commands (migrate, load_catalogue, backup, restore) run without a statement limit.
+# 0 switches a limit off; a value in DATABASE_URL's query string (?connect_timeout=10) wins.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3, minimum=0)
+DB_TCP_USER_TIMEOUT = env_int("DB_TCP_USER_TIMEOUT", 10, minimum=0)
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 5, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _network = {
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+    if DB_CONNECT_TIMEOUT:
+        _network["connect_timeout"] = DB_CONNECT_TIMEOUT
+    if DB_TCP_USER_TIMEOUT:
+        _network["tcp_user_timeout"] = DB_TCP_USER_TIMEOUT * 1000  # milliseconds
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    for _name, _value in _network.items():
+        _options.setdefault(_name, _value)
+
+
 # A cache is not a source of truth: a Redis that is down or hangs is a cache with nothing in it
 # (catalogue/cache.py). Each command to it waits at most CACHE_SOCKET_TIMEOUT s; after a failure
 # the process leaves it alone for CACHE_RETRY_SECONDS s and serves everything from the database.

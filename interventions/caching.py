@@ -43,6 +43,7 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 
+from catalogue.database import answers_within
 from catalogue.middleware import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,10 @@ BYPASS_COOKIES = ("messages",)
 
 # One row (migration 0007): not a model, so backups, restores, `flush` and the admin never see it.
 VERSION_TABLE = "interventions_catalogue_version"
-# When the database cannot answer, the version last read stands in; it is asked for again 5 s
-# later, then 10, 20, 30, 30 ... so that a database that is away costs a worker little.
+# A web process waits this long for the version (a one-row read) before it falls back on the
+# version it last read; after a failure it asks again 5 s later, then 10, 20, 30, 30 ... so that
+# a database that hangs costs a worker a few seconds now and then, not most of its time.
+VERSION_ANSWER_SECONDS = 1.0
 VERSION_RETRY_SECONDS = (5.0, 10.0, 20.0, 30.0)
 VERSION_LOG_EVERY = 60.0
 
@@ -73,7 +76,7 @@ _version_logged_at = -VERSION_LOG_EVERY
 
 
 def _read_version() -> int:
-    with connection.cursor() as cursor:
+    with answers_within(VERSION_ANSWER_SECONDS), connection.cursor() as cursor:
         cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
         return cursor.fetchone()[0]
 

@@ -1,8 +1,8 @@
 """Faults: the database or the cache going away or hanging, and loads that fail or die half-way.
 
 The shared PostgreSQL server is never stopped: an outage is simulated by a TCP proxy between
-the application and the server that the test cuts and restores (on SQLite, by a database file
-that is not there yet). Redis outages use a Redis server of the test's own on a
+the application and the server that the test cuts, black-holes and restores (on SQLite, by a
+database file that is not there yet). Redis outages use a Redis server of the test's own on a
 free port (`redis-server` must be installed: the tests skip without it, unless REQUIRE_REDIS=1).
 """
 
@@ -32,6 +32,7 @@ from tests.support import (
     TcpProxy,
     ensure_collected_static,
     fetch,
+    finishes_within,
     free_port,
     gunicorn,
     manage,
@@ -156,6 +157,109 @@ def test_the_server_answers_503_while_the_sqlite_file_is_missing_and_recovers(
         missing.parent.mkdir()
         shutil.copyfile(scratch_databases.directory / "loaded.sqlite3", missing)
         assert [r.status for r in served(port)] == [200, 200]
+
+
+# --- A database that holds packets (PostgreSQL: SQLite has no network) ----------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a network partition needs a database server"
+)
+# A hung database must give the maintenance page well before gunicorn kills the worker. With the
+# defaults a request waits at most about 2 x DB_CONNECT_TIMEOUT + DB_STATEMENT_TIMEOUT + 2 s.
+HUNG_DATABASE_BOUND = 20
+
+
+def proxied(database_url: str, proxy: TcpProxy) -> str:
+    s = connection.settings_dict
+    return database_url.replace(f":{s.get('PORT') or 5432}/", f":{proxy.port}/")
+
+
+@pytest.fixture
+def database_proxy():
+    s = connection.settings_dict
+    proxy = TcpProxy(s.get("HOST") or "127.0.0.1", int(s.get("PORT") or 5432))
+    proxy.restore()
+    yield proxy
+    proxy.cut()
+
+
+@postgresql_only
+def test_a_web_process_gives_up_on_a_database_that_holds_packets(database_proxy, settings):
+    """A query on an open connection into a black hole fails after DB_STATEMENT_TIMEOUT + 2 s."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    settings.DB_STATEMENT_TIMEOUT = 1
+    Client().get("/")  # a web handler: it sets the web processes' limits on new connections
+    wrapper = DatabaseWrapper(
+        {**connection.settings_dict, "PORT": database_proxy.port}, alias="through-proxy"
+    )
+    wrapper.inc_thread_sharing()  # used from the watching thread below
+    try:
+        wrapper.ensure_connection()
+        database_proxy.black_hole()
+        finished, outcome, took = finishes_within(15, lambda: wrapper.cursor().execute("SELECT 1"))
+        assert finished, "the query is still waiting for the black hole"
+        assert isinstance(outcome, OperationalError), outcome
+        assert took < 1 + 2 + 1
+    finally:
+        wrapper.close()
+
+
+@postgresql_only
+def test_web_statements_are_cancelled_after_the_statement_timeout_and_commands_are_not(
+    scratch_databases, settings
+):
+    """The web processes' statement timeout: a slow statement becomes an OperationalError (so
+    the maintenance page), while a management command (load, backup, restore, migrate) with the
+    very same environment runs as long as it needs to."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    settings.DB_STATEMENT_TIMEOUT = 1
+    Client().get("/")
+    wrapper = DatabaseWrapper(dict(connection.settings_dict), alias="web")
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            wrapper.cursor().execute("SELECT pg_sleep(3)")
+        assert time.monotonic() - started < 2.5
+    finally:
+        wrapper.close()
+
+    slow = "from django.db import connection; connection.cursor().execute('SELECT pg_sleep(2)')"
+    env = production_env(scratch_databases.url("loaded"), DB_STATEMENT_TIMEOUT="1")
+    result = manage("shell", "-c", slow, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@postgresql_only
+def test_a_database_that_holds_packets_gives_the_maintenance_page_within_seconds(
+    scratch_databases, collected_static, database_proxy
+):
+    """A partition that holds packets instead of resetting them: cached pages are still served,
+    others get the maintenance page well within gunicorn's timeout, and the site recovers."""
+    url = proxied(scratch_databases.url("loaded"), database_proxy)
+    cached, uncached = "/indsatser/", "/indsatser/akutteam-herning/"
+    with gunicorn(production_env(url), workers=1) as port:
+        assert fetch(port, cached).status == 200
+        assert fetch(port, cached).headers["X-Cache"] == "hit"
+        assert fetch(port, "/indsatser/biofeedback-horsens/").status == 200  # pooled connection
+
+        database_proxy.black_hole()
+        time.sleep(1.5)  # the catalogue version is due to be read again: it meets the hang too
+        for path, status in ((cached, 200), (uncached, 503), (cached, 200)):
+            started = time.monotonic()
+            response = fetch(port, path, timeout=GUNICORN_TIMEOUT + 10)
+            took = time.monotonic() - started
+            assert response.status == status, (path, response.status)
+            assert took < HUNG_DATABASE_BOUND, (path, took)
+            if status == 503:
+                assert_maintenance_page(response.status, response.headers, response.body)
+
+        database_proxy.restore()
+        deadline = time.monotonic() + HUNG_DATABASE_BOUND
+        while (status := fetch(port, uncached).status) != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == 200
 
 
 # --- The cache going away: a cache is not a source of truth -------------------------------------
