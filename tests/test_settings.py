@@ -65,7 +65,7 @@ def test_debug_is_off_unless_asked_for():
     assert result.stdout.split() == ["False", "da", "Europe/Copenhagen"]
 
 
-# --- Outages: timeouts for the database and the cache --------------------------------------------
+# --- Outages: timeouts for the database and the cache, and what check --deploy says -------------
 
 
 def settings_of(expression: str, **env):
@@ -128,3 +128,35 @@ def test_a_bad_timeout_stops_start_up_naming_the_variable(variable):
     result = start(DEBUG="1", **{variable: "soon"})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and variable in result.stderr
+
+
+def check_deploy(**env) -> subprocess.CompletedProcess:
+    from tests.support import manage, production_env
+
+    return manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=production_env(**env), check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "warning"),
+    [
+        # Another process could show a withdrawn entry for a minute.
+        ({"CATALOGUE_VERSION_SECONDS": "60"}, "catalogue.W001"),
+        # A hung database or cache would hold every worker until gunicorn kills it.
+        ({"DATABASE_URL": POSTGRES, "DB_STATEMENT_TIMEOUT": "0"}, "catalogue.W002"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/0", "CACHE_SOCKET_TIMEOUT": "0"}, "catalogue.W002"),
+        # ... or the wait is longer than gunicorn gives a request: no maintenance page.
+        ({"DATABASE_URL": POSTGRES, "DB_STATEMENT_TIMEOUT": "40"}, "catalogue.W003"),
+        ({"DATABASE_URL": POSTGRES, "GUNICORN_TIMEOUT": "10"}, "catalogue.W003"),
+    ],
+)
+def test_check_deploy_warns_where_an_outage_or_an_edit_would_not_be_handled(env, warning):
+    result = check_deploy(**env)
+    assert result.returncode != 0 and warning in result.stderr, result.stderr
+
+
+def test_check_deploy_passes_with_the_documented_defaults_on_either_database_and_cache():
+    for env in ({}, {"DATABASE_URL": POSTGRES, "CACHE_URL": "redis://127.0.0.1:6379/0"}):
+        result = check_deploy(**env)
+        assert result.returncode == 0, result.stderr
