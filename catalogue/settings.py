@@ -64,9 +64,11 @@ def env_float(name: str, default: float, minimum: float | None = None) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}") from None
-    if value != value or (minimum is not None and value < minimum):  # NaN, or too small
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+        value = float("nan")
+    if value != value:  # not a number, or "nan"
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum:g}; got {raw!r}")
     return value
 
 

@@ -124,8 +124,9 @@ def test_a_redis_cache_has_short_socket_timeouts():
         "CATALOGUE_VERSION_SECONDS",
     ],
 )
-def test_a_bad_timeout_stops_start_up_naming_the_variable(variable):
-    result = start(DEBUG="1", **{variable: "soon"})
+@pytest.mark.parametrize("value", ["soon", "nan", "-1"])
+def test_a_bad_timeout_stops_start_up_naming_the_variable(variable, value):
+    result = start(DEBUG="1", **{variable: value})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and variable in result.stderr
 
