@@ -4,6 +4,10 @@ A database that is down, restarting or unreachable raises OperationalError or In
 Instead of a 500 (which says "our bug") the site answers 503 with Retry-After (which says "come
 back soon"), renders the page without touching the database, and recovers by itself: Django
 drops a connection that failed at the end of the request and opens a new one on the next.
+
+A database that hangs instead (a partition that holds packets, a server that does not answer)
+is made to raise too, within seconds: the middleware gives the web process's connections their
+statement timeout and answer deadline (catalogue/database.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
+
+from catalogue.database import limit_web_connections
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,9 @@ class DatabaseUnavailableMiddleware:
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        # Built once per web process (gunicorn, runserver, the test client), never by a
+        # management command: the place for limits that must not cut a long migration or load.
+        limit_web_connections()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)

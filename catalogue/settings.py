@@ -57,6 +57,21 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if value != value:  # not a number, or "nan"
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum:g}; got {raw!r}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -145,13 +160,53 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
+# A database that cannot be reached must become an error (the 503 maintenance page) within
+# seconds, never a worker that waits until gunicorn kills it (ADR 0007). For PostgreSQL, in every
+# process: give up connecting after DB_CONNECT_TIMEOUT s, and drop an open connection whose sent
+# data or keepalive probes go unacknowledged for DB_TCP_USER_TIMEOUT s (a network that holds
+# packets). Only in the web processes (catalogue/database.py): the server cancels a statement
+# after DB_STATEMENT_TIMEOUT s, and the process stops waiting for an answer 2 s after that.
+# Management commands (migrate, load_catalogue, backup, restore) run without a statement limit.
+# 0 switches a limit off; a value in DATABASE_URL's query string (?connect_timeout=10) wins.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3, minimum=0)
+DB_TCP_USER_TIMEOUT = env_int("DB_TCP_USER_TIMEOUT", 10, minimum=0)
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 5, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _network = {
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+    if DB_CONNECT_TIMEOUT:
+        _network["connect_timeout"] = DB_CONNECT_TIMEOUT
+    if DB_TCP_USER_TIMEOUT:
+        _network["tcp_user_timeout"] = DB_TCP_USER_TIMEOUT * 1000  # milliseconds
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    for _name, _value in _network.items():
+        _options.setdefault(_name, _value)
+
+
+# A cache is not a source of truth: a Redis that is down or hangs is a cache with nothing in it
+# (catalogue/cache.py). Each command to it waits at most CACHE_SOCKET_TIMEOUT s; after a failure
+# the process leaves it alone for CACHE_RETRY_SECONDS s and serves everything from the database.
+CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0)
+CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 5, minimum=0)
+
 
 # CACHE_URL picks the cache: unset means local memory (one per process); redis://host:port/db
 # uses Django's RedisCache, shared by every process; dummy:// caches nothing.
 def cache_config(url: str) -> dict:
     scheme = urlsplit(url).scheme
     if scheme in ("redis", "rediss"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "catalogue.cache.FailSafeRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {  # passed on to redis-py's connection pool; 0 means no limit
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT or None,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT or None,
+            },
+        }
     if scheme == "locmem":
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -173,8 +228,12 @@ PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
 # Rendered result cards, one per entry and language (interventions/cards.py); keys carry the
 # catalogue version, so this only bounds how long an unused card takes up room.
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600)
+# The catalogue version (interventions/caching.py) lives in the database, so every process and
+# every management command shares it whatever the cache; a process reads it at most once per
+# CATALOGUE_VERSION_SECONDS, which is how long another process's edit may take to show.
+CATALOGUE_VERSION_SECONDS = env_float("CATALOGUE_VERSION_SECONDS", 1, minimum=0)
 # The in-process catalogue index (interventions/index.py) follows the catalogue version and is
-# also rebuilt after this long, which bounds staleness when processes share no cache.
+# also rebuilt after this long regardless.
 CATALOGUE_INDEX_SECONDS = env_int("CATALOGUE_INDEX_SECONDS", 600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]

@@ -10,4 +10,5 @@ class InterventionsConfig(AppConfig):
 
         connect_signals()  # renamed vocabulary terms refresh the entries' search texts
 
+        from catalogue import checks  # noqa: F401  (registers the outage deploy checks)
         from interventions import caching  # noqa: F401  (connects the cache-invalidating signals)

@@ -11,22 +11,27 @@ Logged-in users (editors previewing drafts) neither read nor fill the cache and 
 responses. A response that sets a cookie, uses a CSRF token, or is not a plain 200 is not stored.
 
 Which URLs: everything under `settings.PUBLIC_CACHE_PREFIXES`, and views decorated with
-`@public_cache`. With the local-memory backend each process has its own cache and its own version,
-so an edit made through one process reaches the others only after `PUBLIC_PAGE_CACHE_SECONDS`:
-run more than one process with a shared cache (`CACHE_URL=redis://...`).
+`@public_cache`.
+
+The version lives in the database (a one-row table, ADR 0007), not in the cache: every process
+and every management command shares it whatever the cache, even a local-memory cache per
+process. A process reads it at most once per `CATALOGUE_VERSION_SECONDS` (so an edit made through
+another process shows within that time; this process's own commits show at once), and when the
+database cannot answer it keeps the version it last read, so pages already cached are still
+served. The cache itself may fail at any time (catalogue/cache.py): a failure is a miss.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -38,7 +43,11 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 
-VERSION_KEY = "catalogue:version"
+from catalogue.database import answers_within
+from catalogue.middleware import DATABASE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
+
 CATALOGUE_APP = "interventions"
 # Request headers a cached response may depend on; each is part of the key and of `Vary`.
 KEY_HEADERS = ("Accept", "HX-Request", "HX-Boosted", "HX-Target")
@@ -50,37 +59,70 @@ BYPASS_COOKIES = ("messages",)
 
 # --- The catalogue version ------------------------------------------------------------------------
 
+# One row (migration 0007): not a model, so backups, restores, `flush` and the admin never see it.
+VERSION_TABLE = "interventions_catalogue_version"
+# A web process waits this long for the version (a one-row read) before it falls back on the
+# version it last read; after a failure it asks again 5 s later, then 10, 20, 30, 30 ... so that
+# a database that hangs costs a worker a few seconds now and then, not most of its time.
+VERSION_ANSWER_SECONDS = 1.0
+VERSION_RETRY_SECONDS = (5.0, 10.0, 20.0, 30.0)
+VERSION_LOG_EVERY = 60.0
 
-_process_version: int | None = None  # the version, when the cache is this process's own
+_version: int | None = None  # the version as this process last read or wrote it
+_version_read_at = 0.0  # time.monotonic() of that read or write
+_version_failures = 0  # failed reads since then
+_version_retry_at = 0.0  # after a failed read: time.monotonic() before which none is tried
+_version_logged_at = -VERSION_LOG_EVERY
 
 
-def _cache_is_per_process() -> bool:
-    # A local-memory cache culls entries at random when full; losing the version there would
-    # throw away this process's catalogue index and cards for nothing. It is per process anyway.
-    return isinstance(caches["default"], LocMemCache)
+def _read_version() -> int:
+    with answers_within(VERSION_ANSWER_SECONDS), connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
+        return cursor.fetchone()[0]
 
 
 def catalogue_version() -> int:
-    """The current version: the time (ns) of the last committed change this cache knows of."""
-    global _process_version
-    if _cache_is_per_process():
-        if _process_version is None:
-            _process_version = time.time_ns()
-        return _process_version
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Unknown (new or evicted cache): start a new version, so no older entry can be served.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY) or time.time_ns()
+    """The current version: the time (ns) of the last committed change to the catalogue.
+
+    Read from the database at most once per `CATALOGUE_VERSION_SECONDS`. If the database does not
+    answer, the version last read stands in (see `VERSION_RETRY_SECONDS`); only a process that
+    has never read it raises.
+    """
+    global _version, _version_read_at, _version_failures, _version_retry_at, _version_logged_at
+    now = time.monotonic()
+    if _version is not None and (
+        now - _version_read_at < settings.CATALOGUE_VERSION_SECONDS or now < _version_retry_at
+    ):
+        return _version
+    try:
+        version = _read_version()
+    except DATABASE_UNAVAILABLE as exc:
+        if _version is None:
+            raise
+        wait = VERSION_RETRY_SECONDS[min(_version_failures, len(VERSION_RETRY_SECONDS) - 1)]
+        _version_failures += 1
+        _version_retry_at = time.monotonic() + wait
+        if now - _version_logged_at >= VERSION_LOG_EVERY:
+            _version_logged_at = now
+            logger.warning("Catalogue version unreadable, using the last one read: %s", exc)
+        return _version
+    _version, _version_read_at, _version_failures = version, now, 0
     return version
 
 
 def bump_catalogue_version() -> None:
-    global _process_version
-    if _cache_is_per_process():
-        _process_version = max(time.time_ns(), (_process_version or 0) + 1)
-        return
-    cache.set(VERSION_KEY, max(time.time_ns(), (cache.get(VERSION_KEY) or 0) + 1), timeout=None)
+    """Start a new version: a time (ns) later than the current version and than any before it."""
+    global _version, _version_read_at
+    now = time.time_ns()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {VERSION_TABLE} SET version = CASE WHEN version < %s THEN %s "
+            "ELSE version + 1 END WHERE id = 1",
+            [now, now],
+        )
+        cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
+        version = cursor.fetchone()[0]
+    _version, _version_read_at, _version_failures = version, time.monotonic(), 0
 
 
 _local_changes = 0  # changes this process made, committed or not (see `data_version`)
@@ -90,11 +132,29 @@ def catalogue_changed() -> None:
     """Invalidate every cached page once the current transaction commits (at once outside one).
 
     After the commit, not before: a request that read the version before the commit may render
-    the old data, and it stores that under the old version, which nobody reads any more.
+    the old data, and it stores that under the old version, which nobody reads any more. One
+    bump per transaction, however many rows it changed; a failed bump is logged, not raised,
+    since the change itself is committed.
     """
     global _local_changes
     _local_changes += 1
-    transaction.on_commit(bump_catalogue_version)
+    if connection.in_atomic_block and any(
+        getattr(callback, "bump_pending", False)
+        for _ids, callback, _robust in connection.run_on_commit
+    ):
+        return  # this transaction bumps already
+    transaction.on_commit(_pending_bump(), robust=True)
+
+
+def _pending_bump() -> Callable[[], None]:
+    """An on-commit `bump_catalogue_version` that says whether it is still to run."""
+
+    def bump() -> None:
+        bump.bump_pending = False
+        bump_catalogue_version()
+
+    bump.bump_pending = True
+    return bump
 
 
 def data_version() -> tuple[int, int]:
@@ -128,14 +188,17 @@ def _on_m2m_changed(sender, action, **kwargs) -> None:
 
 
 def normalised_query(query_string: str) -> str:
-    """The query string as the key sees it: parameters sorted by name, empties and tracking dropped.
+    """The query string as the key sees it: parameters sorted by name, tracking dropped.
 
-    The values of one parameter keep their order (for a single-valued parameter the last wins).
+    Two query strings share a key only if every view must answer them alike: Django reads
+    parameters by name, so their order does not matter, but the values of one parameter keep
+    their order (for a single-valued parameter the last wins), and a blank parameter is not an
+    absent one (`/api/docs/?script=` is Swagger UI's script, `/api/docs/` its page).
     """
     pairs = [
         (name, value)
         for name, value in parse_qsl(query_string, keep_blank_values=True)
-        if value.strip() and name not in IGNORED_PARAMS and not name.startswith("utm_")
+        if name not in IGNORED_PARAMS and not name.startswith("utm_")
     ]
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
@@ -203,7 +266,10 @@ class PublicCacheMiddleware:
         if request.user.is_authenticated or any(c in request.COOKIES for c in BYPASS_COOKIES):
             request._public_cache = "private"
             return None
-        version = catalogue_version()
+        try:
+            version = catalogue_version()
+        except DATABASE_UNAVAILABLE:
+            return None  # no version known yet: the view answers (with 503 if it needs the DB)
         key = cache_key(request, version)
         request._public_cache = key
         request._public_cache_validators = (

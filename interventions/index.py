@@ -297,9 +297,8 @@ _index: FacetIndex | None = None
 def catalogue_index() -> FacetIndex:
     """The index of the current catalogue version, built by the first request that needs it.
 
-    Also rebuilt after `CATALOGUE_INDEX_SECONDS`: with a cache per process (`locmem://`) another
-    process's edit never reaches this process's version, and this bounds how long it shows the
-    old catalogue, as `PUBLIC_PAGE_CACHE_SECONDS` does for its pages.
+    Also rebuilt after `CATALOGUE_INDEX_SECONDS`, whatever the version says: it bounds how long
+    an index lives, as `PUBLIC_PAGE_CACHE_SECONDS` does for pages.
     """
     global _index
     version = data_version()

@@ -273,14 +273,38 @@ def gunicorn(env: dict[str, str], workers: int = 1):
         process.stdout.close()
 
 
-# --- A link to the database that the test can cut -------------------------------------------------
+def finishes_within(seconds: float, work):
+    """Run `work` in a thread: (finished in time, its result or exception, seconds taken).
+
+    For code that, when broken, would wait forever: the test fails instead of hanging.
+    """
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(work())
+        except Exception as exc:
+            outcome.append(exc)
+
+    start = time.monotonic()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive(), (outcome or [None])[0], time.monotonic() - start
+
+
+# --- A link to the database that the test can cut or black-hole ----------------------------------
 
 
 class TcpProxy:
-    """Forwards a local port to the database server; `cut()` and `restore()` simulate an outage.
+    """Forwards a local port to a server; `cut()`, `black_hole()` and `restore()` make outages.
 
     Cutting closes the listening socket and every open connection, so clients see exactly what a
-    database crash or a network failure looks like: refused connections and broken sockets.
+    database crash or a network failure that resets connections looks like: refused connections
+    and broken sockets. A black hole is a partition that holds packets instead: connections are
+    still accepted, but nothing sent either way is delivered, nothing is answered and nothing is
+    reset, so a client waits until a timeout of its own gives up. (The proxy's kernel still
+    acknowledges what it receives; a client cannot tell this from a server that hangs.)
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -288,9 +312,20 @@ class TcpProxy:
         self.port = free_port()
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
+        self._held: set[socket.socket] = set()  # connections in the black hole
+        self._holding = False
         self._lock = threading.Lock()
 
     def restore(self) -> None:
+        """Forward again. Connections caught in a black hole are closed (their clients gave up)."""
+        with self._lock:
+            self._holding = False
+            held, self._held = self._held, set()
+            self._sockets -= held
+            listening = self._listener is not None
+        self._close(held)
+        if listening:
+            return
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -298,15 +333,26 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
+    def black_hole(self) -> None:
+        """From now on hold everything: open connections go silent, new ones are accepted mute."""
+        with self._lock:
+            self._holding = True
+            self._held |= self._sockets
+
     def cut(self) -> None:
         with self._lock:
             listener, self._listener = self._listener, None
-            doomed, self._sockets = self._sockets, set()
+            doomed, self._sockets, self._held = self._sockets | self._held, set(), set()
+            self._holding = False
         if listener is not None:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
-        for sock in doomed:
+        self._close(doomed)
+
+    @staticmethod
+    def _close(sockets) -> None:
+        for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
@@ -317,11 +363,16 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            with self._lock:
+                if self._holding:
+                    self._held.add(client)  # accepted, never answered
+                    continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)
             with self._lock:
                 if self._listener is not listener:
                     client.close()
@@ -331,10 +382,11 @@ class TcpProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, destination: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, destination: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                if source in self._held:
+                    continue  # swallowed: neither delivered nor answered
                 destination.sendall(data)
         with contextlib.suppress(OSError):
             destination.shutdown(socket.SHUT_WR)

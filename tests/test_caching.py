@@ -6,7 +6,9 @@ failure.
 """
 
 import copy
+import logging
 import os
+import time
 import uuid
 
 import pytest
@@ -15,8 +17,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.settings import cache_config
 from interventions.caching import catalogue_version, normalised_query
 from interventions.models import Intervention, TargetGroup
+from tests.support import (
+    TcpProxy,
+    fetch,
+    finishes_within,
+    free_port,
+    gunicorn,
+    manage,
+    production_env,
+)
 
 pytestmark = pytest.mark.django_db
 LIST = "/indsatser/"
@@ -72,12 +84,12 @@ def test_public_pages_say_public_short_max_age_and_what_they_vary_on(client, url
 
 def test_equivalent_query_strings_share_one_entry(client):
     get(client, LIST, {"target_group": "hjemloese", "sector": "kommunal"})
-    reordered = client.get(f"{LIST}?sector=kommunal&status=&target_group=hjemloese")
+    reordered = client.get(f"{LIST}?sector=kommunal&target_group=hjemloese")
     assert reordered["X-Cache"] == "hit"
 
 
-def test_normalised_query_sorts_names_keeps_value_order_and_drops_empties_and_tracking():
-    assert normalised_query("b=2&a=&a=1&utm_source=x&fbclid=y&b=1") == "a=1&b=2&b=1"
+def test_normalised_query_sorts_names_keeps_value_order_and_blanks_and_drops_tracking():
+    assert normalised_query("b=2&a=&a=1&utm_source=x&fbclid=y&b=1") == "a=&a=1&b=2&b=1"
 
 
 def test_tracking_parameters_are_served_from_the_cache_but_never_stored(client):
@@ -101,6 +113,15 @@ def test_urls_outside_the_public_prefixes_and_undecorated_are_not_cached(client,
 
 
 # --- What must never share an entry ---------------------------------------------------------------
+
+
+def test_a_blank_parameter_is_not_an_absent_one(client):
+    """/api/docs/ is Swagger UI's HTML page; /api/docs/?script= is its start-up script. A view may
+    answer differently to a blank parameter than to none, so they are never one entry."""
+    page = get(client, "/api/docs/")
+    script = get(client, "/api/docs/?script=")
+    assert page["Content-Type"].startswith("text/html") and page["X-Cache"] == "miss"  # stored
+    assert script["Content-Type"].startswith("application/javascript")
 
 
 def test_htmx_requests_and_full_pages_have_separate_entries(client):
@@ -204,6 +225,70 @@ def test_saving_something_outside_the_catalogue_does_not_invalidate(
     assert catalogue_version() == before
 
 
+# --- One catalogue version for every process ------------------------------------------------
+
+
+def test_the_catalogue_version_costs_one_query_per_interval(client, settings):
+    """The version every process shares is read from the database at most once per
+    CATALOGUE_VERSION_SECONDS in a process, not on every request: a page served from the cache
+    costs no query within that time and one query when it has passed."""
+    settings.CATALOGUE_VERSION_SECONDS = 0  # always due
+    get(client, LIST)
+    assert [get(client, LIST).queries for _ in range(2)] == [1, 1]
+    settings.CATALOGUE_VERSION_SECONDS = 60
+    assert [get(client, LIST).queries for _ in range(2)] == [0, 0]
+
+
+def test_a_change_committed_by_another_process_is_seen_once_the_version_is_read(
+    client, entry, settings
+):
+    """Another process's commit bumps the version in the database: this process's pages follow
+    at its next read of the version, not after PUBLIC_PAGE_CACHE_SECONDS."""
+    settings.CATALOGUE_VERSION_SECONDS = 0
+    get(client, entry.get_absolute_url())
+    assert get(client, entry.get_absolute_url())["X-Cache"] == "hit"
+    with connection.cursor() as cursor:  # what `bump_catalogue_version` in another process does
+        cursor.execute(
+            "UPDATE interventions_catalogue_version SET version = version + 1 WHERE id = 1"
+        )
+    assert get(client, entry.get_absolute_url())["X-Cache"] == "miss"
+
+
+@pytest.fixture(scope="module")
+def collected_static():
+    from tests.support import ensure_collected_static
+
+    ensure_collected_static()
+
+
+def test_an_unpublished_entry_leaves_every_worker_at_once_without_a_shared_cache(
+    scratch_databases, collected_static
+):
+    """The documented production set-up without CACHE_URL: several gunicorn workers, each with
+    its own local-memory page cache. An entry withdrawn by a management command (which shares no
+    cache with them) is gone from every worker's pages within CATALOGUE_VERSION_SECONDS."""
+    url = scratch_databases.create("withdrawn", template="loaded")
+    env = production_env(url)
+    env.pop("CACHE_URL", None)
+    detail, search = "/indsatser/act-holstebro/", "/indsatser/?q=holstebro"
+    with gunicorn(env, workers=3) as port:
+        for _ in range(15):  # every worker has both pages in its cache
+            assert fetch(port, detail).status == 200
+            assert "act-holstebro" in fetch(port, search).body
+        manage(
+            "shell",
+            "-c",
+            "from interventions.models import Intervention as I; "
+            "e = I.objects.get(slug='act-holstebro'); e.is_published = False; e.save()",
+            env=env,
+        )
+        time.sleep(1.5)  # CATALOGUE_VERSION_SECONDS (1 s) and a margin
+        statuses = [fetch(port, detail).status for _ in range(15)]
+        bodies = [fetch(port, search).body for _ in range(15)]
+    assert statuses == [404] * 15
+    assert not [body for body in bodies if "act-holstebro" in body]
+
+
 # --- Conditional requests -------------------------------------------------------------------------
 
 
@@ -236,6 +321,45 @@ def test_conditional_requests_work_with_the_page_cache_off(client, settings):
 
 # --- Redis ----------------------------------------------------------------------------------------
 
+PUBLIC_PAGES = [
+    "/",
+    LIST,
+    f"{LIST}?q=bostøtte&sector=kommunal",
+    "/indsatser/akutteam-herning/",
+    "/api/interventions/",
+    "/api/interventions/akutteam-herning/",
+]
+
+
+def test_an_unreachable_cache_is_a_cache_with_nothing_in_it(client, settings, caplog):
+    """Redis down (nothing listens): every public page is rendered from the database, the failure
+    is logged, and not once per request."""
+    settings.CACHES = {"default": cache_config(f"redis://127.0.0.1:{free_port()}/0")}
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            for url in PUBLIC_PAGES:
+                response = get(client, url)
+                assert response.status_code == 200, url
+                assert response.queries > 0  # from the database
+    warnings = [r for r in caplog.records if "cache" in r.getMessage().lower()]
+    assert 1 <= len(warnings) <= 2
+
+
+def test_a_hung_cache_is_a_miss_within_a_second(settings):
+    """A Redis that accepts connections and never answers (hung, or behind a partition) costs at
+    most about one socket timeout, and then nothing while it stays away."""
+    hole = TcpProxy("127.0.0.1", 9)
+    hole.restore()
+    hole.black_hole()
+    try:
+        settings.CACHES = {"default": cache_config(f"redis://127.0.0.1:{hole.port}/0")}
+        finished, outcome, took = finishes_within(10, lambda: cache.get("page:x", "absent"))
+        assert finished and outcome == "absent" and took < 1.5
+        finished, outcome, took = finishes_within(10, lambda: cache.set("page:x", 1))
+        assert finished and took < 0.1  # the cache stays skipped for a while
+    finally:
+        hole.cut()
+
 
 @pytest.fixture
 def redis_cache(settings):
@@ -247,11 +371,11 @@ def redis_cache(settings):
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(f"REQUIRE_REDIS=1 but Redis at {REDIS_URL} is unreachable: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set REQUIRE_REDIS=1 to fail")
-    # A key prefix of our own: no other process's keys are read, and nothing is flushed.
+    # The backend CACHE_URL gives, with a key prefix of our own: no other process's keys are
+    # read, and nothing is flushed.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            **cache_config(REDIS_URL),
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "TIMEOUT": 120,
         }
@@ -264,16 +388,14 @@ def redis_cache(settings):
 
 
 def test_settings_choose_redis_from_cache_url():
-    from catalogue.settings import cache_config
-
-    assert cache_config("redis://127.0.0.1:6379/1")["BACKEND"].endswith("RedisCache")
+    assert cache_config("redis://127.0.0.1:6379/1")["BACKEND"].endswith("FailSafeRedisCache")
     assert cache_config("locmem://")["BACKEND"].endswith("LocMemCache")
 
 
 def test_the_page_cache_works_on_redis(
     client, redis_cache, entry, django_capture_on_commit_callbacks
 ):
-    assert type(redis_cache._cache).__name__ == "RedisCacheClient"
+    assert type(redis_cache._cache).__name__ == "FailSafeClient"  # what CACHE_URL gives
     first, second = get(client, LIST), get(client, LIST)
     assert (first["X-Cache"], second["X-Cache"], second.queries) == ("miss", "hit", 0)
     assert get(client, LIST, If_None_Match=second["ETag"]).status_code == 304

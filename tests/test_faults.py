@@ -1,14 +1,17 @@
-"""Faults: the database going away, and fixture loads that fail or die half-way.
+"""Faults: the database or the cache going away or hanging, and loads that fail or die half-way.
 
 The shared PostgreSQL server is never stopped: an outage is simulated by a TCP proxy between
-the application and the server that the test cuts and restores (on SQLite, by a database file
-that is not there yet).
+the application and the server that the test cuts, black-holes and restores (on SQLite, by a
+database file that is not there yet). Redis outages use a Redis server of the test's own on a
+free port (`redis-server` must be installed: the tests skip without it, unless REQUIRE_REDIS=1).
 """
 
+import contextlib
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +32,8 @@ from tests.support import (
     TcpProxy,
     ensure_collected_static,
     fetch,
+    finishes_within,
+    free_port,
     gunicorn,
     manage,
     production_env,
@@ -39,6 +44,7 @@ from tests.support import (
 pytestmark = pytest.mark.django_db
 
 DANISH_NOTICE = "Kataloget er midlertidigt utilgængeligt"
+GUNICORN_TIMEOUT = 30  # seconds; catalogue/gunicorn.conf.py's default
 
 
 def database_down(execute, sql, params, many, context):
@@ -151,6 +157,184 @@ def test_the_server_answers_503_while_the_sqlite_file_is_missing_and_recovers(
         missing.parent.mkdir()
         shutil.copyfile(scratch_databases.directory / "loaded.sqlite3", missing)
         assert [r.status for r in served(port)] == [200, 200]
+
+
+# --- A database that holds packets (PostgreSQL: SQLite has no network) ----------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a network partition needs a database server"
+)
+# A hung database must give the maintenance page well before gunicorn kills the worker. With the
+# defaults a request waits at most about 2 x DB_CONNECT_TIMEOUT + DB_STATEMENT_TIMEOUT + 2 s.
+HUNG_DATABASE_BOUND = 20
+
+
+def proxied(database_url: str, proxy: TcpProxy) -> str:
+    s = connection.settings_dict
+    return database_url.replace(f":{s.get('PORT') or 5432}/", f":{proxy.port}/")
+
+
+@pytest.fixture
+def database_proxy():
+    s = connection.settings_dict
+    proxy = TcpProxy(s.get("HOST") or "127.0.0.1", int(s.get("PORT") or 5432))
+    proxy.restore()
+    yield proxy
+    proxy.cut()
+
+
+@postgresql_only
+def test_a_web_process_gives_up_on_a_database_that_holds_packets(database_proxy, settings):
+    """A query on an open connection into a black hole fails after DB_STATEMENT_TIMEOUT + 2 s."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    settings.DB_STATEMENT_TIMEOUT = 1
+    Client().get("/")  # a web handler: it sets the web processes' limits on new connections
+    wrapper = DatabaseWrapper(
+        {**connection.settings_dict, "PORT": database_proxy.port}, alias="through-proxy"
+    )
+    wrapper.inc_thread_sharing()  # used from the watching thread below
+    try:
+        wrapper.ensure_connection()
+        database_proxy.black_hole()
+        finished, outcome, took = finishes_within(15, lambda: wrapper.cursor().execute("SELECT 1"))
+        assert finished, "the query is still waiting for the black hole"
+        assert isinstance(outcome, OperationalError), outcome
+        assert took < 1 + 2 + 1
+    finally:
+        wrapper.close()
+
+
+@postgresql_only
+def test_web_statements_are_cancelled_after_the_statement_timeout_and_commands_are_not(
+    scratch_databases, settings
+):
+    """The web processes' statement timeout: a slow statement becomes an OperationalError (so
+    the maintenance page), while a management command (load, backup, restore, migrate) with the
+    very same environment runs as long as it needs to."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    settings.DB_STATEMENT_TIMEOUT = 1
+    Client().get("/")
+    wrapper = DatabaseWrapper(dict(connection.settings_dict), alias="web")
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            wrapper.cursor().execute("SELECT pg_sleep(3)")
+        assert time.monotonic() - started < 2.5
+    finally:
+        wrapper.close()
+
+    slow = "from django.db import connection; connection.cursor().execute('SELECT pg_sleep(2)')"
+    env = production_env(scratch_databases.url("loaded"), DB_STATEMENT_TIMEOUT="1")
+    result = manage("shell", "-c", slow, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@postgresql_only
+def test_a_database_that_holds_packets_gives_the_maintenance_page_within_seconds(
+    scratch_databases, collected_static, database_proxy
+):
+    """A partition that holds packets instead of resetting them: cached pages are still served,
+    others get the maintenance page well within gunicorn's timeout, and the site recovers."""
+    url = proxied(scratch_databases.url("loaded"), database_proxy)
+    cached, uncached = "/indsatser/", "/indsatser/akutteam-herning/"
+    with gunicorn(production_env(url), workers=1) as port:
+        assert fetch(port, cached).status == 200
+        assert fetch(port, cached).headers["X-Cache"] == "hit"
+        assert fetch(port, "/indsatser/biofeedback-horsens/").status == 200  # pooled connection
+
+        database_proxy.black_hole()
+        time.sleep(1.5)  # the catalogue version is due to be read again: it meets the hang too
+        for path, status in ((cached, 200), (uncached, 503), (cached, 200)):
+            started = time.monotonic()
+            response = fetch(port, path, timeout=GUNICORN_TIMEOUT + 10)
+            took = time.monotonic() - started
+            assert response.status == status, (path, response.status)
+            assert took < HUNG_DATABASE_BOUND, (path, took)
+            if status == 503:
+                assert_maintenance_page(response.status, response.headers, response.body)
+
+        database_proxy.restore()
+        deadline = time.monotonic() + HUNG_DATABASE_BOUND
+        while (status := fetch(port, uncached).status) != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == 200
+
+
+# --- The cache going away: a cache is not a source of truth -------------------------------------
+
+PUBLIC_PAGES = [
+    "/",
+    "/indsatser/",
+    "/indsatser/?q=bost%C3%B8tte&sector=kommunal",
+    "/indsatser/biofeedback-horsens/",
+    "/api/interventions/",
+    "/api/interventions/biofeedback-horsens/",
+]
+
+
+def redis_ping(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(16).startswith(b"+PONG")
+    return False
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A Redis server of this test's own on a free port: (process, port)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but redis-server is not installed")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not redis_ping(port):
+            assert process.poll() is None and time.monotonic() < deadline, "Redis did not start"
+            time.sleep(0.1)
+        yield process, port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait()
+
+
+def test_the_site_is_served_from_the_database_while_redis_hangs_or_is_down(
+    scratch_databases, collected_static, redis_server
+):
+    """With CACHE_URL=redis://... (README), a hung or stopped Redis is a cache with nothing in
+    it: every public page still answers 200 from the database, each within about a second more."""
+    redis, redis_port = redis_server
+    env = production_env(
+        scratch_databases.url("loaded"), CACHE_URL=f"redis://127.0.0.1:{redis_port}/0"
+    )
+    with gunicorn(env, workers=2) as port:
+        for path in PUBLIC_PAGES:
+            assert fetch(port, path).status == 200, path
+        assert fetch(port, "/indsatser/").headers["X-Cache"] == "hit"  # Redis is in use
+
+        for outage in ("hung", "down"):
+            if outage == "hung":
+                redis.send_signal(signal.SIGSTOP)  # connections accepted, nothing answered
+            else:
+                redis.send_signal(signal.SIGCONT)
+                redis.kill()
+                redis.wait()
+            for path in PUBLIC_PAGES:
+                started = time.monotonic()
+                response = fetch(port, path, timeout=GUNICORN_TIMEOUT + 10)
+                assert response.status == 200, (outage, path, response.status)
+                assert time.monotonic() - started < 5, (outage, path)
 
 
 # --- Fixture loads that fail part-way -------------------------------------------------------------
