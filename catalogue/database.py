@@ -1,4 +1,4 @@
-"""How long a web request may wait for PostgreSQL (ADR 0007).
+"""How long a web request may wait for PostgreSQL (ADR 0008).
 
 Settings give every process's connections a connect timeout, TCP keepalives and a TCP user
 timeout: a network that drops packets breaks the connection within seconds. Two more limits hold

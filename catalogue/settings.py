@@ -161,7 +161,7 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
 # A database that cannot be reached must become an error (the 503 maintenance page) within
-# seconds, never a worker that waits until gunicorn kills it (ADR 0007). For PostgreSQL, in every
+# seconds, never a worker that waits until gunicorn kills it (ADR 0008). For PostgreSQL, in every
 # process: give up connecting after DB_CONNECT_TIMEOUT s, and drop an open connection whose sent
 # data or keepalive probes go unacknowledged for DB_TCP_USER_TIMEOUT s (a network that holds
 # packets). Only in the web processes (catalogue/database.py): the server cancels a statement

@@ -13,7 +13,7 @@ responses. A response that sets a cookie, uses a CSRF token, or is not a plain 2
 Which URLs: everything under `settings.PUBLIC_CACHE_PREFIXES`, and views decorated with
 `@public_cache`.
 
-The version lives in the database (a one-row table, ADR 0007), not in the cache: every process
+The version lives in the database (a one-row table, ADR 0008), not in the cache: every process
 and every management command shares it whatever the cache, even a local-memory cache per
 process. A process reads it at most once per `CATALOGUE_VERSION_SECONDS` (so an edit made through
 another process shows within that time; this process's own commits show at once), and when the

@@ -1,6 +1,6 @@
 """The catalogue version every process shares: one row, bumped after each committed change.
 
-Not a model on purpose (ADR 0007): it is how caches agree, not catalogue data, so backups,
+Not a model on purpose (ADR 0008): it is how caches agree, not catalogue data, so backups,
 restores, `flush` and the admin leave it alone. `interventions.caching` reads and bumps it.
 """
 
@@ -25,6 +25,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("interventions", "0005_search_words")]
+    dependencies = [("interventions", "0006_intervention_edit_version")]
 
     operations = [migrations.RunPython(create, drop)]
