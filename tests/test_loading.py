@@ -87,7 +87,7 @@ def test_a_changed_entry_is_updated_and_others_are_left_alone(fixtures_copy):
         (
             lambda e: e["contacts"].append({"name": "X", "email": "ikke-en-email"}),
             "contacts[",
-            "not a valid email",
+            "valid email address",
         ),
         (lambda e: e.update(municipalities=["Atlantis"]), "municipalities", "unknown municipality"),
         (lambda e: e.update(slug="cafe-tumling-aarhus"), "slug", "duplicate slug"),
