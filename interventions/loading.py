@@ -568,6 +568,12 @@ ENGLISH = ValueMessages(
 )
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception as one short line, for a command's error message."""
+    text = str(exc).strip() or str(exc.__cause__ or "").strip() or type(exc).__name__
+    return excerpt(text.splitlines()[0], 200)
+
+
 def shown(value: Any) -> str:
     """`value` as a message may quote it: like repr(), and short however large the value."""
     try:

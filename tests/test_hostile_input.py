@@ -11,6 +11,8 @@ from __future__ import annotations
 import resource
 import shutil
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,10 +21,11 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError, connection
 
 from interventions import intake, loading
 from interventions.models import Intervention
-from tests.support import MANAGE, ROOT, production_env, snapshot
+from tests.support import MANAGE, ROOT, TcpProxy, production_env, snapshot, snapshot_of
 
 pytestmark = pytest.mark.django_db
 
@@ -630,3 +633,102 @@ def test_field_limits_are_read_from_the_model_and_the_same_on_every_database():
     assert loading.field_limits(Intervention, "purpose").max_length == loading.TEXT_MAX_LENGTH
     assert loading.field_limits(Intervention, "target_groups").required
     assert not loading.field_limits(Intervention, "status").required  # it has a default
+
+
+# --- The database failing under a load ------------------------------------------------------------
+
+
+def change_every_summary(fixtures_dir: Path) -> None:
+    """Make a load of these fixtures write every entry."""
+    for path in (fixtures_dir / "sources").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data.get("interventions") or []:
+            entry["summary"] += " Ændret."
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def test_a_database_failure_during_a_load_is_one_line_and_changes_nothing(fixtures_copy, capsys):
+    """The connection breaks after the load has written a while: a one-line CommandError."""
+    change_every_summary(fixtures_copy)
+    before = snapshot()
+    written = []
+
+    def cut_after_50_writes(execute, sql, params, many, context):
+        # The savepoints are the test's own transaction: they keep working.
+        if sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            return execute(sql, params, many, context)
+        if sql.startswith(("INSERT", "UPDATE", "DELETE")) or written:
+            written.append(sql)
+            if len(written) > 50:
+                raise OperationalError("server closed the connection unexpectedly\n\tdetails")
+        return execute(sql, params, many, context)
+
+    with (
+        connection.execute_wrapper(cut_after_50_writes),
+        pytest.raises(CommandError) as excinfo,
+    ):
+        call_command("load_catalogue", fixtures=fixtures_copy)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert "The database failed during the load (server closed the connection" in message
+    assert "nothing of it was saved" in message
+    assert snapshot() == before
+
+
+LOAD_THAT_PAUSES = """
+import sys, django
+django.setup()
+from django.core.management import execute_from_command_line
+from django.db.models.signals import post_save
+from interventions.models import Intervention
+
+saved = []
+
+def pause_half_way(sender, **kwargs):
+    saved.append(1)
+    if len(saved) == 90:
+        print("HALF-WAY", flush=True)
+        sys.stdin.readline()  # the test cuts the connection, then lets the load go on
+
+post_save.connect(pause_half_way, sender=Intervention)
+execute_from_command_line(["manage.py", "load_catalogue", "--fixtures", sys.argv[1]])
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a network cut needs a server")
+def test_a_connection_cut_during_a_load_is_one_line_and_changes_nothing(
+    scratch_databases, tmp_path
+):
+    s = connection.settings_dict
+    port = int(s.get("PORT") or 5432)
+    url = scratch_databases.create("cut", template="loaded")
+    proxy = TcpProxy(s.get("HOST") or "127.0.0.1", port)
+    proxy.restore()
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    change_every_summary(fixtures)
+    before = snapshot_of(url)
+    process = subprocess.Popen(
+        [sys.executable, "-c", LOAD_THAT_PAUSES, str(fixtures)],
+        env=production_env(url.replace(f":{port}/", f":{proxy.port}/")),
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "HALF-WAY"
+        proxy.cut()
+        _out, err = process.communicate("\n", timeout=120)
+    finally:
+        proxy.cut()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, err
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("CommandError: The database failed during the load (")
+    time.sleep(0.5)  # let PostgreSQL notice the dead client
+    assert snapshot_of(url) == before
