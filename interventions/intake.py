@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import translation
 from django.utils.text import slugify
@@ -24,6 +23,7 @@ from interventions.loading import (
     SHOWN_LENGTH,
     InputRefused,
     ValueMessages,
+    catalogue_transaction,
     field_limits,
     field_path,
     read_yaml,
@@ -434,9 +434,17 @@ def _free_slug(base: str) -> str:
     return slug
 
 
-@transaction.atomic
 def load_intake(path: Path) -> Intervention:
-    """Load a filled-in form as a draft; IntakeInvalid (nothing written) when it has problems."""
+    """Load a filled-in form as a draft; IntakeInvalid (nothing written) when it has problems.
+
+    Under the catalogue's write lock, as loads are: two intakes of the same form at once would
+    otherwise both pass the check for an existing entry and both be loaded.
+    """
+    with catalogue_transaction():
+        return _load_intake(path)
+
+
+def _load_intake(path: Path) -> Intervention:
     intake, problems = read_intake(path)
     if problems:
         raise IntakeInvalid(problems)

@@ -13,10 +13,13 @@ whatever passes `validate()` the database stores.
 Loading never silently overwrites an entry an editor changed after it was loaded: such entries
 are listed (`EditedEntries`) and nothing is written unless `overwrite=True`. Every entry the
 loader writes gets one history record ("Indlæst fra fixtures"), so an overwrite can be undone.
+Loads (and intakes) take the catalogue's write lock (`catalogue_transaction()`), so that two at
+once run one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -24,13 +27,14 @@ import json
 import re
 import reprlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.signals import post_save
 from django.utils import translation
@@ -122,6 +126,10 @@ class EditedEntries(Exception):
     def __init__(self, entries: list[EditedEntry]) -> None:
         self.entries = entries
         super().__init__("\n".join(str(e) for e in entries))
+
+
+class CatalogueBusy(Exception):
+    """Another load or intake held the catalogue's write lock for longer than LOCK_WAIT_SECONDS."""
 
 
 @dataclass
@@ -1153,6 +1161,68 @@ def checksum(source_key: str, entry: dict) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# How long a load or intake waits for another one to finish before it gives up.
+LOCK_WAIT_SECONDS = 600
+# The key of PostgreSQL's advisory lock for "a load is writing the catalogue"; any constant that
+# no other code uses.
+_PG_LOCK_KEY = 7_001_016
+
+
+@contextlib.contextmanager
+def catalogue_transaction(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """A transaction that holds the catalogue's write lock, for loads and intakes.
+
+    Two loads at once would otherwise both find the same entries changed and both write them,
+    history records and all. With the lock the second waits until the first has committed, and
+    then finds nothing left to do. PostgreSQL: a transaction-scoped advisory lock, taken before
+    anything is read. SQLite: the transaction starts with BEGIN IMMEDIATE, which takes the
+    database's write lock at once (a plain BEGIN takes it at the first write, when both loads
+    have already read the old state). Raises CatalogueBusy after LOCK_WAIT_SECONDS.
+
+    Inside a transaction that is already open (as in tests) SQLite's lock is that transaction's.
+    """
+    connection = connections[using]
+    with contextlib.ExitStack() as stack:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            _enter_immediately(stack, connection, using)
+        else:
+            stack.enter_context(transaction.atomic(using=using))
+            if connection.vendor == "postgresql":
+                _take_advisory_lock(connection)
+        yield
+
+
+def _enter_immediately(stack: contextlib.ExitStack, connection, using: str) -> None:
+    connection.ensure_connection()  # connecting resets transaction_mode from the settings
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+    mode, connection.transaction_mode = connection.transaction_mode, "IMMEDIATE"
+    try:
+        stack.enter_context(transaction.atomic(using=using))
+    except OperationalError as exc:
+        raise CatalogueBusy(str(exc)) from exc
+    finally:
+        connection.transaction_mode = mode
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _take_advisory_lock(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        (previous,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{int(LOCK_WAIT_SECONDS * 1000)}ms"]
+        )
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        except OperationalError as exc:
+            raise CatalogueBusy(str(exc)) from exc
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
 def load(
     fixtures: Fixtures, seeds_dir: Path | None = None, *, overwrite: bool = False
 ) -> LoadReport:
@@ -1164,7 +1234,7 @@ def load(
     problems = validate(fixtures, seeds_dir)
     if problems:
         raise CatalogueInvalid(problems)
-    with transaction.atomic():
+    with catalogue_transaction():
         if not overwrite:
             edited = edited_since_loaded(fixtures)
             if edited:

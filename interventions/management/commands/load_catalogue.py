@@ -4,7 +4,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DatabaseFailure
 
-from interventions.loading import CatalogueInvalid, EditedEntries, first_line, load, read_fixtures
+from interventions.loading import (
+    LOCK_WAIT_SECONDS,
+    CatalogueBusy,
+    CatalogueInvalid,
+    EditedEntries,
+    first_line,
+    load,
+    read_fixtures,
+)
 
 
 class Command(BaseCommand):
@@ -35,6 +43,11 @@ class Command(BaseCommand):
                 self._load_intake(intake)
             else:
                 self._load_fixtures(fixtures, overwrite)
+        except CatalogueBusy:
+            raise CommandError(
+                f"Another load or intake has held the catalogue for {LOCK_WAIT_SECONDS} s; "
+                "the database was not changed. Try again when it has finished."
+            ) from None
         except DatabaseFailure as exc:
             # A connection cut or a refusal half-way: the transaction was rolled back.
             if intake is not None:
