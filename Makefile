@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1
 BACKUP_DIR ?= backups
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load backup restore
+.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load bench-search backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -83,3 +83,6 @@ bench-load: install  ## the load test with a long soak (LOAD_SECONDS, default 30
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m bench --sizes "" --dbs $(DBS) --load-seconds 10 \
 		--soak-seconds $(or $(LOAD_SECONDS),300)
+
+bench-search: install  ## search quality on the judged queries (bench/search_quality) on DBS
+	$(PY) -m bench.search_quality --dbs $(DBS)

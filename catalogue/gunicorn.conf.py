@@ -8,6 +8,8 @@ values stop start-up with a message that names the variable.
 import multiprocessing
 import os
 
+from catalogue.request_limits import request_line_limit
+
 
 def _env_int(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name)
@@ -35,6 +37,12 @@ max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
 max_requests_jitter = max_requests // 10
 # Import Django once in the master: a bad setting fails before any worker starts.
 preload_app = True
+# The list page's query string holds every filter value chosen; gunicorn's default refuses a
+# long selection with its own 414 page (see catalogue/request_limits.py).
+try:
+    limit_request_line = request_line_limit()
+except ValueError as error:
+    raise SystemExit(str(error)) from None
 # Only the proxy may say that the original request was HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Heartbeat files on tmpfs, so a slow disk cannot make the master kill healthy workers.

@@ -1,17 +1,23 @@
 """The editors' workplace: search, facets, autocomplete for every vocabulary, inlines, history.
 
-Roles come from the groups in migration 0003: a Redaktør edits and publishes, a Læser only looks.
-Publishing needs the `publish_intervention` permission; every save is recorded with its editor.
+Roles come from the groups in migration 0004: a Redaktør edits and publishes, a Læser only looks
+(also at old versions, which only a Redaktør may restore). Publishing needs the
+`publish_intervention` permission; every save is recorded with its editor. An entry's form refuses
+to save over a change made after it was opened (interventions/conflicts.py).
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from interventions import conflicts
+from interventions.conflicts import EditStamp
 from interventions.models import (
     TEXT_SECTIONS,
     Contact,
@@ -28,9 +34,34 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    collect_entry_changes,
     today,
 )
 from interventions.validators import parse_kroner
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History pages where looking needs the view permission and restoring the change permission.
+
+    django-simple-history lets anyone who may view the history post an old version's form (it
+    only hides the button); here a POST without the change permission is refused.
+    """
+
+    def may_revert(self, request, obj) -> bool:
+        return (
+            not self.revert_disabled(request, obj)
+            and self.has_change_history_permission(request, obj)
+            and self.has_change_permission(request, obj)
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            obj = self.get_object(request, unquote(object_id))
+            if not self.may_revert(request, obj):
+                raise PermissionDenied
+        # A revert writes the row and its links: all or nothing, search texts refreshed once.
+        with transaction.atomic(using=router.db_for_write(self.model)), collect_entry_changes():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ContactForm(forms.ModelForm):
@@ -68,6 +99,24 @@ class KronerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class EditStampField(forms.Field):
+    """The `EditStamp` an entry's form was opened with, carried along hidden; never an edit."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, EditStamp) else value
+
+    def to_python(self, value) -> EditStamp | None:
+        return EditStamp.parse(value) if value else None
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
 class InterventionForm(forms.ModelForm):
     budget_dkk = KronerField(
         label=_("budget (kr.)"),
@@ -75,6 +124,10 @@ class InterventionForm(forms.ModelForm):
         min_value=0,
         help_text=_("Kun et beløb kilden oplyser, i hele kroner, fx 780.000."),
     )
+    edit_stamp = EditStampField()
+
+    # Set when the save was refused because the entry changed after the form was opened.
+    edit_conflict: conflicts.EditConflict | None = None
 
     class Meta:
         model = Intervention
@@ -83,6 +136,31 @@ class InterventionForm(forms.ModelForm):
             "period_start": {"invalid": _("Skriv et årstal, fx 2021.")},
             "period_end": {"invalid": _("Skriv et årstal, fx 2024.")},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            del self.fields["edit_stamp"]  # nobody else can have changed a new entry
+        else:
+            self.initial["edit_stamp"] = EditStamp.of(self.instance)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "edit_stamp" not in self.fields:
+            return cleaned_data
+        stamp = cleaned_data.get("edit_stamp")
+        if stamp is None:
+            raise ValidationError(
+                _(
+                    "Formularen mangler oplysning om, hvilken udgave af indsatsen den blev åbnet "
+                    "på, så den kan ikke gemmes. Åbn indsatsen igen, og gentag dine ændringer."
+                ),
+                code="edit_stamp_missing",
+            )
+        self.edit_conflict = conflicts.check(self.instance.pk, stamp)
+        if self.edit_conflict:
+            raise ValidationError(self.edit_conflict.message, code="edit_conflict")
+        return cleaned_data
 
 
 class FreshnessFilter(admin.SimpleListFilter):
@@ -111,8 +189,11 @@ class FreshnessFilter(admin.SimpleListFilter):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(SimpleHistoryAdmin):
+class InterventionAdmin(HistoryAdmin):
     form = InterventionForm
+    # Both carry the form's edit stamp and show what changed when a save is refused.
+    change_form_template = "admin/interventions/intervention/change_form.html"
+    object_history_form_template = "admin/interventions/intervention/object_history_form.html"
     list_display = [
         "title",
         "organisation",
@@ -218,6 +299,12 @@ class InterventionAdmin(SimpleHistoryAdmin):
         self.request = request  # the freshness filter's facet counts need it
         return super().get_queryset(request)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The entry, its links, contacts and legal basis are saved one after the other; its
+        # version and search texts are brought up to date once, before the transaction ends.
+        with transaction.atomic(using=router.db_for_write(self.model)), collect_entry_changes():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "responsible_editor":
             # A short list of staff accounts (editors may not browse the user admin).
@@ -242,6 +329,12 @@ class InterventionAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("aktualitet"), boolean=False)
     def freshness(self, obj: Intervention) -> str:
         return _("Forældet") if obj.is_stale else _("Aktuel")
+
+    def save_model(self, request, obj, form, change):
+        restoring = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
+        if restoring and not Intervention.objects.filter(pk=obj.pk).exists():
+            obj._state.adding = True  # a deleted entry restored from its history: a new row
+        super().save_model(request, obj, form, change)
 
     def _update(self, request, queryset, message: str, **values) -> None:
         # Saved one by one so every change gets a history record with the editor's name.
@@ -276,10 +369,6 @@ class InterventionAdmin(SimpleHistoryAdmin):
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("interventions.publish_intervention")
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_search_document()
 
     def save_formset(self, request, form, formset, change):
         # Contacts and legal basis rows are recorded in history with the editor's name too.
@@ -317,7 +406,7 @@ class InterventionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(HistoryAdmin):
     """Contacts are edited inline on their entry; here their history can be seen and restored."""
 
     list_display = ["name", "intervention", "role", "email", "phone"]
@@ -328,7 +417,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(SimpleHistoryAdmin):
+class LegalBasisAdmin(HistoryAdmin):
     """Legal basis rows are edited inline on their entry; here their history can be seen."""
 
     list_display = ["__str__", "intervention", "stated_in_source"]

@@ -12,7 +12,7 @@ from itertools import groupby
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from interventions.models import (
     Guidance,
@@ -39,7 +39,7 @@ def _published_count(relation: str = "interventions") -> Count:
     return Count(relation, filter=Q(**{f"{relation}__is_published": True}), distinct=True)
 
 
-@require_GET
+@require_safe
 def paragraphs(request: HttpRequest) -> HttpResponse:
     laws = Law.objects.prefetch_related(
         Prefetch(
@@ -54,19 +54,19 @@ def paragraphs(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/browse/paragraphs.html", {"laws": laws})
 
 
-@require_GET
+@require_safe
 def target_groups(request: HttpRequest) -> HttpResponse:
     groups = danish_order(TargetGroup.objects.annotate(n=_published_count()))
     return render(request, "interventions/browse/target_groups.html", {"groups": groups})
 
 
-@require_GET
+@require_safe
 def methods(request: HttpRequest) -> HttpResponse:
     terms = danish_order(Method.objects.annotate(n=_published_count()).filter(n__gt=0))
     return render(request, "interventions/browse/methods.html", {"methods": terms})
 
 
-@require_GET
+@require_safe
 def places(request: HttpRequest) -> HttpResponse:
     """Regions with their municipalities; a region counts entries in it or in its municipalities."""
     published = Intervention.objects.published()
@@ -88,7 +88,7 @@ def places(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/browse/places.html", {"regions": regions})
 
 
-@require_GET
+@require_safe
 def sources(request: HttpRequest) -> HttpResponse:
     documents = SourceDocument.objects.annotate(n=_published_count()).order_by("file", "key")
     documents = documents.prefetch_related(
@@ -102,7 +102,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/browse/sources.html", {"documents": documents})
 
 
-@require_GET
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -114,7 +114,7 @@ def about(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
 

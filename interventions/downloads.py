@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from interventions.export import intervention_data
 from interventions.filters import InterventionFilter
@@ -128,7 +128,7 @@ def _site_root(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@require_GET
+@require_safe
 def download_csv(request: HttpRequest) -> HttpResponse:
     filterset, error = _filter(request)
     if error:
@@ -153,7 +153,7 @@ def _applied_filters(filterset: InterventionFilter) -> dict[str, str | list[str]
     return applied
 
 
-@require_GET
+@require_safe
 def download_json(request: HttpRequest) -> HttpResponse:
     filterset, error = _filter(request)
     if error:

@@ -68,6 +68,7 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    collect_entry_changes,
 )
 from interventions.text import debris_problems, excerpt, forbidden_character
 
@@ -1234,7 +1235,8 @@ def load(
     problems = validate(fixtures, seeds_dir)
     if problems:
         raise CatalogueInvalid(problems)
-    with catalogue_transaction():
+    # Entries' versions and search texts are brought up to date once each, at the end.
+    with catalogue_transaction(), collect_entry_changes():
         if not overwrite:
             edited = edited_since_loaded(fixtures)
             if edited:

@@ -35,8 +35,9 @@ import threading
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import Stemmer
 from django.db.models import (
@@ -197,33 +198,40 @@ class _ParagraphRef:
     number: str
 
 
-@dataclass
-class _Cache:
-    value: object = None
-    loaded_at: float = 0.0
+T = TypeVar("T")
 
 
-_paragraph_cache = _Cache()
-_lexicon_cache = _Cache()
+class _Kept(Generic[T]):
+    """A value loaded at its first use and kept for CACHE_SECONDS, or until `forget()`.
+
+    "Not loaded" is a state of its own (None), never a load time of 0: `time.monotonic()` counts
+    from an arbitrary point (on Linux, the machine's boot), so no value of it means "long ago".
+    """
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._kept: tuple[T, float] | None = None  # the value and when it was loaded
+
+    def get(self) -> T:
+        kept = self._kept  # read once: another thread may forget or replace it meanwhile
+        if kept is None or time.monotonic() - kept[1] > CACHE_SECONDS:
+            loaded_at = time.monotonic()
+            kept = self._kept = (self._load(), loaded_at)
+        return kept[0]
+
+    def forget(self) -> None:
+        self._kept = None
 
 
-def clear_caches() -> None:
-    """Forget the cached paragraphs and lexicon (called when an entry's search text changes)."""
-    _paragraph_cache.loaded_at = _lexicon_cache.loaded_at = 0.0
-
-
-def _paragraphs() -> list[_ParagraphRef]:
-    """The legal paragraphs with the names their law goes by: a few dozen rows, cached."""
+def _load_paragraphs() -> list[_ParagraphRef]:
     from interventions.models import LegalParagraph
 
-    if time.monotonic() - _paragraph_cache.loaded_at > CACHE_SECONDS:
-        refs = []
-        for p in LegalParagraph.objects.select_related("law"):
-            name = normalise(p.law.name)
-            keys = {normalise(p.law.abbreviation), name, f"{name}s"}
-            refs.append(_ParagraphRef(p.pk, frozenset(keys), p.number))
-        _paragraph_cache.value, _paragraph_cache.loaded_at = refs, time.monotonic()
-    return _paragraph_cache.value
+    refs = []
+    for p in LegalParagraph.objects.select_related("law"):
+        name = normalise(p.law.name)
+        keys = {normalise(p.law.abbreviation), name, f"{name}s"}
+        refs.append(_ParagraphRef(p.pk, frozenset(keys), p.number))
+    return refs
 
 
 @dataclass
@@ -237,20 +245,36 @@ class Lexicon:
         return pattern in self.text
 
 
+def _load_lexicon() -> Lexicon:
+    from interventions.models import Intervention
+
+    frequency: Counter = Counter()
+    documents = Intervention.objects.published().values_list("search_document", flat=True)
+    for document in documents.iterator():
+        frequency.update(w for w in document.split() if w.isalpha() and len(w) > 2)
+    return Lexicon(frequency, f" {' '.join(frequency)} ")
+
+
+_paragraph_cache = _Kept(_load_paragraphs)
+_lexicon_cache = _Kept(_load_lexicon)
+
+
+def clear_caches() -> None:
+    """Forget the cached paragraphs and lexicon (called when an entry's search text changes)."""
+    _paragraph_cache.forget()
+    _lexicon_cache.forget()
+
+
+def _paragraphs() -> list[_ParagraphRef]:
+    """The legal paragraphs with the names their law goes by: a few dozen rows, cached."""
+    return _paragraph_cache.get()
+
+
 def lexicon() -> Lexicon:
     """Built from the published entries' word sets and kept for CACHE_SECONDS, or until an entry's
     search text changes in this process: a suggestion is a hint, so another process may offer an
     outdated one for a few minutes rather than pay a query on every search."""
-    from interventions.models import Intervention
-
-    if time.monotonic() - _lexicon_cache.loaded_at > CACHE_SECONDS:
-        frequency: Counter = Counter()
-        documents = Intervention.objects.published().values_list("search_document", flat=True)
-        for document in documents.iterator():
-            frequency.update(w for w in document.split() if w.isalpha() and len(w) > 2)
-        _lexicon_cache.value = Lexicon(frequency, f" {' '.join(frequency)} ")
-        _lexicon_cache.loaded_at = time.monotonic()
-    return _lexicon_cache.value
+    return _lexicon_cache.get()
 
 
 # --- Parsing --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from interventions.browse import danish_order, entry_points
@@ -21,7 +21,7 @@ PAGE_SIZE = 20
 
 
 @public_cache
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
     target_groups = TargetGroup.objects.annotate(
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")  # the same URL answers htmx with the results region only
 def intervention_list(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
@@ -90,7 +90,7 @@ def _suggestion(request: HttpRequest, query: str) -> dict | None:
     return {"text": text, "url": f"?{params.urlencode()}"}
 
 
-@require_GET
+@require_safe
 def intervention_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Editors (view or change permission) may preview drafts; everyone else sees published only.
     base = Intervention.objects.all() if can_preview(request) else Intervention.objects.published()

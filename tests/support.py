@@ -217,14 +217,22 @@ class Response:
     body: str
 
 
-def fetch(port: int, path: str, *, https: bool = True, timeout: float = 20) -> Response:
-    """GET from a local server, as the TLS proxy in front of it would pass the request on."""
+def fetch(
+    port: int,
+    path: str,
+    *,
+    https: bool = True,
+    timeout: float = 20,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """GET (or `method`) from a local server, as the TLS proxy in front of it would pass it on."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Host": "localhost"}
+    headers = {"Host": "localhost", **(headers or {})}
     if https:
         headers["X-Forwarded-Proto"] = "https"
     try:
-        conn.request("GET", path, headers=headers)
+        conn.request(method, path, headers=headers)
         response = conn.getresponse()
         return Response(response.status, response.headers, response.read().decode("utf-8"))
     finally:

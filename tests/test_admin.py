@@ -5,9 +5,20 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.forms.models import model_to_dict
 from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
 
-from interventions.models import Contact, Intervention, LegalParagraph, TargetGroup, today
+from interventions.conflicts import EditStamp
+from interventions.models import (
+    Contact,
+    Intervention,
+    LegalBasis,
+    LegalParagraph,
+    TargetGroup,
+    today,
+)
+from tests.admin_forms import posted
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +74,7 @@ def interventions_models():
 def form_data(obj: Intervention, **changes) -> dict:
     """The change form as the browser would post it for `obj`, with `changes` applied."""
     data = {
+        "edit_stamp": str(EditStamp.of(Intervention.objects.get(pk=obj.pk))),
         "title": obj.title,
         "slug": obj.slug,
         "alternative_titles": "[]",
@@ -255,6 +267,58 @@ def test_a_reader_can_look_but_not_change_add_delete_or_act(reader_client):
     )
     vocab = reverse("admin:interventions_targetgroup_change", args=[TargetGroup.objects.first().pk])
     assert 'name="_save"' not in reader_client.get(vocab).content.decode()
+
+
+def history_admin_models() -> list:
+    return sorted(
+        (m for m, a in admin.site._registry.items() if isinstance(a, SimpleHistoryAdmin)),
+        key=lambda m: m.__name__,
+    )
+
+
+def rewrite_target(model):
+    """The row a reader tries to rewrite through `model`'s history, and the change tried."""
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    if model is Intervention:
+        return entry, {"title": "Overtaget af en læser"}
+    if model is Contact:
+        return entry.contacts.first(), {"email": "attacker@evil.example"}
+    if model is LegalBasis:
+        basis = LegalBasis.objects.filter(stated_in_source=True).first()
+        return basis, {"stated_in_source": None}  # untick: "assigned by an editor"
+    raise AssertionError(f"say what a reader would try to change through {model.__name__}")
+
+
+@pytest.mark.parametrize("model", history_admin_models(), ids=lambda m: m.__name__)
+def test_a_reader_cannot_rewrite_anything_through_a_history_version_form(
+    client, reader_client, model
+):
+    """A Læser may look at an old version, but posting its form is refused and changes nothing.
+
+    Every admin with a history (entries, contacts, legal basis) is covered: hiding the revert
+    button is not enough, the POST itself needs the change permission.
+    """
+    obj, changes = rewrite_target(model)
+    before = model_to_dict(obj)
+    records = obj.history.count()
+    opts = model._meta
+    url = reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_simple_history",
+        args=[obj.pk, obj.history.first().pk],
+    )
+    page = reader_client.get(url)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+
+    response = reader_client.post(url, posted(page, **changes))
+
+    assert response.status_code == 403
+    assert model_to_dict(model.objects.get(pk=obj.pk)) == before
+    assert obj.history.count() == records
+    entry = obj if model is Intervention else obj.intervention
+    public = client.get(entry.get_absolute_url()).content.decode()
+    for value in changes.values():
+        assert value is None or value not in public
 
 
 def test_an_editor_can_edit_and_the_history_names_them(editor_client, editor):

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from catalogue.request_limits import request_line_limit
 from interventions.filters import InterventionFilter
 
 SCHEMA_URL = "/api/schema/?format=json"
@@ -49,6 +50,13 @@ def test_every_filter_of_the_list_page_is_a_documented_parameter(openapi):
     assert "/api/target-groups/" in parameters["target_group"]["description"]
     assert "kommunal" in parameters["sector"]["schema"]["items"]["enum"]
     assert "-budget" in parameters["sort"]["schema"]["items"]["enum"]
+
+
+def test_the_list_says_how_long_its_request_line_may_be(openapi):
+    """Every facet value at once makes a long query string; a client learns where the limit is."""
+    description = openapi["paths"]["/api/interventions/"]["get"]["description"]
+    assert f"højst fylde {request_line_limit()} bytes" in description
+    assert "414" in description
 
 
 def test_the_list_documents_its_400_and_the_detail_its_404(openapi):

@@ -4,12 +4,19 @@ These tests start real processes with the production environment from README (DE
 behind a proxy, HSTS), against a scratch copy of the loaded catalogue.
 """
 
+import math
 import re
 import subprocess
 import sys
+from urllib.parse import urlencode
 
 import pytest
 
+from interventions.api.schema import REQUEST_LINE_NOTE
+from interventions.filters import InterventionFilter
+from interventions.index import catalogue_index
+from interventions.search import MAX_QUERY_LENGTH
+from interventions.views import PAGE_SIZE
 from tests.support import ROOT, ensure_collected_static, fetch, gunicorn, manage, production_env
 
 pytestmark = pytest.mark.django_db
@@ -112,21 +119,37 @@ def test_settings_come_from_the_environment():
     assert result.stdout.split() == ["600", "3600", "3", "600.0"], result.stderr
 
 
-def test_gunicorn_refuses_a_malformed_setting_naming_it():
-    result = subprocess.run(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "-c",
-            "catalogue/gunicorn.conf.py",
-            "--check-config",
-        ],
-        env=production_env(GUNICORN_TIMEOUT="soon"),
+def gunicorn_config(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`gunicorn -c catalogue/gunicorn.conf.py ARGS` in the production environment."""
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "catalogue/gunicorn.conf.py", *args],
+        env=production_env(**env),
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode != 0 and "GUNICORN_TIMEOUT" in result.stdout + result.stderr
+
+
+def gunicorn_setting(name: str, **env: str) -> str:
+    """The value gunicorn will run with, as `--print-config` shows it."""
+    result = gunicorn_config("--print-config", **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return re.search(rf"^{name}\s*=\s*(.*)$", result.stdout, re.MULTILINE).group(1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GUNICORN_TIMEOUT", "soon"),
+        ("GUNICORN_LIMIT_REQUEST_LINE", "long"),
+        ("GUNICORN_LIMIT_REQUEST_LINE", "0"),  # gunicorn would read it as "no limit"
+        ("GUNICORN_LIMIT_REQUEST_LINE", "9000"),  # gunicorn would quietly lower it to 8190
+    ],
+)
+def test_gunicorn_refuses_a_malformed_setting_naming_it(variable, value):
+    result = gunicorn_config("--check-config", **{variable: value})
+    assert result.returncode != 0 and variable in result.stdout + result.stderr
 
 
 def test_the_production_server_serves_the_site_with_security_headers(
@@ -161,3 +184,71 @@ def test_the_production_server_serves_the_site_with_security_headers(
         plain = fetch(port, "/indsatser/", https=False)
         assert plain.status == 301
         assert plain.headers["Location"] == "https://localhost/indsatser/"
+
+        # HEAD gets GET's headers and no body.
+        for path in ("/indsatser/", "/indsatser/download.csv", "/api/interventions/"):
+            got, head = fetch(port, path), fetch(port, path, method="HEAD")
+            assert (got.status, head.status) == (200, 200), path
+            assert head.body == "" and got.body
+            assert head.headers["Content-Type"] == got.headers["Content-Type"]
+            assert head.headers["Content-Length"] == got.headers["Content-Length"]
+
+
+# --- The longest request the list page sends ------------------------------------------------------
+
+# Room for the catalogue to grow before the limit must be looked at again.
+REQUEST_LINE_MARGIN = 1.1
+
+
+def longest_selection() -> list[tuple[str, str]]:
+    """The list page's longest query: every value of every facet chosen at once, and a search of
+    the longest length in Danish letters (two bytes each, six once percent-encoded)."""
+    index = catalogue_index()
+    others = {"q", "sort", "has_budget"}
+    assert set(InterventionFilter.base_filters) == set(index.facets) | others, "a new parameter"
+    params = [(name, str(value.key)) for name, values in index.facets.items() for value in values]
+    sort = InterventionFilter.base_filters["sort"].field.choices
+    return [
+        *params,
+        ("q", "ø" * MAX_QUERY_LENGTH),
+        ("sort", max((value for value, _label in sort), key=len)),
+        ("has_budget", "false"),
+    ]
+
+
+def longest_list_path() -> str:
+    """The list page's longest URL: the longest selection, on its last page, in English."""
+    last_page = math.ceil(catalogue_index().all.bit_count() / PAGE_SIZE)
+    return f"/en/indsatser/?{urlencode([*longest_selection(), ('page', str(last_page))])}"
+
+
+def test_the_request_line_limit_covers_every_facet_value_at_once_with_room_to_grow():
+    request_line = f"HEAD {longest_list_path()} HTTP/1.1"  # HEAD: the longest method we answer
+    limit = int(gunicorn_setting("limit_request_line"))
+    assert len(request_line) * REQUEST_LINE_MARGIN <= limit, (len(request_line), limit)
+    assert f"højst fylde {limit} bytes" in REQUEST_LINE_NOTE  # the API schema says so
+
+
+def test_the_request_line_limit_comes_from_the_environment():
+    assert gunicorn_setting("limit_request_line", GUNICORN_LIMIT_REQUEST_LINE="6000") == "6000"
+
+
+def test_gunicorn_serves_the_list_with_every_facet_value_chosen(
+    scratch_databases, collected_static
+):
+    """Not gunicorn's own 414 page: the page itself, also as an htmx request from that page, and
+    the same selection from the downloads and the API."""
+    path = longest_list_path()
+    with gunicorn(production_env(scratch_databases.url("loaded"))) as port:
+        page = fetch(port, path)
+        assert page.status == 200, page.body[:300]
+        assert "<html" in page.body
+        assert fetch(port, path, method="HEAD").status == 200
+        # htmx sends the page's own URL along; a browser its Referer.
+        url = f"https://localhost{path}"
+        headers = {"HX-Request": "true", "HX-Current-URL": url, "Referer": url}
+        partial = fetch(port, path, headers=headers)
+        assert partial.status == 200 and "<html" not in partial.body
+        query = urlencode(longest_selection())
+        for other in ("/indsatser/download.csv", "/indsatser/download.json", "/api/interventions/"):
+            assert fetch(port, f"{other}?{query}").status == 200, other

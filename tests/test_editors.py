@@ -10,7 +10,15 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from interventions.facets import compute_facets
-from interventions.models import Intervention, TargetGroup, stale_cutoff
+from interventions.models import (
+    Intervention,
+    LegalBasis,
+    LegalParagraph,
+    Method,
+    TargetGroup,
+    stale_cutoff,
+)
+from tests.admin_forms import posted
 from tests.factories import ContactFactory, InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +192,73 @@ def test_revert_restores_fields_and_vocabulary_links(client, editor):
     assert entry.summary == original.summary
     assert set(entry.target_groups.values_list("pk", flat=True)) == groups_before
     assert entry.history.first().history_user == editor
+
+
+def found_by_search(client, entry, query: str) -> bool:
+    html = client.get(reverse("interventions:list"), {"q": query}).content.decode()
+    return entry.get_absolute_url() in html
+
+
+def test_a_title_restored_from_history_is_found_by_the_search(client, editor):
+    """Reverting to an older version refreshes the search texts: the restored title is found."""
+    client.force_login(editor)
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    change = reverse("admin:interventions_intervention_change", args=[entry.pk])
+    for title in ("Zebrafinkeforløb i Horsens", entry.title):
+        page = client.get(change)
+        assert client.post(change, posted(page, title=title)).status_code == 302
+    assert not found_by_search(client, entry, "zebrafinkeforløb")
+    renamed = entry.history.filter(title="Zebrafinkeforløb i Horsens").get()
+
+    revert = reverse("admin:interventions_intervention_simple_history", args=[entry.pk, renamed.pk])
+    page = client.get(revert)
+    assert client.post(revert, posted(page)).status_code == 302
+
+    assert Intervention.objects.get(pk=entry.pk).title == "Zebrafinkeforløb i Horsens"
+    assert found_by_search(client, entry, "zebrafinkeforløb")
+
+
+def test_a_deleted_entry_restored_from_history_is_back_and_found(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("chef", "c@example.dk", "x-1"))
+    entry = InterventionFactory(title="Snehvidetilbuddet")
+    Intervention.objects.filter(pk=entry.pk).delete()
+    record = entry.history.exclude(history_type="-").first()
+    revert = reverse("admin:interventions_intervention_simple_history", args=[entry.pk, record.pk])
+    page = client.get(revert)
+    assert client.post(revert, posted(page)).status_code == 302
+    assert Intervention.objects.get(pk=entry.pk).title == "Snehvidetilbuddet"
+    assert found_by_search(client, entry, "snehvidetilbuddet")
+
+
+# --- Search texts follow every change -------------------------------------------------------------
+
+
+def test_a_saved_title_is_found_without_anything_else_refreshing_it(client):
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    entry.title = "Pulsfløjten"
+    entry.save()
+    assert found_by_search(client, entry, "pulsfløjten")
+
+
+def test_a_method_linked_or_unlinked_changes_what_finds_the_entry(client):
+    entry = InterventionFactory(summary="En indsats uden metode.")
+    method = Method.objects.create(slug="kolibrimetoden", name="Kolibrimetoden")
+    entry.methods.add(method)
+    assert found_by_search(client, entry, "kolibrimetoden")
+    entry.methods.remove(method)
+    assert not found_by_search(client, entry, "kolibrimetoden")
+    entry.methods.add(method)
+    entry.methods.clear()
+    assert not found_by_search(client, entry, "kolibrimetoden")
+
+
+def test_a_legal_basis_added_or_removed_changes_the_search_texts():
+    entry = InterventionFactory()
+    paragraph = LegalParagraph.objects.get_by_label("SEL § 107")
+    basis = LegalBasis.objects.create(intervention=entry, paragraph=paragraph)
+    assert "sel 107" in Intervention.objects.get(pk=entry.pk).search_meta
+    basis.delete()
+    assert "sel 107" not in Intervention.objects.get(pk=entry.pk).search_meta
 
 
 def test_contact_changes_are_recorded_with_the_editor():

@@ -304,3 +304,64 @@ def test_browse_lists_are_in_danish_alphabetical_order(client):
         assert listed == sorted(
             listed, key=lambda n: n.lower().translate(str.maketrans("æøå", "{|}"))
         )
+
+
+# --- HEAD ----------------------------------------------------------------------------------------
+
+DETAIL_SLUG = "cafe-tumling-aarhus"
+
+
+def _every_public_get_path() -> list[str]:
+    """Every page of the site's URLconf in both languages, and every API endpoint: taken from the
+    URLconfs, so a new page is tested without being listed here."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from interventions import urls as page_urls
+    from interventions.api import urls as api_urls
+
+    def kwargs(pattern) -> dict[str, str]:
+        return dict.fromkeys(pattern.pattern.regex.groupindex, DETAIL_SLUG)  # only `slug` so far
+
+    paths = []
+    for language in ("da", "en"):
+        with translation.override(language):
+            paths += [
+                reverse(f"interventions:{p.name}", kwargs=kwargs(p)) for p in page_urls.urlpatterns
+            ]
+    paths += ["/indsatser/?q=bostøtte&target_group=hjemloese", "/indsatser/download.csv?q=bostøtte"]
+    paths += [
+        reverse(f"api:{p.name}", kwargs=kwargs(p))
+        for p in api_urls.urlpatterns
+        if p.name and p.name != "api-root"
+    ]
+    return paths
+
+
+@pytest.mark.parametrize("path", _every_public_get_path())
+def test_head_answers_every_public_page_like_get_without_a_body(client, path):
+    """HEAD (link checkers, monitors, proxies) gets GET's status and headers, and no body."""
+    get, head = client.get(path), client.head(path)
+    assert (get.status_code, head.status_code) == (200, 200)
+    assert head.content == b""
+    for header in ("Content-Type", "Content-Disposition", "Content-Length", "Cache-Control"):
+        assert head.get(header) == get.get(header), header
+
+
+def test_head_on_an_unknown_path_is_404_also_under_the_api(client):
+    assert client.head("/findes-ikke/").status_code == 404
+    assert client.head("/api/findes-ikke/").status_code == 404
+
+
+def test_a_head_request_does_not_leave_an_empty_page_in_the_page_cache(client, settings):
+    """The page cache stores what the view rendered for a HEAD; the GET after it is whole."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    page, download = "/indsatser/?target_group=hjemloese", "/indsatser/download.csv"
+    for path in (page, download):
+        assert client.head(path).status_code == 200
+    cached_page, cached_download = client.get(page), client.get(download)
+    assert cached_page["X-Cache"] == cached_download["X-Cache"] == "hit"  # what the HEADs stored
+    assert cached_page.content.rstrip().endswith(b"</html>")
+    assert int(cached_page["Content-Length"]) == len(cached_page.content)
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    assert cached_download.content == client.get(download).content

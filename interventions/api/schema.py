@@ -2,7 +2,8 @@
 
 drf-spectacular's own django-filter support cannot type the method-based filters (`region`,
 `section`) and says nothing about where the values come from; this extension documents every
-filter of the FilterSet, so a new filter shows up in the schema without further work.
+filter of the FilterSet, so a new filter shows up in the schema without further work. The
+filtered list also says how long its request line may be (`REQUEST_LINE_NOTE`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from drf_spectacular.plumbing import build_array_type, build_basic_type, build_p
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
+from catalogue.request_limits import request_line_limit
 from interventions.filters import QueryFilter
 from interventions.search import MAX_QUERY_LENGTH
 
@@ -31,6 +33,11 @@ VOCABULARY_ENDPOINTS = {
 VALUE_HINTS = {
     "section": "`code`, fx `tema-1` eller `spor-1-1` (se kilderne); et tema omfatter sine spor",
 }
+# The production server's limit (catalogue/request_limits.py), for the filtered list's description.
+REQUEST_LINE_NOTE = (
+    "Hele anmodningslinjen (metode, sti og forespørgselsstreng) må højst fylde "
+    f"{request_line_limit()} bytes; en længere afvises af serveren med 414."
+)
 MULTI = "Gentag parameteren for flere værdier: ELLER inden for et filter, OG på tværs af filtre."
 
 

@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from interventions.api import serializers as s
+from interventions.api.schema import REQUEST_LINE_NOTE
 from interventions.filters import InterventionFilter
 from interventions.models import (
     Intervention,
@@ -123,7 +124,8 @@ def _list_queryset():
         summary="Indsatser",
         description=(
             "De offentliggjorte indsatser, filtreret med de samme parametre som listesiden "
-            "/indsatser/. Med `q` og uden `sort` står de mest relevante først; ellers efter titel."
+            "/indsatser/. Med `q` og uden `sort` står de mest relevante først; ellers efter titel. "
+            + REQUEST_LINE_NOTE
         ),
         responses={200: s.InterventionListSerializer(many=True), 400: BAD_REQUEST},
     ),
@@ -254,7 +256,7 @@ class SourceViewSet(VocabularyViewSet):
 
 
 @extend_schema(exclude=True)
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def not_found(request, *args, **kwargs):
     """Any other path under /api/: a JSON 404 rather than the site's HTML page."""
     raise NotFound()

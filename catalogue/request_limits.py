@@ -1,0 +1,29 @@
+"""The longest request line the production server accepts, read from the environment.
+
+gunicorn's setting (`catalogue/gunicorn.conf.py`) and the API schema's description of it
+(`interventions/api/schema.py`) both come from here, so they cannot disagree. No Django in this
+module: gunicorn reads it before Django is loaded.
+"""
+
+import os
+
+VARIABLE = "GUNICORN_LIMIT_REQUEST_LINE"
+# gunicorn's own default, 4094 bytes, refuses the list page with many filter values chosen (every
+# value at once is about 7,300 bytes; tests/test_deploy.py measures it on the loaded catalogue).
+# 8190 is the most gunicorn accepts: it silently lowers any larger value to that.
+MAXIMUM = 8190
+DEFAULT = MAXIMUM
+
+
+def request_line_limit() -> int:
+    """The limit in bytes (method, path and query string); ValueError naming the variable."""
+    raw = os.environ.get(VARIABLE)
+    if raw is None:
+        return DEFAULT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{VARIABLE} must be a whole number; got {raw!r}") from None
+    if not 1 <= value <= MAXIMUM:
+        raise ValueError(f"{VARIABLE} must be from 1 to {MAXIMUM}; got {raw!r}")
+    return value
