@@ -13,13 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models.signals import post_save
+from django.utils import translation
 from django.utils.text import slugify
 
+from interventions.loading import (
+    SHOWN_LENGTH,
+    InputRefused,
+    ValueMessages,
+    catalogue_transaction,
+    field_limits,
+    field_path,
+    read_yaml,
+    shown,
+    value_problems,
+)
 from interventions.models import (
     TEXT_SECTIONS,
     Contact,
@@ -34,7 +44,8 @@ from interventions.models import (
     TargetGroup,
     today,
 )
-from interventions.validators import parse_kroner, validate_danish_phone, validate_year
+from interventions.text import excerpt, forbidden_character
+from interventions.validators import parse_kroner
 
 INTAKE_SOURCE = "indberetninger"
 INTAKE_REASON = "Indberetning indlæst som kladde"
@@ -71,6 +82,55 @@ REQUIRED = {
 }
 SECTION_FIELDS = {s.key: s.field for s in TEXT_SECTIONS}
 CONTACT_KEYS = ("name", "role", "organisation", "email", "phone")
+# A filled-in form is a few kilobytes; ten sections at their longest are well under this.
+MAX_INTAKE_BYTES = 1024 * 1024
+
+# How the intake words what loading.value_problems() and loading.read_yaml() find.
+DANISH = ValueMessages(
+    kinds={
+        "text": "skal være tekst, ikke {found}",
+        "integer": "skal være et helt tal, ikke {found}",
+        "boolean": "skal være true eller false, ikke {found}",
+        "date": "skal være en dato som 2026-11-22, ikke {found}",
+        "reference": "skal være tekst, ikke {found}",
+        "references": "skal være en liste, fx [Aarhus, Horsens], ikke {found}",
+        "reference item": "skal være en liste af navne, ikke {found}",
+    },
+    found={
+        str: "tekst",
+        bool: "true/false",
+        int: "et tal",
+        float: "et kommatal",
+        list: "en liste",
+        dict: "felter",
+        datetime.date: "en dato",
+        datetime.datetime: "et tidspunkt",
+        type(None): "tom",
+    },
+    character="indeholder kontroltegnet {code} (tegn nr. {position}), som ikke må stå i en tekst",
+    too_long="må højst være {limit} tegn (er {length})",
+    out_of_range="skal være et helt tal fra {min} til {max} (ikke {value})",
+    negative="skal være et helt tal fra 0 til {max} (ikke {value})",
+    choice="“{value}” er ikke en mulighed; vælg en af: {choices}",
+)
+READ_DANISH = {
+    "missing": "filen findes ikke",
+    "unreadable": "filen kan ikke åbnes: {reason}",
+    "too_large": "filen er større end {limit} byte; et udfyldt skema fylder langt mindre",
+    "empty": "filen er tom; udfyld skabelonen fixtures/intake/TEMPLATE.yaml",
+    "encoding": "filen er ikke gemt som UTF-8-tekst (byte {position}); gem den som UTF-8",
+    "malformed": "filen kan ikke læses{at}: tjek indrykning og kolon ({problem})",
+    "alias": "YAML-alias *{name}{at} er ikke tilladt; skriv værdien helt ud",
+    "anchor": "YAML-anker &{name}{at} er ikke tilladt; skriv værdien ud der hvor den bruges",
+    "nesting": "mere end {limit} niveauer inden i hinanden{at}",
+    "values": "mere end {limit} værdier i én fil{at}",
+    "key_type": "feltnavnet {key}{at} er ikke tekst; sæt det i anførselstegn",
+    "merge_key": "flettenøglen (<<){at} er ikke tilladt; skriv felterne ud",
+    "duplicate_key": "feltet {key} står to gange{at}; det sidste ville erstatte det første",
+    "number": "et tal med mere end {limit} cifre{at}",
+    "date": "ikke en gyldig dato{at}: {value}",
+}
+READ_POSITION_DANISH = " i linje {line}, kolonne {column}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +164,11 @@ def _danish_slug(text: str) -> str:
     return slugify(text)[:110].strip("-")
 
 
+def _quoted(value: Any) -> str:
+    """A value from the form as a message quotes it: short, and harmless on a terminal."""
+    return excerpt(value, SHOWN_LENGTH) if isinstance(value, str) else shown(value)
+
+
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[IntakeProblem] = []
@@ -111,66 +176,88 @@ class _Checker:
     def add(self, field: str, message: str) -> None:
         self.problems.append(IntakeProblem(field, message))
 
-    def text(self, data: dict, key: str, max_length: int) -> str:
+    def has_problem(self, *fields: str) -> bool:
+        return any(p.field in fields for p in self.problems)
+
+    def value(self, field: str, value: Any, model, model_field: str) -> bool:
+        """Check a value against the model field it is stored in (loading.field_limits)."""
+        problems = value_problems(value, field_limits(model, model_field), DANISH)
+        for message in problems:
+            self.add(field, message)
+        return not problems
+
+    def text(self, data: dict, key: str) -> str:
         value = data.get(key)
         if value is None:
             return ""
-        if not isinstance(value, str):
-            self.add(key, "skal være tekst")
-            return ""
-        if len(value.strip()) > max_length:
-            self.add(key, f"må højst være {max_length} tegn (er {len(value.strip())})")
-        return value.strip()
+        if isinstance(value, str):
+            value = value.strip()
+        return value if self.value(key, value, Intervention, key) else ""
 
     def terms(self, data: dict, key: str, model, label: str) -> list:
         """Vocabulary values by name or slug (any case); municipalities also as 'X Kommune'."""
         values = data.get(key) or []
-        if not isinstance(values, list):
-            self.add(key, "skal være en liste, fx [Aarhus, Horsens]")
+        if not self.value(key, values, Intervention, key):
             return []
+        longest = field_limits(model, "name").max_length
         found = []
         for value in values:
-            text = str(value).strip()
+            text = value.strip()
             if model is Municipality:
                 text = re.sub(r"\s+Kommune$", "", text)
-            obj = (
-                model.objects.filter(name__iexact=text).first()
-                or model.objects.filter(slug__iexact=text).first()
-            )
+            obj = None
+            if len(text) <= longest:
+                obj = (
+                    model.objects.filter(name__iexact=text).first()
+                    or model.objects.filter(slug__iexact=text).first()
+                )
             if obj is None:
                 names = ", ".join(model.objects.values_list("name", flat=True)[:30])
-                self.add(key, f"ukendt {label}: “{value}”. Brug en af: {names}")
+                self.add(key, f"ukendt {label}: “{_quoted(value)}”. Brug en af: {names}")
             elif obj in found:
-                self.add(key, f"“{value}” står der to gange")
+                self.add(key, f"“{_quoted(value)}” står der to gange")
             else:
                 found.append(obj)
         return found
 
 
 def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
-    """Check a parsed intake form; the Intake when it can be loaded, and every problem."""
+    """Check a parsed intake form; the Intake when it can be loaded, and every problem.
+
+    Every value is checked against the limits of the model field it goes into (the same
+    loading.field_limits the fixture loader uses), before any of it reaches a query.
+    """
     check = _Checker()
     if not isinstance(data, dict):
         check.add("-", "filen skal udfyldes som skabelonen: felt: værdi, ét felt pr. linje")
         return None, check.problems
-    for key in sorted(set(data) - FIELDS):
-        check.add(key, "ukendt felt; brug felterne fra skabelonen")
+    with translation.override("da"):
+        intake = _check_fields(data, check)
+    if check.problems:
+        return None, check.problems
+    return intake, []
+
+
+def _check_fields(data: dict, check: _Checker) -> Intake:
+    for key in sorted(set(data) - FIELDS, key=str):
+        check.add(_quoted(str(key)), "ukendt felt; brug felterne fra skabelonen")
     for key, label in REQUIRED.items():
         if data.get(key) in (None, "", []):
             check.add(key, f"skal udfyldes ({label})")
 
     values: dict[str, Any] = {
-        "title": check.text(data, "title", 250),
-        "summary": check.text(data, "summary", 2000),
-        "organisation": check.text(data, "organisation", 250),
-        "budget_note": check.text(data, "budget_note", 300),
-        "funding_source": check.text(data, "funding_source", 250),
+        key: check.text(data, key)
+        for key in ("title", "summary", "organisation", "budget_note", "funding_source")
     }
     alternative = data.get("alternative_titles") or []
     if not isinstance(alternative, list) or not all(isinstance(t, str) for t in alternative):
         check.add("alternative_titles", "skal være en liste af titler")
         alternative = []
-    values["alternative_titles"] = [t.strip() for t in alternative if t.strip()]
+    values["alternative_titles"] = [
+        t.strip()
+        for i, t in enumerate(alternative, start=1)
+        if t.strip() and check.value(f"alternative_titles[{i}]", t.strip(), Intervention, "title")
+    ]
     for key, choices, default in (
         ("sector", Intervention.Sector, None),
         ("status", Intervention.Status, Intervention.Status.UNKNOWN),
@@ -179,23 +266,18 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
         value = data.get(key) or default
         if value is not None and value not in choices.values:
             options = ", ".join(f"{c.value} ({c.label})" for c in choices)
-            check.add(key, f"“{value}” er ikke en mulighed; vælg en af: {options}")
+            check.add(key, f"“{_quoted(value)}” er ikke en mulighed; vælg en af: {options}")
         values[key] = value
 
     for key in ("period_start", "period_end"):
         value = data.get(key)
+        values[key] = None
         if value is None:
-            values[key] = None
             continue
         if not isinstance(value, int) or isinstance(value, bool):
-            check.add(key, f"skal være et årstal, fx 2021 (ikke “{value}”)")
-            values[key] = None
-            continue
-        try:
-            validate_year(value)
-        except ValidationError as exc:
-            check.add(key, " ".join(exc.messages))
-        values[key] = value
+            check.add(key, f"skal være et årstal, fx 2021 (ikke “{_quoted(value)}”)")
+        elif check.value(key, value, Intervention, key):
+            values[key] = value
     if (values["period_start"] or 0) > (values["period_end"] or 9999):
         check.add(
             "period_end",
@@ -206,10 +288,14 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
     values["budget_dkk"] = None
     if budget not in (None, ""):
         try:
-            values["budget_dkk"] = parse_kroner(budget)
+            amount = parse_kroner(budget if isinstance(budget, int | str) else None)
         except ValueError:
-            check.add("budget_dkk", f"skriv beløbet i hele kroner, fx 780.000 (ikke “{budget}”)")
+            check.add(
+                "budget_dkk", f"skriv beløbet i hele kroner, fx 780.000 (ikke “{_quoted(budget)}”)"
+            )
         else:
+            if check.value("budget_dkk", amount, Intervention, "budget_dkk"):
+                values["budget_dkk"] = amount
             if not values["budget_note"]:
                 check.add("budget_note", "skriv hvad beløbet dækker, fx 'Samlet budget 2024-2026'")
 
@@ -218,12 +304,13 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
         check.add("sections", "skal være afsnit med tekst under hinanden, som i skabelonen")
         sections = {}
     for key, text in sections.items():
+        where = f"sections.{_quoted(str(key))}"
         if key not in SECTION_FIELDS:
-            check.add(f"sections.{key}", f"ukendt afsnit; brug {', '.join(SECTION_FIELDS)}")
-        elif text is not None and not isinstance(text, str):
-            check.add(f"sections.{key}", "skal være tekst")
-        else:
-            values[SECTION_FIELDS[key]] = (text or "").strip()
+            check.add(where, f"ukendt afsnit; brug {', '.join(SECTION_FIELDS)}")
+        elif text is not None:
+            text = text.strip() if isinstance(text, str) else text
+            if check.value(where, text, Intervention, SECTION_FIELDS[key]):
+                values[SECTION_FIELDS[key]] = text
 
     links = {
         "municipalities": check.terms(data, "municipalities", Municipality, "kommune"),
@@ -236,13 +323,23 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
         check.add("target_groups", "vælg højst 4 målgrupper, de vigtigste")
 
     paragraphs = []
-    for value in data.get("legal_basis") or []:
+    labels = data.get("legal_basis") or []
+    if not isinstance(labels, list):
+        check.add("legal_basis", 'skal være en liste, fx ["SEL § 85", "SEL § 107"]')
+        labels = []
+    for value in labels:
+        if not isinstance(value, str) or forbidden_character(value) or len(value) > 30:
+            check.add("legal_basis", f"skriv paragraffen som “SEL § 85” (ikke “{_quoted(value)}”)")
+            continue
         try:
-            paragraphs.append(LegalParagraph.objects.get_by_label(str(value)))
+            paragraphs.append(LegalParagraph.objects.get_by_label(value))
         except ValueError:
-            check.add("legal_basis", f"skriv paragraffen som “SEL § 85” (ikke “{value}”)")
+            check.add("legal_basis", f"skriv paragraffen som “SEL § 85” (ikke “{_quoted(value)}”)")
         except LegalParagraph.DoesNotExist:
-            check.add("legal_basis", f"kataloget kender ikke {value}; skriv den i redaktionel note")
+            check.add(
+                "legal_basis",
+                f"kataloget kender ikke {_quoted(value)}; skriv den i redaktionel note",
+            )
 
     contacts = []
     raw_contacts = data.get("contacts") or []
@@ -254,27 +351,20 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
         if not isinstance(contact, dict):
             check.add(where, "skal have name, role, organisation, email og phone")
             continue
-        row = {k: str(contact.get(k) or "").strip() for k in CONTACT_KEYS}
-        if not row["name"]:
-            check.add(f"{where}.name", "skal udfyldes")
-        if row["email"]:
-            try:
-                validate_email(row["email"])
-            except ValidationError:
-                check.add(f"{where}.email", f"“{row['email']}” er ikke en gyldig e-mailadresse")
-            row["email"] = row["email"].lower()
-        try:
-            validate_danish_phone(row["phone"])
-        except ValidationError as exc:
-            check.add(f"{where}.phone", " ".join(exc.messages))
-        contacts.append(row)
+        contacts.append(_check_contact(contact, check, where))
 
     submitted_by = data.get("submitted_by")
     if submitted_by is not None and not isinstance(submitted_by, str):
         check.add("submitted_by", "skal være tekst, fx 'Anne Hansen, Horsens Kommune'")
-    elif submitted_by:
-        values["editorial_note"] = f"Indberettet af {submitted_by.strip()}."
-    if values["title"] and values["organisation"]:
+    elif submitted_by and submitted_by.strip():
+        note = f"Indberettet af {submitted_by.strip()}."
+        if check.value("submitted_by", note, Intervention, "editorial_note"):
+            values["editorial_note"] = note
+    if (
+        not check.has_problem("title", "organisation")
+        and values["title"]
+        and values["organisation"]
+    ):
         twin = Intervention.objects.filter(
             title__iexact=values["title"], organisation__iexact=values["organisation"]
         ).first()
@@ -284,22 +374,42 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
                 f"{values['organisation']} har allerede en indsats med denne titel "
                 f"({twin.get_absolute_url()}); ret den i stedet for at indberette den igen",
             )
-    if check.problems:
-        return None, check.problems
-    return Intake(values, links, paragraphs, contacts), []
+    return Intake(values, links, paragraphs, contacts)
+
+
+def _check_contact(contact: dict, check: _Checker, where: str) -> dict[str, str]:
+    for key in sorted(set(contact) - set(CONTACT_KEYS), key=str):
+        check.add(
+            f"{where}.{_quoted(str(key))}",
+            "ukendt felt; brug name, role, organisation, email og phone",
+        )
+    row = {}
+    for key in CONTACT_KEYS:
+        value = contact.get(key)
+        if key == "phone" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # 76290000 written without quotes
+        value = value.strip() if isinstance(value, str) else value
+        if key == "email" and isinstance(value, str) and value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                check.add(f"{where}.email", f"“{_quoted(value)}” er ikke en gyldig e-mailadresse")
+                continue
+            value = value.lower()
+        if value is None or check.value(f"{where}.{key}", value, Contact, key):
+            row[key] = value or ""
+    if not row.get("name") and not check.has_problem(f"{where}.name"):
+        check.add(f"{where}.name", "skal udfyldes")
+    return row
 
 
 def read_intake(path: Path) -> tuple[Intake | None, list[IntakeProblem]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"linje {mark.line + 1}" if mark else "ukendt sted"
+        data = read_yaml(path, MAX_INTAKE_BYTES)
+    except InputRefused as exc:
         return None, [
-            IntakeProblem("-", f"filen kan ikke læses ({where}): tjek indrykning og kolon")
+            IntakeProblem(field_path(exc.path), exc.describe(READ_DANISH, READ_POSITION_DANISH))
         ]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [IntakeProblem("-", f"filen kan ikke åbnes: {exc}")]
     return check_intake(data)
 
 
@@ -324,9 +434,17 @@ def _free_slug(base: str) -> str:
     return slug
 
 
-@transaction.atomic
 def load_intake(path: Path) -> Intervention:
-    """Load a filled-in form as a draft; IntakeInvalid (nothing written) when it has problems."""
+    """Load a filled-in form as a draft; IntakeInvalid (nothing written) when it has problems.
+
+    Under the catalogue's write lock, as loads are: two intakes of the same form at once would
+    otherwise both pass the check for an existing entry and both be loaded.
+    """
+    with catalogue_transaction():
+        return _load_intake(path)
+
+
+def _load_intake(path: Path) -> Intervention:
     intake, problems = read_intake(path)
     if problems:
         raise IntakeInvalid(problems)

@@ -4,27 +4,43 @@
 database, and `load()` writes all of it in one transaction. A problem is reported with the file,
 the entry and the field it concerns; when there is any, nothing is written.
 
+Input files are not trusted: fixture files arrive in pull requests and intake forms
+(interventions/intake.py) from municipalities. `read_yaml()` refuses what the formats never need
+and an attacker could use (anchors and aliases, duplicate keys, deep nesting, huge files), and
+validation checks every value against the limits the models declare (`field_limits()`), so that
+whatever passes `validate()` the database stores.
+
 Loading never silently overwrites an entry an editor changed after it was loaded: such entries
 are listed (`EditedEntries`) and nothing is written unless `overwrite=True`. Every entry the
 loader writes gets one history record ("Indlæst fra fixtures"), so an overwrite can be undone.
+Loads (and intakes) take the catalogue's write lock (`catalogue_transaction()`), so that two at
+once run one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import re
-from collections import defaultdict
+import reprlib
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.signals import post_save
+from django.utils import translation
+from yaml.composer import Composer
+from yaml.events import AliasEvent, MappingEndEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from interventions.fixture_format import (
     CURATED_ON,
@@ -54,11 +70,8 @@ from interventions.models import (
     TargetGroup,
     collect_entry_changes,
 )
-from interventions.text import debris_problems
-from interventions.validators import validate_danish_phone
+from interventions.text import debris_problems, excerpt, forbidden_character
 
-# libyaml's parser when installed: the same results, a fraction of the time on large files.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Change reason on the history records the loader writes.
 LOADED_REASON = "Indlæst fra fixtures"
 
@@ -75,18 +88,6 @@ VOCABULARY_FILES = (
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SECTION_KEYS = {s.key: s.field for s in TEXT_SECTIONS}
 INTERVENTION_KEYS = set(ENTRY_KEYS)  # the fixture format's keys, in fixture_format.py
-REQUIRED_INTERVENTION_KEYS = (
-    "slug",
-    "title",
-    "summary",
-    "locator",
-    "sector",
-    "organisation",
-    "target_groups",
-)
-CONTACT_KEYS = {"name", "role", "organisation", "email", "phone"}
-GUIDANCE_KEYS = {"number", "group", "title", "text", "source_lines"}
-SECTION_DEF_KEYS = {"code", "kind", "name", "parent", "order"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ class EditedEntries(Exception):
     def __init__(self, entries: list[EditedEntry]) -> None:
         self.entries = entries
         super().__init__("\n".join(str(e) for e in entries))
+
+
+class CatalogueBusy(Exception):
+    """Another load or intake held the catalogue's write lock for longer than LOCK_WAIT_SECONDS."""
 
 
 @dataclass
@@ -171,21 +176,257 @@ class LoadReport:
         )
 
 
-# --- Reading ------------------------------------------------------------------------------------
+# --- Reading YAML safely ------------------------------------------------------------------------
+
+# Limits on one input file, far above what the curated files need (the largest is 0.6 MB and
+# holds 4,400 values nested 6 deep) and far below what would exhaust memory.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_YAML_VALUES = 100_000
+MAX_YAML_NESTING = 20
+MAX_NUMBER_DIGITS = 100
+# Values quoted in messages are cut to this many characters.
+SHOWN_LENGTH = 60
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_TAG_NAMES = {
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:bool": "true/false",
+    _INT_TAG: "a number",
+    "tag:yaml.org,2002:float": "a number",
+    _TIMESTAMP_TAG: "a date",
+}
+# Keys whose value names a list item in messages ("biofeedback-horsens" rather than "#3").
+_NAMING_KEYS = ("slug", "code", "number", "key", "abbreviation", "name")
 
 
-def _read_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problems.append(
-            Problem(display, "-", "-", f"malformed YAML at {where}: {getattr(exc, 'problem', exc)}")
+class Item(NamedTuple):
+    """A list item on the path to a value: its position (from 0) and its name, when it has one."""
+
+    index: int
+    name: str | None
+
+
+class InputRefused(Exception):
+    """An input file that `read_yaml()` returns no data from. `code` says why (a key of
+    READ_MESSAGES); `path` leads from the top of the file to the offending value, when there is
+    one: mapping keys and `Item`s."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        path: tuple[str | Item, ...] = (),
+        **params: Any,
+    ) -> None:
+        self.code, self.line, self.column, self.path, self.params = code, line, column, path, params
+        super().__init__(code)
+
+    def describe(self, messages: dict[str, str], at: str) -> str:
+        """The reason in the words of `messages`; `at` words the position ("line {line}, ...")."""
+        where = at.format(line=self.line, column=self.column) if self.line else ""
+        return messages[self.code].format(at=where, **self.params)
+
+
+def _node_name(node: Node | None) -> str | None:
+    """The name of a list item being composed, from a naming key it already has."""
+    if not isinstance(node, MappingNode):
+        return None
+    found = {
+        key.value: value.value
+        for key, value in node.value
+        if isinstance(key, ScalarNode) and isinstance(value, ScalarNode)
+    }
+    name = next((found[key] for key in _NAMING_KEYS if found.get(key)), None)
+    return excerpt(name, SHOWN_LENGTH) if name else None
+
+
+class _StrictComposer(Composer):
+    """PyYAML's composer (fed by libyaml's parser when it is installed) that refuses anchors and
+    aliases, keys that are not text or given twice, merge keys, numbers too long to be sane,
+    impossible dates, and more values or deeper nesting than MAX_YAML_VALUES / MAX_YAML_NESTING.
+
+    Aliases are what a "billion laughs" file is made of: a few lines that expand to gigabytes.
+    The catalogue's files do not need them, so they are refused outright rather than counted.
+    """
+
+    _stack: list[tuple[Node | None, Node | int | None]]
+    _values: int
+
+    def _refuse(
+        self, code: str, mark, *last: str, current: Node | None = None, **params: Any
+    ) -> NoReturn:
+        """Raise InputRefused with the path to the node being composed (`current`, when it is
+        a mapping under construction, names the innermost list item)."""
+        path: list[str | Item] = []
+        for depth, (_parent, index) in enumerate(self._stack):
+            if isinstance(index, ScalarNode):
+                path.append(excerpt(index.value, SHOWN_LENGTH))
+            elif isinstance(index, int):
+                inside = self._stack[depth + 1][0] if depth + 1 < len(self._stack) else current
+                path.append(Item(index, _node_name(inside)))
+        raise InputRefused(
+            code, line=mark.line + 1, column=mark.column + 1, path=(*path, *last), **params
         )
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(display, "-", "-", f"cannot read file: {exc}"))
-    return None
+
+    def compose_node(self, parent: Node | None, index: Node | int | None) -> Node:
+        # Called for every value in the file: the usual case costs one test per check. The stack
+        # is not unwound when a refusal is raised; the loader is not used again.
+        self._stack.append((parent, index))
+        event = self.peek_event()
+        if event.anchor is not None:  # an alias has one too: the name it refers to
+            code = "alias" if isinstance(event, AliasEvent) else "anchor"
+            self._refuse(code, event.start_mark, name=excerpt(event.anchor, SHOWN_LENGTH))
+        if len(self._stack) > MAX_YAML_NESTING:
+            self._refuse("nesting", event.start_mark, limit=MAX_YAML_NESTING)
+        self._values += 1
+        if self._values > MAX_YAML_VALUES:
+            self._refuse("values", event.start_mark, limit=MAX_YAML_VALUES)
+        node = super().compose_node(parent, index)
+        if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_DIGITS:
+            self._refuse("number", node.start_mark, limit=MAX_NUMBER_DIGITS)
+        if node.tag == _TIMESTAMP_TAG:
+            try:
+                self.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                self._refuse("date", node.start_mark, value=excerpt(node.value, SHOWN_LENGTH))
+        self._stack.pop()
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> MappingNode:
+        # Composer.compose_mapping_node, with the keys checked as they come.
+        start = self.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(MappingNode, None, start.implicit)
+        node = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        seen: set[str] = set()
+        while not self.check_event(MappingEndEvent):
+            key = self.compose_node(node, None)
+            if type(key) is not ScalarNode or key.tag != _STR_TAG or key.value in seen:
+                self._refuse_key(key, node, seen)
+            seen.add(key.value)
+            node.value.append((key, self.compose_node(node, key)))
+        node.end_mark = self.get_event().end_mark
+        return node
+
+    def _refuse_key(self, key: Node, mapping: MappingNode, seen: set[str]) -> NoReturn:
+        text = excerpt(key.value, SHOWN_LENGTH) if isinstance(key, ScalarNode) else "?"
+        if key.tag == _MERGE_TAG:
+            self._refuse("merge_key", key.start_mark, text, current=mapping)
+        if type(key) is not ScalarNode or key.tag != _STR_TAG:
+            kind = _TAG_NAMES.get(key.tag, "something else than text")
+            self._refuse("key_type", key.start_mark, text, current=mapping, key=text, type=kind)
+        self._refuse("duplicate_key", key.start_mark, text, current=mapping, key=text)
+
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_StrictComposer, _BaseLoader):
+    """The safe loader (libyaml's parser when installed) with _StrictComposer's checks."""
+
+    def __init__(self, stream: str) -> None:
+        _BaseLoader.__init__(self, stream)
+        self.anchors = {}
+        self._stack = []
+        self._values = 0
+
+
+def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """The data in one YAML input file; InputRefused when there is none to return: the file
+    cannot be read, is larger than `max_bytes`, empty, not UTF-8, not well-formed YAML, or uses
+    what StrictLoader refuses."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)  # never more, whatever the file (or device) holds
+    except OSError as exc:
+        raise InputRefused("unreadable", reason=exc.strerror or type(exc).__name__) from None
+    if len(raw) > max_bytes:
+        raise InputRefused("too_large", limit=max_bytes)
+    if not raw.strip():
+        raise InputRefused("empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputRefused("encoding", position=exc.start + 1) from None
+    loader = StrictLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputRefused(
+            "malformed",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            problem=excerpt(str(exc.problem or exc.context), 200),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputRefused("malformed", problem=excerpt(str(exc), 200)) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        raise InputRefused("empty")
+    return data
+
+
+# How the loader words InputRefused; {at} is " at line L, column C" when the position is known.
+READ_MESSAGES = {
+    "missing": "the file is missing",
+    "unreadable": "cannot read the file: {reason}",
+    "too_large": "the file is larger than {limit} bytes, more than any fixture file needs",
+    "empty": "the file is empty: it holds no data",
+    "encoding": "the file is not UTF-8 text (byte {position})",
+    "malformed": "malformed YAML{at}: {problem}",
+    "alias": "YAML alias *{name}{at}: aliases are not allowed, write the value out in full",
+    "anchor": "YAML anchor &{name}{at}: anchors are not allowed, write the value out where it "
+    "is used",
+    "nesting": "nested more than {limit} levels deep{at}",
+    "values": "more than {limit} values in one file{at}",
+    "key_type": "the key {key}{at} reads as {type}: keys must be text, put it in quotes",
+    "merge_key": "merge key (<<){at}: merge keys are not allowed, write the keys out",
+    "duplicate_key": "the key {key} is given twice{at}: the second would silently replace the "
+    "first",
+    "number": "a number of more than {limit} digits{at}",
+    "date": "not a date{at}: {value}",
+}
+READ_POSITION = " at line {line}, column {column}"
+
+# Lists of named items in the fixture files, and how a problem names an item of them.
+_ITEM_LABELS = {
+    "interventions": "{name}",
+    "sections": "section {name}",
+    "guidance": "guidance {name}",
+    "laws": "#{number}",
+    "paragraphs": "paragraph #{number}",
+}
+
+
+def field_path(path: tuple[str | Item, ...] | list[str | Item]) -> str:
+    """("contacts", Item(0, None), "email") -> "contacts[1].email"; "-" for the whole item."""
+    text = ""
+    for step in path:
+        text += f"[{step.index + 1}]" if isinstance(step, Item) else f".{step}" if text else step
+    return text or "-"
+
+
+def _refusal_problem(display: str, exc: InputRefused) -> Problem:
+    """A refused file as a Problem: the entry and field the refusal is in, when it has a path."""
+    message = exc.describe(READ_MESSAGES, READ_POSITION)
+    path = exc.path
+    if path and isinstance(path[0], Item):  # a vocabulary file: a list of rows
+        return Problem(display, f"#{path[0].index + 1}", field_path(path[1:]), message)
+    if len(path) > 1 and path[0] in _ITEM_LABELS and isinstance(path[1], Item):
+        item = path[1]
+        label = _ITEM_LABELS[path[0]].format(
+            name=item.name or f"#{item.index + 1}", number=item.index + 1
+        )
+        return Problem(display, label, field_path(path[2:]), message)
+    return Problem(display, "-", field_path(path), message)
 
 
 def read_fixtures(fixtures_dir: Path) -> tuple[Fixtures, list[Problem]]:
@@ -195,20 +436,26 @@ def read_fixtures(fixtures_dir: Path) -> tuple[Fixtures, list[Problem]]:
         display = f"vocabularies/{name}.yaml"
         path = fixtures_dir / "vocabularies" / f"{name}.yaml"
         if not path.exists():
-            problems.append(Problem(display, "-", "-", "file is missing"))
+            problems.append(Problem(display, "-", "-", READ_MESSAGES["missing"]))
             continue
-        data = _read_yaml(path, display, problems)
+        try:
+            data = read_yaml(path)
+        except InputRefused as exc:
+            problems.append(_refusal_problem(display, exc))
+            continue
         expected = dict if name == "legal_paragraphs" else list
-        if data is not None and not isinstance(data, expected):
+        if not isinstance(data, expected):
             problems.append(
                 Problem(display, "-", "-", f"expected a {expected.__name__} at the top level")
             )
             continue
-        fixtures.vocabularies[name] = data or expected()
+        fixtures.vocabularies[name] = data
     for path in sorted((fixtures_dir / "sources").glob("*.yaml")):
         display = f"sources/{path.name}"
-        data = _read_yaml(path, display, problems)
-        if data is None:
+        try:
+            data = read_yaml(path)
+        except InputRefused as exc:
+            problems.append(_refusal_problem(display, exc))
             continue
         if not isinstance(data, dict) or not isinstance(data.get("source"), str):
             problems.append(
@@ -218,7 +465,7 @@ def read_fixtures(fixtures_dir: Path) -> tuple[Fixtures, list[Problem]]:
         unknown = set(data) - {"source", "sections", "interventions", "guidance"}
         if unknown:
             problems.append(
-                Problem(display, "-", ", ".join(sorted(unknown)), "unknown top-level key")
+                Problem(display, "-", excerpt(", ".join(sorted(unknown))), "unknown top-level key")
             )
         for key in ("sections", "interventions", "guidance"):
             if data.get(key) is not None and not isinstance(data[key], list):
@@ -228,7 +475,200 @@ def read_fixtures(fixtures_dir: Path) -> tuple[Fixtures, list[Problem]]:
     return fixtures, problems
 
 
+# --- What the database accepts, read from the models --------------------------------------------
+
+# A text column without a length (TextField) still gets a limit: no curated text comes near it
+# (the longest section holds 6,100 characters), and a 50 MB "section" is a mistake or an attack.
+TEXT_MAX_LENGTH = 20_000
+# Texts that are short by nature get a tighter limit.
+TEXT_MAX_LENGTHS = {
+    "interventions.Intervention.summary": 2_000,  # 1-3 sentences
+    "interventions.Intervention.editorial_note": 5_000,
+}
+
+
+@dataclass(frozen=True)
+class FieldLimits:
+    """What one model field accepts: its kind of value and the limits its column and validators
+    set. `kind` is "text", "integer", "boolean", "date", "reference" (a natural key, as text) or
+    "references" (a list of them)."""
+
+    field: models.Field
+    kind: str
+    required: bool
+    unique: bool
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+@functools.cache
+def field_limits(model: type[models.Model], name: str) -> FieldLimits:
+    """The limits of `model.name`, read from the field itself (never copied into the checks):
+    its max_length, the range of its integer column (the same on every database: SQLite would
+    store more, PostgreSQL not), its choices, and whether it may be left empty."""
+    model_field = model._meta.get_field(name)
+    common = {
+        "field": model_field,
+        "required": not model_field.blank and not model_field.has_default(),
+        "unique": model_field.unique,
+        "choices": tuple(str(value) for value, _label in model_field.flatchoices),
+    }
+    if isinstance(model_field, models.ManyToManyField):
+        return FieldLimits(kind="references", **common)
+    if isinstance(model_field, models.ForeignKey):
+        return FieldLimits(kind="reference", **common)
+    if isinstance(model_field, models.BooleanField):
+        return FieldLimits(kind="boolean", **common)
+    if isinstance(model_field, models.DateTimeField):
+        raise TypeError(f"no input rule for {model_field!r}")
+    if isinstance(model_field, models.DateField):
+        return FieldLimits(kind="date", **common)
+    if isinstance(model_field, models.IntegerField):
+        low, high = BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+        return FieldLimits(kind="integer", min_value=low, max_value=high, **common)
+    if isinstance(model_field, models.CharField | models.TextField):
+        label = f"{model._meta.label}.{name}"
+        length = model_field.max_length or TEXT_MAX_LENGTHS.get(label, TEXT_MAX_LENGTH)
+        return FieldLimits(kind="text", max_length=length, **common)
+    raise TypeError(f"no input rule for {model_field!r}")
+
+
+@dataclass(frozen=True)
+class ValueMessages:
+    """How `value_problems()` words what it finds: English for curators, Danish for intake."""
+
+    kinds: dict[str, str]  # "text": "must be text", ...; {found} is what the value is instead
+    found: dict[type, str]  # list: "a list", ...
+    character: str  # {code} {position}
+    too_long: str  # {length} {limit}
+    out_of_range: str  # {value} {min} {max}
+    negative: str  # {value} {max}
+    choice: str  # {value} {choices}
+
+
+ENGLISH = ValueMessages(
+    kinds={
+        "text": "must be text, not {found}",
+        "integer": "must be a whole number, not {found}",
+        "boolean": "must be true or false, not {found}",
+        "date": "must be a date like 2026-11-22, not {found}",
+        "reference": "must be text, not {found}",
+        "references": "must be a list of text values, not {found}",
+        "reference item": "must list text values, not {found}",
+    },
+    found={
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number with decimals",
+        list: "a list",
+        dict: "a mapping",
+        datetime.date: "a date",
+        datetime.datetime: "a date and time",
+        type(None): "null",
+    },
+    character="holds the control character {code} (character {position}), which no text may hold",
+    too_long="is {length} characters long; at most {limit} fit",
+    out_of_range="must be a whole number from {min} to {max}, got {value}",
+    negative="must be a whole, non-negative number of at most {max}, got {value}",
+    choice="must be one of {choices}, got {value}",
+)
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one short line, for a command's error message."""
+    text = str(exc).strip() or str(exc.__cause__ or "").strip() or type(exc).__name__
+    return excerpt(text.splitlines()[0], 200)
+
+
+def shown(value: Any) -> str:
+    """`value` as a message may quote it: like repr(), and short however large the value."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an int too long to print
+        return "a very large number"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = SHOWN_LENGTH
+_REPR.maxlong = 40
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 4
+_REPR.maxlevel = 2
+
+
+def _found(value: Any, messages: ValueMessages) -> str:
+    return messages.found.get(type(value), type(value).__name__)
+
+
+def _is_kind(value: Any, kind: str) -> bool:
+    """Whether `value` is an integer / boolean / date as YAML reads one (true is no number)."""
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+
+
+def _character_problem(text: str, messages: ValueMessages) -> str | None:
+    found = forbidden_character(text)
+    if found is None:
+        return None
+    position, code = found
+    return messages.character.format(code=code, position=position)
+
+
+def value_problems(value: Any, limits: FieldLimits, messages: ValueMessages = ENGLISH) -> list[str]:
+    """Why the database or the field's validators would refuse `value`; [] if they store it.
+
+    `value` is taken as the input file holds it, not converted: a number is not text, true is
+    not a number, a list is not a name. None (and "" for text) means "not given"; whether that
+    is allowed is the caller's question (FieldLimits.required). Messages from the model's own
+    validators come in the active language.
+    """
+    if value is None:
+        return []
+    kind = limits.kind
+    if kind == "references":
+        if not isinstance(value, list):
+            return [messages.kinds[kind].format(found=_found(value, messages))]
+        for item in value:
+            if not isinstance(item, str):
+                return [messages.kinds["reference item"].format(found=_found(item, messages))]
+            if problem := _character_problem(item, messages):
+                return [problem]
+        return []
+    if kind in ("text", "reference"):
+        if not isinstance(value, str):
+            return [messages.kinds[kind].format(found=_found(value, messages))]
+        if problem := _character_problem(value, messages):
+            return [problem]
+        if kind == "reference":
+            return []
+        if len(value) > limits.max_length:
+            return [messages.too_long.format(length=len(value), limit=limits.max_length)]
+        if limits.choices and value not in limits.choices:
+            choices = ", ".join(limits.choices)
+            return [messages.choice.format(choices=choices, value=shown(value))]
+    elif not _is_kind(value, kind):
+        return [messages.kinds[kind].format(found=_found(value, messages))]
+    elif kind == "integer" and not limits.min_value <= value <= limits.max_value:
+        template = messages.negative if limits.min_value == 0 else messages.out_of_range
+        return [template.format(value=shown(value), min=limits.min_value, max=limits.max_value)]
+    try:
+        limits.field.run_validators(value)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 # --- Validation ---------------------------------------------------------------------------------
+
+
+# Kinds of value for which a null in the input is no "leave it empty": the loader would store
+# the null, and the column refuses it.
+NOT_NULL_KINDS = ("integer", "boolean", "date")
 
 
 class _Checker:
@@ -240,20 +680,62 @@ class _Checker:
     def add(self, field_name: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.entry, field_name, message))
 
-    def text(
-        self, field_name: str, value: Any, required: bool = False, max_length: int | None = None
-    ) -> None:
-        if value is None or value == "":
-            if required:
-                self.add(field_name, "is required")
-            return
-        if not isinstance(value, str):
-            self.add(field_name, f"must be text, not {type(value).__name__}")
-            return
-        if max_length and len(value) > max_length:
-            self.add(field_name, f"is longer than {max_length} characters")
-        for problem in debris_problems(value.rstrip("\n")):
-            self.add(field_name, f"PDF debris: {problem}")
+    def value(
+        self,
+        field_name: str,
+        value: Any,
+        model: type[models.Model],
+        model_field: str,
+        *,
+        prose: bool = False,
+        present: bool = False,
+    ) -> bool:
+        """Check `value` against the model field it is stored in; False when it has a problem.
+        `prose` also looks for PDF debris (only in running text: a code "101" is no page number).
+        `present`: the key is there, so None is a null the column may not hold, not a default.
+        """
+        limits = field_limits(model, model_field)
+        if value is None and present and not limits.field.null and limits.kind in NOT_NULL_KINDS:
+            self.add(field_name, ENGLISH.kinds[limits.kind].format(found="null"))
+            return False
+        problems = value_problems(value, limits)
+        for message in problems:
+            self.add(field_name, message)
+        if not problems and prose and isinstance(value, str) and value:
+            for problem in debris_problems(value.rstrip("\n")):
+                self.add(field_name, f"PDF debris: {problem}")
+        return not problems
+
+    def record(
+        self,
+        row: Any,
+        model: type[models.Model],
+        keys: dict[str, str | None],
+        prose: frozenset[str] = frozenset(),
+        where: str = "",
+    ) -> bool:
+        """Check a mapping whose `keys` are stored in `model`'s fields (None: the caller checks
+        that key): unknown keys, required ones, and every value. False when it is no mapping."""
+        if not isinstance(row, dict):
+            self.add(where or "-", f"must be a mapping, not {_found(row, ENGLISH)}")
+            return False
+        prefix = f"{where}." if where else ""
+        for key in sorted(set(row) - set(keys), key=str):
+            self.add(prefix + excerpt(str(key), SHOWN_LENGTH), "unknown field")
+        for key, model_field in keys.items():
+            if model_field is None:
+                continue
+            value = row.get(key)
+            if value is None or value == "" or value == []:
+                if field_limits(model, model_field).required:
+                    self.add(prefix + key, "is required")
+                    continue
+                if value is not None:
+                    continue
+            self.value(
+                prefix + key, value, model, model_field, prose=key in prose, present=key in row
+            )
+        return True
 
     def year(self, field_name: str, value: Any) -> None:
         if value is None:
@@ -263,22 +745,23 @@ class _Checker:
             or isinstance(value, bool)
             or not MIN_YEAR <= value <= MAX_YEAR
         ):
-            self.add(field_name, f"must be a year between {MIN_YEAR} and {MAX_YEAR}, got {value!r}")
+            self.add(
+                field_name, f"must be a year between {MIN_YEAR} and {MAX_YEAR}, got {shown(value)}"
+            )
 
     def references(self, field_name: str, values: Any, known: set[str], what: str) -> list[str]:
-        if values is None:
-            return []
+        """The text values of a list of references, each of which must be in `known`."""
         if not isinstance(values, list):
-            self.add(field_name, "must be a list")
             return []
-        for value in values:
+        texts = [value for value in values if isinstance(value, str)]
+        for value in texts:
             if value not in known:
-                self.add(field_name, f"unknown {what}: {value!r}")
-        if len(set(map(str, values))) != len(values):
+                self.add(field_name, f"unknown {what}: {shown(value)}")
+        if len(set(texts)) != len(texts):
             self.add(field_name, "lists a value twice")
-        return values
+        return texts
 
-    def source_lines(self, value: Any, line_count: int | None) -> None:
+    def source_lines(self, value: Any, line_count: int | None, model: type[models.Model]) -> None:
         if value is None:
             return
         if (
@@ -287,83 +770,169 @@ class _Checker:
             or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
             or value[0] > value[1]
         ):
-            self.add("source_lines", f"must be [first, last] line numbers, got {value!r}")
+            self.add("source_lines", f"must be [first, last] line numbers, got {shown(value)}")
         elif line_count is not None and value[1] > line_count:
             self.add(
                 "source_lines",
                 f"line {value[1]} is past the end of the source ({line_count} lines)",
             )
+        else:
+            for number in value:
+                for message in value_problems(number, field_limits(model, "source_first_line")):
+                    self.add("source_lines", message)
+
+
+def _same(*names: str) -> dict[str, str | None]:
+    """Keys stored in model fields of the same name."""
+    return {name: name for name in names}
+
+
+# Each kind of row: the model it is stored in, its keys and their fields, and its prose keys.
+VOCABULARY_SCHEMAS: dict[str, tuple[type[models.Model], dict[str, str | None]]] = {
+    "regions": (Region, _same("code", "name", "slug")),
+    "municipalities": (Municipality, _same("code", "name", "slug", "region")),
+    "target_groups": (TargetGroup, _same("slug", "name", "description")),
+    "policy_areas": (PolicyArea, _same("slug", "name", "description")),
+    "methods": (Method, _same("slug", "name", "description")),
+    "kkr_goals": (KKRGoal, _same("slug", "area", "text", "order")),
+    "laws": (Law, _same("abbreviation", "name", "full_name", "url")),
+    "paragraphs": (LegalParagraph, _same("law", "number", "title", "url")),
+    "sources": (SourceDocument, _same("key", "title", "publisher", "year", "file", "description")),
+}
+VOCABULARY_PROSE = frozenset({"name", "title", "text", "description"})
+SECTION_FIELDS = _same("code", "kind", "name", "parent", "order")
+GUIDANCE_FIELDS = {**_same("number", "group", "title", "text"), "source_lines": None}
+CONTACT_FIELDS = _same("name", "role", "organisation", "email", "phone")
+CONTACT_PROSE = frozenset({"name", "role", "organisation"})
+INTERVENTION_FIELDS: dict[str, str | None] = {
+    **_same(
+        "slug",
+        "title",
+        "summary",
+        "locator",
+        "source_section",
+        "sector",
+        "organisation",
+        "municipalities",
+        "regions",
+        "target_groups",
+        "policy_areas",
+        "kkr_goals",
+        "methods",
+        "period_start",
+        "period_end",
+        "status",
+        "budget_dkk",
+        "budget_note",
+        "funding_source",
+        "evaluation_level",
+        "editorial_note",
+        "last_verified",
+        "related",
+    ),
+    "published": "is_published",
+    # Checked on their own: a list of titles, two line numbers, and nested rows.
+    "alternative_titles": None,
+    "source_lines": None,
+    "legal_basis": None,
+    "sections": None,
+    "contacts": None,
+}
+INTERVENTION_PROSE = frozenset(
+    {"title", "summary", "locator", "organisation", "budget_note", "funding_source"}
+    | {"editorial_note"}
+)
 
 
 def _seed_line_counts(fixtures: Fixtures, seeds_dir: Path | None) -> dict[str, int | None]:
+    """Lines in each source's seed file; None when it is not there (or not a plain file name)."""
     counts: dict[str, int | None] = {}
     for source in fixtures.vocabularies.get("sources", []):
-        path = seeds_dir / source.get("file", "") if seeds_dir and source.get("file") else None
-        counts[source.get("key")] = (
+        if not isinstance(source, dict) or not isinstance(source.get("key"), str):
+            continue
+        name = source.get("file")
+        path = None
+        if seeds_dir and isinstance(name, str) and name and Path(name).name == name:
+            path = seeds_dir / name
+        counts[source["key"]] = (
             len(path.read_text(encoding="utf-8").split("\n")) if path and path.is_file() else None
         )
     return counts
 
 
+def _entry_label(entry: Any, number: int) -> str:
+    """How problems name an entry: its slug, or its position in the file."""
+    slug = entry.get("slug") if isinstance(entry, dict) else None
+    if isinstance(slug, str) and SLUG_RE.match(slug) and len(slug) <= SHOWN_LENGTH * 2:
+        return slug
+    return f"#{number}"
+
+
+def _named(item: Any, key: str) -> str:
+    value = item.get(key) if isinstance(item, dict) else None
+    return excerpt(str(value), SHOWN_LENGTH) if isinstance(value, str | int) else "?"
+
+
 def validate(fixtures: Fixtures, seeds_dir: Path | None = None) -> list[Problem]:
     """Every problem in the fixtures; an empty list means they can be loaded."""
+    # Curators read English; the models' validators speak it under this override.
+    with translation.override("en"):
+        return _validate(fixtures, seeds_dir)
+
+
+def _validate(fixtures: Fixtures, seeds_dir: Path | None) -> list[Problem]:
     problems: list[Problem] = []
-    vocab = fixtures.vocabularies
-    known = _validate_vocabularies(vocab, problems)
+    known = _validate_vocabularies(fixtures.vocabularies, problems)
     line_counts = _seed_line_counts(fixtures, seeds_dir)
 
     sections_by_source: dict[str, set[str]] = defaultdict(set)
     all_codes: set[str] = set()
     for file, source_key, item in fixtures.sections():
-        check = _Checker(
-            problems, file, f"section {item.get('code', '?') if isinstance(item, dict) else '?'}"
-        )
-        if not isinstance(item, dict):
-            check.add("-", "must be a mapping")
+        check = _Checker(problems, file, f"section {_named(item, 'code')}")
+        if not check.record(item, SourceSection, SECTION_FIELDS, frozenset({"name"})):
             continue
         code = item.get("code")
-        if not isinstance(code, str) or not SLUG_RE.match(code):
-            check.add("code", f"must be a slug, got {code!r}")
+        if not isinstance(code, str):
+            continue
+        if not SLUG_RE.match(code):
+            check.add("code", f"must be a slug, got {shown(code)}")
         elif code in all_codes:
             check.add("code", "is used by another section")
         else:
             all_codes.add(code)
             sections_by_source[source_key].add(code)
-        if item.get("kind") not in SourceSection.Kind.values:
-            check.add("kind", f"must be one of {', '.join(SourceSection.Kind.values)}")
-        check.text("name", item.get("name"), required=True, max_length=250)
-        for key in set(item) - SECTION_DEF_KEYS:
-            check.add(key, "unknown field")
     for file, source_key, item in fixtures.sections():
         parent = item.get("parent") if isinstance(item, dict) else None
-        if parent is not None and parent not in sections_by_source[source_key]:
-            _Checker(problems, file, f"section {item.get('code')}").add(
-                "parent", f"unknown section in this source: {parent!r}"
+        if isinstance(parent, str) and parent not in sections_by_source[source_key]:
+            _Checker(problems, file, f"section {_named(item, 'code')}").add(
+                "parent", f"unknown section in this source: {shown(parent)}"
             )
 
     for file, content in fixtures.sources:
         if content["source"] not in known["sources"]:
             problems.append(
-                Problem(file, "-", "source", f"unknown source document: {content['source']!r}")
+                Problem(file, "-", "source", f"unknown source document: {shown(content['source'])}")
             )
 
-    entries = fixtures.interventions()
+    entries = [
+        (file, content["source"], entry, _entry_label(entry, number))
+        for file, content in fixtures.sources
+        for number, entry in enumerate(content.get("interventions") or [], start=1)
+    ]
     slugs: dict[str, str] = {}
-    for file, _source, entry in entries:
+    for file, _source, entry, label in entries:
         slug = entry.get("slug") if isinstance(entry, dict) else None
         if isinstance(slug, str):
             if slug in slugs:
                 problems.append(
-                    Problem(file, slug, "slug", f"duplicate slug (also in {slugs[slug]})")
+                    Problem(file, label, "slug", f"duplicate slug (also in {slugs[slug]})")
                 )
             else:
                 slugs[slug] = file
-    for file, source_key, entry in entries:
+    for file, source_key, entry, label in entries:
         _validate_intervention(
             entry,
-            _Checker(
-                problems, file, str(entry.get("slug", "?")) if isinstance(entry, dict) else "?"
-            ),
+            _Checker(problems, file, label),
             known,
             sections_by_source[source_key],
             set(slugs),
@@ -372,105 +941,112 @@ def validate(fixtures: Fixtures, seeds_dir: Path | None = None) -> list[Problem]
 
     numbers: dict[str, set[int]] = defaultdict(set)
     for file, source_key, item in fixtures.guidance():
-        check = _Checker(
-            problems, file, f"guidance {item.get('number', '?') if isinstance(item, dict) else '?'}"
-        )
-        if not isinstance(item, dict):
-            check.add("-", "must be a mapping")
+        check = _Checker(problems, file, f"guidance {_named(item, 'number')}")
+        if not check.record(item, Guidance, GUIDANCE_FIELDS, frozenset({"title", "text", "group"})):
             continue
         number = item.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            check.add("number", f"must be a positive whole number, got {number!r}")
+        if not isinstance(number, int) or isinstance(number, bool):
+            continue
+        if number < 1:
+            check.add("number", f"must be a positive whole number, got {shown(number)}")
         elif number in numbers[source_key]:
             check.add("number", "is used twice in this source")
         else:
             numbers[source_key].add(number)
-        check.text("title", item.get("title"), required=True, max_length=300)
-        check.text("text", item.get("text"), required=True)
-        check.text("group", item.get("group"), max_length=250)
-        check.source_lines(item.get("source_lines"), line_counts.get(source_key))
-        for key in set(item) - GUIDANCE_KEYS:
-            check.add(key, "unknown field")
+        check.source_lines(item.get("source_lines"), line_counts.get(source_key), Guidance)
     return problems
+
+
+def _validate_rows(
+    name: str, rows: Any, problems: list[Problem], file: str, label: str = "#{number}"
+) -> list[dict]:
+    """Check the rows of one vocabulary: each against its model, and the model's unique fields
+    for values given twice. The rows that are mappings."""
+    model, keys = VOCABULARY_SCHEMAS[name]
+    if not isinstance(rows, list):
+        problems.append(Problem(file, "-", name, "must be a list"))
+        return []
+    valid = []
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for number, row in enumerate(rows, start=1):
+        check = _Checker(problems, file, label.format(number=number))
+        if not check.record(row, model, keys, VOCABULARY_PROSE):
+            continue
+        valid.append(row)
+        for key, model_field in keys.items():
+            value = row.get(key)
+            if model_field and field_limits(model, model_field).unique and isinstance(value, str):
+                seen[key][value] += 1
+                if seen[key][value] == 2:
+                    check.add(key, f"duplicate {key}: {shown(value)}")
+    return valid
+
+
+def _texts(rows: list[dict], key: str) -> set[str]:
+    return {row[key] for row in rows if isinstance(row.get(key), str)}
 
 
 def _validate_vocabularies(vocab: dict[str, Any], problems: list[Problem]) -> dict[str, set[str]]:
     known: dict[str, set[str]] = {}
-
-    def collect(name: str, key: str, required: tuple[str, ...], rows: Any = None) -> set[str]:
-        rows = vocab.get(name, []) if rows is None else rows
-        seen: set[str] = set()
-        for i, row in enumerate(rows or [], start=1):
-            check = _Checker(problems, f"vocabularies/{name}.yaml", f"#{i}")
-            if not isinstance(row, dict):
-                check.add("-", "must be a mapping")
-                continue
-            for req in required:
-                if row.get(req) in (None, ""):
-                    check.add(req, "is required")
-            value = str(row.get(key, ""))
-            if value in seen:
-                check.add(key, f"duplicate {key}: {value!r}")
-            seen.add(value)
-            for text_field in ("name", "title", "text", "description"):
-                if isinstance(row.get(text_field), str):
-                    check.text(text_field, row[text_field])
-        return seen
-
-    known["regions"] = collect("regions", "name", ("code", "name", "slug"))
-    known["municipalities"] = collect("municipalities", "name", ("code", "name", "slug", "region"))
-    for i, row in enumerate(vocab.get("municipalities", []), start=1):
-        if isinstance(row, dict) and row.get("region") not in known["regions"]:
+    rows: dict[str, list[dict]] = {}
+    for name in ("regions", "municipalities", "target_groups", "policy_areas", "methods"):
+        rows[name] = _validate_rows(
+            name, vocab.get(name, []), problems, f"vocabularies/{name}.yaml"
+        )
+    rows["kkr_goals"] = _validate_rows(
+        "kkr_goals", vocab.get("kkr_goals", []), problems, "vocabularies/kkr_goals.yaml"
+    )
+    rows["sources"] = _validate_rows(
+        "sources", vocab.get("sources", []), problems, "vocabularies/sources.yaml"
+    )
+    known["regions"] = _texts(rows["regions"], "name")
+    known["municipalities"] = _texts(rows["municipalities"], "name")
+    for i, row in enumerate(vocab.get("municipalities") or [], start=1):
+        region = row.get("region") if isinstance(row, dict) else None
+        if isinstance(region, str) and region not in known["regions"]:
             problems.append(
                 Problem(
                     "vocabularies/municipalities.yaml",
                     f"#{i}",
                     "region",
-                    f"unknown region: {row.get('region')!r}",
+                    f"unknown region: {shown(region)}",
                 )
             )
-    for name in ("target_groups", "policy_areas", "methods"):
-        known[name] = collect(name, "slug", ("slug", "name"))
-    known["kkr_goals"] = collect("kkr_goals", "slug", ("slug", "area", "text"))
-    legal = vocab.get("legal_paragraphs") or {}
-    laws = collect(
-        "legal_paragraphs",
-        "abbreviation",
-        ("abbreviation", "name", "full_name"),
-        legal.get("laws", []),
-    )
-    labels: set[str] = set()
-    for i, row in enumerate(legal.get("paragraphs", []) or [], start=1):
-        check = _Checker(problems, "vocabularies/legal_paragraphs.yaml", f"paragraph #{i}")
-        if not isinstance(row, dict):
-            check.add("-", "must be a mapping")
-            continue
-        if row.get("law") not in laws:
-            check.add("law", f"unknown law: {row.get('law')!r}")
-        number = str(row.get("number", ""))
-        if not re.match(r"^\d{1,4}[a-z]?$", number):
-            check.add("number", f"must be digits with an optional letter, got {number!r}")
-        check.text("title", row.get("title"), required=True, max_length=200)
-        label = f"{row.get('law')} § {number}"
-        if label in labels:
-            check.add("number", f"duplicate paragraph {label}")
-        labels.add(label)
-    known["paragraphs"] = labels
-    known["sources"] = collect("sources", "key", ("key", "title", "publisher", "year"))
-    for i, row in enumerate(vocab.get("sources", []), start=1):
-        if isinstance(row, dict):
-            _Checker(problems, "vocabularies/sources.yaml", f"#{i}").year("year", row.get("year"))
     for name in ("target_groups", "policy_areas", "methods", "kkr_goals"):
-        for i, row in enumerate(vocab.get(name, []), start=1):
-            if isinstance(row, dict) and not SLUG_RE.match(str(row.get("slug", ""))):
+        known[name] = _texts(rows[name], "slug")
+        for i, row in enumerate(vocab.get(name) or [], start=1):
+            slug = row.get("slug") if isinstance(row, dict) else None
+            if isinstance(slug, str) and not SLUG_RE.match(slug):
                 problems.append(
                     Problem(
-                        f"vocabularies/{name}.yaml",
-                        f"#{i}",
-                        "slug",
-                        f"not a slug: {row.get('slug')!r}",
+                        f"vocabularies/{name}.yaml", f"#{i}", "slug", f"not a slug: {shown(slug)}"
                     )
                 )
+
+    file = "vocabularies/legal_paragraphs.yaml"
+    legal = vocab.get("legal_paragraphs") or {}
+    for key in sorted(set(legal) - {"laws", "paragraphs"}, key=str):
+        problems.append(Problem(file, "-", excerpt(str(key), SHOWN_LENGTH), "unknown field"))
+    laws = _texts(_validate_rows("laws", legal.get("laws") or [], problems, file), "abbreviation")
+    labels: set[str] = set()
+    paragraphs = legal.get("paragraphs") or []
+    _validate_rows("paragraphs", paragraphs, problems, file, "paragraph #{number}")
+    for i, row in enumerate(paragraphs if isinstance(paragraphs, list) else [], start=1):
+        if not isinstance(row, dict):
+            continue
+        check = _Checker(problems, file, f"paragraph #{i}")
+        law, number = row.get("law"), row.get("number")
+        if isinstance(law, str) and law not in laws:
+            check.add("law", f"unknown law: {shown(law)}")
+        if isinstance(law, str) and isinstance(number, str):
+            label = f"{law} § {number}"
+            if label in labels:
+                check.add("number", f"duplicate paragraph {shown(label)}")
+            labels.add(label)
+    known["paragraphs"] = labels
+    known["sources"] = _texts(rows["sources"], "key")
+    for i, row in enumerate(rows["sources"], start=1):
+        _Checker(problems, "vocabularies/sources.yaml", f"#{i}").year("year", row.get("year"))
     return known
 
 
@@ -482,96 +1058,62 @@ def _validate_intervention(
     all_slugs: set[str],
     line_count: int | None,
 ) -> None:
-    if not isinstance(entry, dict):
-        check.add("-", "must be a mapping")
+    if not check.record(entry, Intervention, INTERVENTION_FIELDS, INTERVENTION_PROSE):
         return
-    for key in sorted(set(entry) - INTERVENTION_KEYS):
-        check.add(key, "unknown field")
-    for key in REQUIRED_INTERVENTION_KEYS:
-        if entry.get(key) in (None, "", []):
-            check.add(key, "is required")
     slug = entry.get("slug")
-    if slug is not None and (
-        not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 120
-    ):
-        check.add(
-            "slug", f"must be a lower-case ASCII slug of at most 120 characters, got {slug!r}"
-        )
-    check.text("title", entry.get("title"), max_length=250)
-    check.text("summary", entry.get("summary"))
-    check.text("locator", entry.get("locator"), max_length=250)
-    check.text("organisation", entry.get("organisation"), max_length=250)
-    check.text("budget_note", entry.get("budget_note"), max_length=300)
-    check.text("funding_source", entry.get("funding_source"), max_length=250)
-    check.text("editorial_note", entry.get("editorial_note"))
-    if not isinstance(entry.get("published", True), bool):
-        check.add("published", "must be true or false")
-    verified = entry.get("last_verified")
-    if verified is not None and (
-        not isinstance(verified, datetime.date) or isinstance(verified, datetime.datetime)
-    ):
-        check.add("last_verified", f"must be a date like 2026-11-22 or null, got {verified!r}")
+    if isinstance(slug, str) and slug and not SLUG_RE.match(slug):
+        check.add("slug", f"must be a lower-case ASCII slug, got {shown(slug)}")
     alternative = entry.get("alternative_titles") or []
     if not isinstance(alternative, list) or not all(isinstance(t, str) and t for t in alternative):
         check.add("alternative_titles", "must be a list of titles")
-    check.source_lines(entry.get("source_lines"), line_count)
-    if entry.get("source_section") is not None and entry["source_section"] not in section_codes:
-        check.add("source_section", f"unknown section in this source: {entry['source_section']!r}")
-    if entry.get("sector") is not None and entry["sector"] not in Intervention.Sector.values:
-        check.add("sector", f"must be one of {', '.join(Intervention.Sector.values)}")
-    if entry.get("status", "unknown") not in Intervention.Status.values:
-        check.add("status", f"must be one of {', '.join(Intervention.Status.values)}")
-    if entry.get("evaluation_level", "none_known") not in Intervention.EvaluationLevel.values:
-        check.add(
-            "evaluation_level", f"must be one of {', '.join(Intervention.EvaluationLevel.values)}"
-        )
-    check.references(
-        "municipalities", entry.get("municipalities"), known["municipalities"], "municipality"
-    )
-    check.references("regions", entry.get("regions"), known["regions"], "region")
+    else:
+        for i, title in enumerate(alternative, start=1):
+            check.value(f"alternative_titles[{i}]", title, Intervention, "title", prose=True)
+    check.source_lines(entry.get("source_lines"), line_count, Intervention)
+    section = entry.get("source_section")
+    if isinstance(section, str) and section not in section_codes:
+        check.add("source_section", f"unknown section in this source: {shown(section)}")
+    for key, what in (
+        ("municipalities", "municipality"),
+        ("regions", "region"),
+        ("policy_areas", "policy area"),
+        ("kkr_goals", "KKR goal"),
+        ("methods", "method"),
+    ):
+        check.references(key, entry.get(key), known[key], what)
     groups = check.references(
         "target_groups", entry.get("target_groups"), known["target_groups"], "target group"
     )
     if groups and not 1 <= len(groups) <= 4:
         check.add("target_groups", "must list 1-4 target groups")
-    check.references(
-        "policy_areas", entry.get("policy_areas"), known["policy_areas"], "policy area"
-    )
-    check.references("kkr_goals", entry.get("kkr_goals"), known["kkr_goals"], "KKR goal")
-    check.references("methods", entry.get("methods"), known["methods"], "method")
     related = check.references("related", entry.get("related"), all_slugs, "intervention")
-    if slug in related:
+    if isinstance(slug, str) and slug in related:
         check.add("related", "an entry cannot be related to itself")
     _validate_legal_basis(entry.get("legal_basis"), check, known["paragraphs"])
-    check.year("period_start", entry.get("period_start"))
-    check.year("period_end", entry.get("period_end"))
     start, end = entry.get("period_start"), entry.get("period_end")
     if isinstance(start, int) and isinstance(end, int) and start > end:
         check.add("period_end", f"ends ({end}) before it starts ({start})")
     budget = entry.get("budget_dkk")
-    if budget is not None:
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-            check.add(
-                "budget_dkk", f"must be a whole, non-negative number of kroner, got {budget!r}"
-            )
-        elif not entry.get("budget_note"):
-            check.add("budget_note", "must say what the budget covers")
+    if budget is not None and not entry.get("budget_note"):
+        check.add("budget_note", "must say what the budget covers")
     sections = entry.get("sections") or {}
     if not isinstance(sections, dict):
-        check.add("sections", "must be a mapping of section names to text")
+        check.add("sections", f"must be a mapping of section names to text, not {shown(sections)}")
     else:
         for key, value in sections.items():
             if key not in SECTION_KEYS:
                 check.add(
-                    f"sections.{key}", f"unknown section; use one of {', '.join(SECTION_KEYS)}"
+                    f"sections.{excerpt(str(key), SHOWN_LENGTH)}",
+                    f"unknown section; use one of {', '.join(SECTION_KEYS)}",
                 )
-            check.text(f"sections.{key}", value)
+            else:
+                check.value(f"sections.{key}", value, Intervention, SECTION_KEYS[key], prose=True)
     contacts = entry.get("contacts") or []
     if not isinstance(contacts, list):
         check.add("contacts", "must be a list")
         contacts = []
     for i, contact in enumerate(contacts, start=1):
-        _validate_contact(contact, check, f"contacts[{i}]")
+        check.record(contact, Contact, CONTACT_FIELDS, CONTACT_PROSE, where=f"contacts[{i}]")
 
 
 def _validate_legal_basis(value: Any, check: _Checker, labels: set[str]) -> None:
@@ -586,10 +1128,21 @@ def _validate_legal_basis(value: Any, check: _Checker, labels: set[str]) -> None
         if not isinstance(basis, dict) or set(basis) - {"paragraph", "stated_in_source"}:
             check.add(where, "must be {paragraph: 'SEL § 85', stated_in_source: true|false}")
             continue
+        check.value(
+            f"{where}.stated_in_source",
+            basis.get("stated_in_source"),
+            LegalBasis,
+            "stated_in_source",
+            present="stated_in_source" in basis,
+        )
+        paragraph = basis.get("paragraph")
+        if not isinstance(paragraph, str) or forbidden_character(paragraph):
+            check.add(where, f"must name a paragraph like 'SEL § 85', got {shown(paragraph)}")
+            continue
         try:
-            law, number = LegalParagraph.parse_label(basis.get("paragraph", ""))
-        except ValueError as exc:
-            check.add(where, str(exc))
+            law, number = LegalParagraph.parse_label(paragraph)
+        except ValueError:
+            check.add(where, f"not a paragraph label like 'SEL § 85': {shown(paragraph)}")
             continue
         label = f"{law} § {number}"
         if label not in labels:
@@ -597,36 +1150,6 @@ def _validate_legal_basis(value: Any, check: _Checker, labels: set[str]) -> None
         if label in seen:
             check.add(where, f"{label} is listed twice")
         seen.add(label)
-        if not isinstance(basis.get("stated_in_source", True), bool):
-            check.add(where, "stated_in_source must be true or false")
-
-
-def _validate_contact(contact: Any, check: _Checker, where: str) -> None:
-    if not isinstance(contact, dict):
-        check.add(where, "must be a mapping")
-        return
-    for key in sorted(set(contact) - CONTACT_KEYS):
-        check.add(f"{where}.{key}", "unknown field")
-    check.text(f"{where}.name", contact.get("name"), required=True, max_length=200)
-    for key in ("role", "organisation", "phone"):
-        check.text(f"{where}.{key}", contact.get(key), max_length=250)
-    email = contact.get("email") or ""
-    if email:
-        if not isinstance(email, str):
-            check.add(f"{where}.email", "must be text")
-            return
-        try:
-            validate_email(email)
-        except ValidationError:
-            check.add(f"{where}.email", f"not a valid email address: {email!r}")
-        if email != email.lower():
-            check.add(f"{where}.email", f"must be lower case: {email!r}")
-    phone = contact.get("phone") or ""
-    if isinstance(phone, str) and phone:
-        try:
-            validate_danish_phone(phone)
-        except ValidationError as exc:
-            check.add(f"{where}.phone", " ".join(exc.messages))
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -637,6 +1160,68 @@ def checksum(source_key: str, entry: dict) -> str:
         {"source": source_key, **entry}, sort_keys=True, ensure_ascii=False, default=str
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# How long a load or intake waits for another one to finish before it gives up.
+LOCK_WAIT_SECONDS = 600
+# The key of PostgreSQL's advisory lock for "a load is writing the catalogue"; any constant that
+# no other code uses.
+_PG_LOCK_KEY = 7_001_016
+
+
+@contextlib.contextmanager
+def catalogue_transaction(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """A transaction that holds the catalogue's write lock, for loads and intakes.
+
+    Two loads at once would otherwise both find the same entries changed and both write them,
+    history records and all. With the lock the second waits until the first has committed, and
+    then finds nothing left to do. PostgreSQL: a transaction-scoped advisory lock, taken before
+    anything is read. SQLite: the transaction starts with BEGIN IMMEDIATE, which takes the
+    database's write lock at once (a plain BEGIN takes it at the first write, when both loads
+    have already read the old state). Raises CatalogueBusy after LOCK_WAIT_SECONDS.
+
+    Inside a transaction that is already open (as in tests) SQLite's lock is that transaction's.
+    """
+    connection = connections[using]
+    with contextlib.ExitStack() as stack:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            _enter_immediately(stack, connection, using)
+        else:
+            stack.enter_context(transaction.atomic(using=using))
+            if connection.vendor == "postgresql":
+                _take_advisory_lock(connection)
+        yield
+
+
+def _enter_immediately(stack: contextlib.ExitStack, connection, using: str) -> None:
+    connection.ensure_connection()  # connecting resets transaction_mode from the settings
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+    mode, connection.transaction_mode = connection.transaction_mode, "IMMEDIATE"
+    try:
+        stack.enter_context(transaction.atomic(using=using))
+    except OperationalError as exc:
+        raise CatalogueBusy(str(exc)) from exc
+    finally:
+        connection.transaction_mode = mode
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _take_advisory_lock(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        (previous,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{int(LOCK_WAIT_SECONDS * 1000)}ms"]
+        )
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        except OperationalError as exc:
+            raise CatalogueBusy(str(exc)) from exc
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def load(
@@ -651,7 +1236,7 @@ def load(
     if problems:
         raise CatalogueInvalid(problems)
     # Entries' versions and search texts are brought up to date once each, at the end.
-    with transaction.atomic(), collect_entry_changes():
+    with catalogue_transaction(), collect_entry_changes():
         if not overwrite:
             edited = edited_since_loaded(fixtures)
             if edited:
@@ -731,13 +1316,17 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
             _upsert(
                 model.objects,
                 slug=row["slug"],
-                defaults={"name": row["name"], "description": row.get("description", "")},
+                defaults={"name": row["name"], "description": row.get("description") or ""},
             )
     for i, row in enumerate(vocab["kkr_goals"]):
         _upsert(
             KKRGoal.objects,
             slug=row["slug"],
-            defaults={"area": row["area"], "text": row["text"], "order": row.get("order", i)},
+            defaults={
+                "area": row["area"],
+                "text": row["text"],
+                "order": i if row.get("order") is None else row["order"],
+            },
         )
     laws = {}
     for row in vocab["legal_paragraphs"].get("laws", []):
@@ -747,7 +1336,7 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
             defaults={
                 "name": row["name"],
                 "full_name": row["full_name"],
-                "url": row.get("url", ""),
+                "url": row.get("url") or "",
             },
         )
     for row in vocab["legal_paragraphs"].get("paragraphs", []):
@@ -755,9 +1344,9 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
             law=laws[row["law"]], number=str(row["number"])
         ).first()
         paragraph = paragraph or LegalParagraph(law=laws[row["law"]], number=str(row["number"]))
-        wanted = (row["title"], row.get("url", ""))
+        wanted = (row["title"], row.get("url") or "")
         if paragraph.pk is None or (paragraph.title, paragraph.url) != wanted:
-            paragraph.title, paragraph.url = row["title"], row.get("url", "")
+            paragraph.title, paragraph.url = wanted
             paragraph.save()
     for row in vocab["sources"]:
         _upsert(
@@ -767,8 +1356,8 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
                 "title": row["title"],
                 "publisher": row["publisher"],
                 "year": row["year"],
-                "file": row.get("file", ""),
-                "description": row.get("description", ""),
+                "file": row.get("file") or "",
+                "description": row.get("description") or "",
             },
         )
 

@@ -139,6 +139,32 @@ _DEBRIS_CHECKS: list[tuple[re.Pattern[str], str]] = [
 _SPLIT_OK_FOLLOWERS = re.compile(r"- +(og|eller|samt|til|som|men|både|and|or)\b")
 
 
+# Characters no catalogue text may hold: the control characters (Unicode category Cc) except line
+# feed and tab, which terminals act on (ESC starts an escape sequence) and PostgreSQL refuses
+# (NUL), and lone surrogates, which cannot be stored as UTF-8 at all.
+_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def forbidden_character(text: str) -> tuple[int, str] | None:
+    """The position (1-based) and code point ("U+001B") of the first character that no text may
+    hold, or None when `text` has none: see _FORBIDDEN_CHARACTERS."""
+    match = _FORBIDDEN_CHARACTERS.search(text)
+    if match is None:
+        return None
+    return match.start() + 1, f"U+{ord(match.group()):04X}"
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """`text` as a message may quote it: at most `limit` characters, and line breaks and
+    forbidden characters shown as escapes (an ESC sent to a terminal would be acted on)."""
+    short = text if len(text) <= limit else text[:limit] + "…"
+    return re.sub(
+        "[\n\t\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]",
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"),
+        short,
+    )
+
+
 def debris_problems(text: str) -> list[str]:
     """Return a description of each kind of PDF debris found in `text` (empty when clean)."""
     problems = []

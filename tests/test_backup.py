@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from tests.support import ROOT, production_env, snapshot_of
+from tests.support import ROOT, free_port, manage, production_env, snapshot_of
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,50 @@ def test_restore_refuses_a_database_that_is_not_empty(source, backup_file):
 def test_restore_without_a_file_says_how_to_call_it():
     result = make("restore", production_env())
     assert result.returncode != 0 and "Usage: make restore FILE=" in result.stderr
+
+
+# --- Damaged backups and an unreachable database --------------------------------------------------
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, expected: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("CommandError: ") and expected in line, line
+
+
+def test_a_backup_cut_short_is_refused_before_anything_is_written(
+    scratch_databases, backup_file, tmp_path
+):
+    """A copy that broke off half-way: one line, exit 1, and the database still empty."""
+    target = scratch_databases.create("restore_truncated", template="migrated")
+    truncated = tmp_path / backup_file.name
+    data = backup_file.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    before = snapshot_of(target)
+    result = manage("restore", str(truncated), env=production_env(target), check=False)
+    assert_one_line_error(result, "is damaged or incomplete")
+    assert snapshot_of(target) == before
+
+
+def test_a_backup_that_is_not_a_backup_is_refused_and_changes_nothing(scratch_databases, tmp_path):
+    target = scratch_databases.create("restore_garbage", template="migrated")
+    garbage = tmp_path / "indsatskataloget-20260101-120000.yaml.gz"
+    garbage.write_bytes(gzip.compress(b"- model: interventions.region\n  fields: {name: [\n"))
+    before = snapshot_of(target)
+    result = manage("restore", str(garbage), env=production_env(target), check=False)
+    assert_one_line_error(result, "could not be restored")
+    assert snapshot_of(target) == before
+
+
+def test_a_backup_of_an_unreachable_database_says_so_and_leaves_no_file(
+    scratch_databases, tmp_path
+):
+    if scratch_databases.postgres:
+        url = scratch_databases.url("gone").rsplit(":", 1)[0] + f":{free_port()}/gone"
+    else:
+        url = f"sqlite:///{tmp_path / 'no-such-folder' / 'db.sqlite3'}"
+    directory = tmp_path / "backups"
+    result = manage("backup", "--directory", str(directory), env=production_env(url), check=False)
+    assert_one_line_error(result, "Could not read the database (")
+    assert list(directory.iterdir()) == []

@@ -1,6 +1,11 @@
 """Loading the curated fixtures: all or nothing, idempotent, with precise error messages."""
 
+import contextlib
+import json
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,8 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from interventions import loading
 from interventions.loading import CatalogueInvalid, load, read_fixtures, validate
 from interventions.models import Contact, Guidance, Intervention, LegalBasis, SourceSection
+from tests.support import MANAGE, ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +94,7 @@ def test_a_changed_entry_is_updated_and_others_are_left_alone(fixtures_copy):
         (
             lambda e: e["contacts"].append({"name": "X", "email": "ikke-en-email"}),
             "contacts[",
-            "not a valid email",
+            "valid email address",
         ),
         (lambda e: e.update(municipalities=["Atlantis"]), "municipalities", "unknown municipality"),
         (lambda e: e.update(slug="cafe-tumling-aarhus"), "slug", "duplicate slug"),
@@ -167,3 +174,112 @@ def test_catalogue_invalid_lists_every_problem(fixtures_copy):
         load(fixtures)
     fields = {p.field for p in excinfo.value.problems}
     assert {"sector", "status"} <= fields
+
+
+# --- Two loads at once ----------------------------------------------------------------------------
+
+
+def changed_copy(target: Path) -> Path:
+    """A copy of the fixtures in which every entry's summary changed: a load writes all 186."""
+    shutil.copytree(settings.FIXTURES_DIR, target)
+    for path in sorted((target / "sources").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data.get("interventions") or []:
+            entry["summary"] = entry["summary"].strip() + " Ændret i en test."
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return target
+
+
+HISTORY_COUNTS = """
+import django, json
+django.setup()
+from collections import Counter
+from interventions.models import Intervention
+rows = Intervention.history.filter(history_change_reason="Indlæst fra fixtures")
+print(json.dumps(Counter(rows.values_list("slug", flat=True))))
+"""
+
+
+def loaded_history(url: str) -> dict[str, int]:
+    """How many "loaded from fixtures" history records each entry has, in another database."""
+    result = subprocess.run(
+        [sys.executable, "-c", HISTORY_COUNTS],
+        env=production_env(url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_two_loads_at_once_write_every_change_once(scratch_databases, tmp_path):
+    """The second load waits for the first, then finds nothing left to do."""
+    url = scratch_databases.create("two_loads", template="loaded")
+    fixtures = changed_copy(tmp_path / "fixtures")
+    before = loaded_history(url)
+    assert len(before) == 186 and set(before.values()) == {1}
+
+    runs = [
+        subprocess.Popen(
+            [*MANAGE, "load_catalogue", "--fixtures", str(fixtures)],
+            env=production_env(url),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    reports = sorted(out for out, _err in outputs)
+    assert "0 created, 0 updated, 186 unchanged" in reports[0]
+    assert "0 created, 186 updated, 0 unchanged" in reports[1]
+    assert loaded_history(url) == dict.fromkeys(before, 2)
+
+
+HOLD_THE_LOCK_AND_LOAD = """
+import sys, django
+django.setup()
+from django.core.management import execute_from_command_line
+from interventions import loading
+
+loading.LOCK_WAIT_SECONDS = 1
+execute_from_command_line(["manage.py", "load_catalogue", "--fixtures", sys.argv[1]])
+"""
+
+
+def test_a_load_that_waits_too_long_for_another_gives_up_cleanly(scratch_databases, tmp_path):
+    """While another writer holds the catalogue, a load waits LOCK_WAIT_SECONDS, then stops
+    with a one-line message and changes nothing."""
+    url = scratch_databases.create("locked", template="loaded")
+    fixtures = changed_copy(tmp_path / "fixtures")
+    before = loaded_history(url)
+    with contextlib.ExitStack() as stack:
+        if scratch_databases.postgres:
+            import psycopg
+
+            holder = stack.enter_context(
+                psycopg.connect(url.replace("postgres://", "postgresql://"))
+            )
+            holder.execute("SELECT pg_advisory_lock(%s)", [loading._PG_LOCK_KEY])
+        else:
+            holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            stack.callback(holder.close)
+            holder.execute("BEGIN IMMEDIATE")
+        result = subprocess.run(
+            [sys.executable, "-c", HOLD_THE_LOCK_AND_LOAD, str(fixtures)],
+            env=production_env(url),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "CommandError: Another load or intake has held the catalogue for 1 s; the database was "
+        "not changed. Try again when it has finished."
+    )
+    assert loaded_history(url) == before

@@ -4,8 +4,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseFailure
 from django.db import connection, transaction
 from django.utils import timezone
+
+from interventions.loading import first_line
 
 
 class Command(BaseCommand):
@@ -32,22 +35,30 @@ class Command(BaseCommand):
         umask = os.umask(0o077)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            # One read-only snapshot, so that edits during the dump cannot make it inconsistent.
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                # YAML, not JSON: Django's JSON encoder cuts timestamps to milliseconds.
-                call_command(
-                    "dumpdata",
-                    format="yaml",
-                    natural_foreign=True,
-                    natural_primary=True,
-                    use_base_manager=True,
-                    output=str(partial),
-                    verbosity=0,
-                )
+            self._dump(partial)
+        except (DatabaseFailure, CommandError) as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(
+                f"Could not read the database ({first_line(exc)}); no backup was written."
+            ) from None
         finally:
             os.umask(umask)
         partial.rename(target)  # a file with the final name is always complete
         self.stdout.write(target.as_posix())
+
+    def _dump(self, partial: Path) -> None:
+        # One read-only snapshot, so that edits during the dump cannot make it inconsistent.
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # YAML, not JSON: Django's JSON encoder cuts timestamps to milliseconds.
+            call_command(
+                "dumpdata",
+                format="yaml",
+                natural_foreign=True,
+                natural_primary=True,
+                use_base_manager=True,
+                output=str(partial),
+                verbosity=0,
+            )

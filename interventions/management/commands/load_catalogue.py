@@ -2,8 +2,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseFailure
 
-from interventions.loading import CatalogueInvalid, EditedEntries, load, read_fixtures
+from interventions.loading import (
+    LOCK_WAIT_SECONDS,
+    CatalogueBusy,
+    CatalogueInvalid,
+    EditedEntries,
+    first_line,
+    load,
+    read_fixtures,
+)
 
 
 class Command(BaseCommand):
@@ -29,24 +38,46 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures: Path, overwrite: bool, intake: Path | None, **options):
-        if intake is not None:
-            from interventions.intake import IntakeInvalid, load_intake
-
-            try:
-                obj = load_intake(intake)
-            except IntakeInvalid as exc:
-                for problem in exc.problems:
-                    self.stderr.write(str(problem))
+        try:
+            if intake is not None:
+                self._load_intake(intake)
+            else:
+                self._load_fixtures(fixtures, overwrite)
+        except CatalogueBusy:
+            raise CommandError(
+                f"Another load or intake has held the catalogue for {LOCK_WAIT_SECONDS} s; "
+                "the database was not changed. Try again when it has finished."
+            ) from None
+        except DatabaseFailure as exc:
+            # A connection cut or a refusal half-way: the transaction was rolled back.
+            if intake is not None:
                 raise CommandError(
-                    f"{len(exc.problems)} fejl i {intake}; intet er indlæst."
+                    f"Databasen svigtede under indlæsningen ({first_line(exc)}); intet er "
+                    "indlæst. Prøv igen, når databasen er tilbage."
                 ) from None
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Indlæst som kladde: {obj.title} ({obj.slug}). Gennemse og offentliggør den "
-                    f"i administrationen: /admin/interventions/intervention/{obj.pk}/change/"
-                )
+            raise CommandError(
+                f"The database failed during the load ({first_line(exc)}); the load runs in "
+                "one transaction, so nothing of it was saved. Run it again when the database "
+                "is back."
+            ) from None
+
+    def _load_intake(self, intake: Path) -> None:
+        from interventions.intake import IntakeInvalid, load_intake
+
+        try:
+            obj = load_intake(intake)
+        except IntakeInvalid as exc:
+            for problem in exc.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{len(exc.problems)} fejl i {intake}; intet er indlæst.") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Indlæst som kladde: {obj.title} ({obj.slug}). Gennemse og offentliggør den "
+                f"i administrationen: /admin/interventions/intervention/{obj.pk}/change/"
             )
-            return
+        )
+
+    def _load_fixtures(self, fixtures: Path, overwrite: bool) -> None:
         data, problems = read_fixtures(fixtures)
         try:
             if problems:

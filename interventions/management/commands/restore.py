@@ -1,3 +1,5 @@
+import gzip
+import zlib
 from pathlib import Path
 
 from django.apps import apps
@@ -5,7 +7,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.base import DeserializationError
+from django.db import Error as DatabaseFailure
 from django.test.utils import override_settings
+
+from interventions.loading import first_line
 
 # Rows that `migrate` itself creates; the backup's copies are matched to them by natural key.
 CREATED_BY_MIGRATE = {ContentType, Permission}
@@ -20,6 +26,20 @@ def _has_own_rows(model) -> bool:
     return rows.exists()
 
 
+def damage(file: Path) -> str | None:
+    """Why a gzip'd backup cannot be complete (cut short, corrupted), or None when it reads to
+    its end: gzip's trailer holds the length and checksum of everything before it."""
+    if not file.name.endswith(".gz"):
+        return None
+    try:
+        with gzip.open(file, "rb") as stream:
+            while stream.read(1024 * 1024):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        return first_line(exc)
+    return None
+
+
 class Command(BaseCommand):
     help = "Load a file written by `backup` into an empty, migrated database, all or nothing."
 
@@ -29,6 +49,23 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(f"No such backup file: {file}")
+        # Checked before anything is written: a copy cut short would otherwise fail half-way.
+        problem = damage(file)
+        if problem:
+            raise CommandError(
+                f"The backup {file} is damaged or incomplete ({problem}); nothing was restored. "
+                "Use another backup, or copy this one again."
+            )
+        try:
+            self._restore(file)
+        except (DeserializationError, DatabaseFailure) as exc:
+            raise CommandError(
+                f"The backup {file} could not be restored ({first_line(exc)}); loading runs in "
+                "one transaction, so the database was not changed."
+            ) from None
+        self.stdout.write(self.style.SUCCESS(f"Restored {file}."))
+
+    def _restore(self, file: Path) -> None:
         occupied = sorted(
             model._meta.label
             for model in apps.get_models()
@@ -43,4 +80,3 @@ class Command(BaseCommand):
         # backup holds the history already: restoring must not record the restore as edits.
         with override_settings(SIMPLE_HISTORY_ENABLED=False):
             call_command("loaddata", str(file.resolve()), verbosity=0)
-        self.stdout.write(self.style.SUCCESS(f"Restored {file}."))

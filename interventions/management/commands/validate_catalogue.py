@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseFailure
 
-from interventions.loading import read_fixtures, validate
+from interventions.loading import first_line, read_fixtures, validate
 
 
 class Command(BaseCommand):
@@ -25,7 +26,12 @@ class Command(BaseCommand):
         if intake is not None:
             from interventions.intake import read_intake
 
-            checked, problems = read_intake(intake)
+            try:
+                checked, problems = read_intake(intake)
+            except DatabaseFailure as exc:  # the vocabularies are looked up in the database
+                raise CommandError(
+                    f"Databasen svarer ikke ({first_line(exc)}); prøv igen senere."
+                ) from None
             if problems:
                 for problem in problems:
                     self.stderr.write(str(problem))
