@@ -28,16 +28,18 @@ GENERATOR_VERSION = 3
 CHUNK = 2000
 SEARCH_TEXTS = ("search_title", "search_meta", "search_document")
 M2M = ("municipalities", "regions", "target_groups", "policy_areas", "methods", "kkr_goals")
+# What a generated database depends on: the model, how search texts are made, how fixtures load.
 FINGERPRINTED = (
     "interventions/models.py",
-    "interventions/search.py",
+    "interventions/search/*.py",
+    "interventions/curation/*.py",
     "interventions/loading.py",
 )
 
 
 def fingerprint() -> str:
     digest = hashlib.sha256(str(GENERATOR_VERSION).encode())
-    paths = [ROOT / p for p in FINGERPRINTED]
+    paths = [path for pattern in FINGERPRINTED for path in sorted(ROOT.glob(pattern))]
     paths += sorted((ROOT / "interventions" / "migrations").glob("*.py"))
     paths += sorted((ROOT / "fixtures").rglob("*.yaml"))
     for path in paths:
@@ -122,7 +124,7 @@ def synthesise(size: int) -> int:
         Municipality,
         SearchWord,
     )
-    from interventions.search import build_search_texts
+    from interventions.search.documents import build_search_texts
 
     templates = list(
         Intervention.objects.select_related("source_section")

@@ -68,7 +68,7 @@ def pick_urls() -> dict[str, list[str]]:
     """The scenarios' URLs, chosen from the data so that every one shows results."""
     from django.db.models import Count, Q
 
-    from interventions.index import SEARCHES_KEPT
+    from interventions.listing.index import SEARCHES_KEPT
     from interventions.models import (
         Intervention,
         LegalParagraph,

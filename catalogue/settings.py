@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After the language and the user are known; answers cached pages before the view runs.
-    "interventions.caching.PublicCacheMiddleware",
+    "interventions.caching.page_cache.PublicCacheMiddleware",
     # Last, so that it sees every exception a view raises: an unreachable database gives 503.
     "catalogue.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -221,19 +221,19 @@ def cache_config(url: str) -> dict:
 
 
 CACHES = {"default": cache_config(os.environ.get("CACHE_URL", "locmem://"))}
-# Public pages (interventions.caching): rendered pages kept this long (0: off), the max-age
-# browsers and CDNs get, the largest body stored, and the URL prefixes that are public.
+# Public pages (interventions/caching/page_cache.py): rendered pages kept this long (0: off), the
+# max-age browsers and CDNs get, the largest body stored, and the URL prefixes that are public.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
 PUBLIC_CACHE_MAX_AGE = env_int("PUBLIC_CACHE_MAX_AGE", 60)
-# Rendered result cards, one per entry and language (interventions/cards.py); keys carry the
+# Rendered result cards, one per entry and language (interventions/listing/cards.py); keys carry the
 # catalogue version, so this only bounds how long an unused card takes up room.
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600)
-# The catalogue version (interventions/caching.py) lives in the database, so every process and
-# every management command shares it whatever the cache; a process reads it at most once per
+# The catalogue version (interventions/caching/version.py) lives in the database, so every process
+# and every management command shares it whatever the cache; a process reads it at most once per
 # CATALOGUE_VERSION_SECONDS, which is how long another process's edit may take to show.
 CATALOGUE_VERSION_SECONDS = env_float("CATALOGUE_VERSION_SECONDS", 1, minimum=0)
-# The in-process catalogue index (interventions/index.py) follows the catalogue version and is
-# also rebuilt after this long regardless.
+# The in-process catalogue index (interventions/listing/index.py) follows the catalogue version and
+# is also rebuilt after this long regardless.
 CATALOGUE_INDEX_SECONDS = env_int("CATALOGUE_INDEX_SECONDS", 600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from interventions import conflicts
+from interventions.changes import collect_entry_changes
 from interventions.conflicts import EditStamp
 from interventions.models import (
     TEXT_SECTIONS,
@@ -34,7 +35,6 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
-    collect_entry_changes,
     today,
 )
 from interventions.validators import parse_kroner

@@ -6,9 +6,6 @@ class InterventionsConfig(AppConfig):
     verbose_name = "Indsatser"
 
     def ready(self) -> None:
-        from interventions.search import connect_signals
-
-        connect_signals()  # renamed vocabulary terms refresh the entries' search texts
-
-        from catalogue import checks  # noqa: F401  (registers the outage deploy checks)
-        from interventions import caching  # noqa: F401  (connects the cache-invalidating signals)
+        # Importing connects them; both modules need the models, hence here and not at the top.
+        from catalogue import checks  # noqa: F401  (the outage deploy checks)
+        from interventions import signals  # noqa: F401  (every receiver of the app)

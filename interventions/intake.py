@@ -19,6 +19,7 @@ from django.db.models.signals import post_save
 from django.utils import translation
 from django.utils.text import slugify
 
+from interventions.changes import refresh_search_texts
 from interventions.loading import (
     SHOWN_LENGTH,
     InputRefused,
@@ -475,5 +476,5 @@ def _load_intake(path: Path) -> Intervention:
     del obj.skip_history_when_saving
     obj._change_reason = INTAKE_REASON
     post_save.send(sender=Intervention, instance=obj, created=True, update_fields=None, raw=False)
-    obj.refresh_search_document()
+    refresh_search_texts(obj)
     return obj

@@ -42,6 +42,7 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent, MappingEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from interventions.changes import collect_entry_changes, refresh_search_texts
 from interventions.fixture_format import (
     CURATED_ON,
     ENTRY_KEYS,
@@ -68,7 +69,6 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
-    collect_entry_changes,
 )
 from interventions.text import debris_problems, excerpt, forbidden_character
 
@@ -1443,7 +1443,7 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
 
     # Vocabulary names feed the search text, so refresh it wherever it no longer matches.
     for obj in Intervention.objects.filter(slug__in=loaded).select_related("source_section"):
-        obj.refresh_search_document()
+        refresh_search_texts(obj)
 
     _record_loaded(written)
     _store_loaded_checksums(Intervention.objects.filter(pk__in=clean_partners))

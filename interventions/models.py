@@ -7,12 +7,7 @@ fixtures read like data. Rules that must always hold are database constraints.
 from __future__ import annotations
 
 import calendar
-import dataclasses
-import functools
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 from typing import NamedTuple
 
@@ -21,8 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -436,15 +429,6 @@ class InterventionQuerySet(models.QuerySet):
             "contacts",
         )
 
-    def search(self, query: str) -> InterventionQuerySet:
-        """Entries matching `query`, best first, annotated with `rank` (see interventions.search).
-
-        Raises interventions.search.InvalidQuery for a query that cannot be searched.
-        """
-        from interventions.search import search
-
-        return search(self, query)
-
 
 class Sector(models.TextChoices):
     KOMMUNAL = "kommunal", _("Kommunal")
@@ -720,8 +704,6 @@ class Intervention(models.Model):
         super().save(*args, **kwargs)
         if hasattr(self.__dict__.get("edit_version"), "resolve_expression"):
             del self.__dict__["edit_version"]  # deferred: loaded again on first use
-        if update_fields is None or set(update_fields) - NOT_IN_SEARCH_TEXTS:
-            search_texts_stale([self.pk], entry=self)
 
     def get_absolute_url(self) -> str:
         return reverse("interventions:detail", kwargs={"slug": self.slug})
@@ -773,28 +755,6 @@ class Intervention(models.Model):
     def display_title(self) -> str:
         """Title with the owner, so repeated titles ("FACT") can be told apart in a list."""
         return f"{self.title} ({self.organisation})" if self.organisation else self.title
-
-    def refresh_search_document(self) -> bool:
-        """Rebuild the denormalised search texts from the entry and its vocabularies.
-
-        Writes only when a text changed (and says so), so reloading an unchanged catalogue
-        writes nothing.
-        """
-        from interventions.search import build_search_texts, clear_caches
-
-        pending = _batch.get()
-        if pending is not None:
-            pending.search.discard(self.pk)  # fresh now; refreshed again only if changed again
-        texts = build_search_texts(self)
-        changed = {name: text for name, text in texts.items() if getattr(self, name) != text}
-        if changed:
-            for name, text in changed.items():
-                setattr(self, name, text)
-            Intervention.objects.filter(pk=self.pk).update(**changed)
-            if "search_document" in changed:
-                SearchWord.remember([self.search_document])
-            clear_caches()
-        return bool(changed)
 
 
 def legal_bases_in_order() -> models.QuerySet:
@@ -898,151 +858,3 @@ class SearchWord(models.Model):
             cls.objects.bulk_create(
                 [cls(word=w) for w in sorted(found)], ignore_conflicts=True, batch_size=2000
             )
-
-
-# --- Keeping edit versions and search texts current -----------------------------------------------
-#
-# An entry is edited through its own fields, its contacts and legal basis rows, and its links to
-# vocabularies and related entries. Each of these raises the entry's `edit_version` (the admin
-# refuses a save from a form opened at an older version, see interventions/conflicts.py), and
-# each that feeds the search texts refreshes them, wherever the change is made: the admin, a
-# history revert, the loader, the shell.
-
-# Fields an `update_fields` save may write without the search texts changing (admin actions).
-NOT_IN_SEARCH_TEXTS = frozenset(
-    {"is_published", "last_verified", "responsible_editor", "updated_at", "edit_version"}
-)
-
-
-@dataclasses.dataclass
-class _Pending:
-    versions: set[int] = dataclasses.field(default_factory=set)
-    search: set[int] = dataclasses.field(default_factory=set)
-
-
-_batch: ContextVar[_Pending | None] = ContextVar("entry_changes", default=None)
-
-
-@contextmanager
-def collect_entry_changes() -> Iterator[None]:
-    """Within the block, raise each changed entry's version and refresh its search texts once.
-
-    An admin save or a catalogue load writes an entry's fields, then its links one field at a
-    time, then its contact and legal basis rows; each write would otherwise refresh the search
-    texts again. Inside this block they are noted, and dealt with once when it ends (not when it
-    ends with an error: its transaction is being rolled back). An entry whose texts are refreshed
-    explicitly inside the block is not refreshed again unless it changes after that.
-    """
-    if _batch.get() is not None:  # nested: the outermost block does the work
-        yield
-        return
-    pending = _Pending()
-    token = _batch.set(pending)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if pending.versions:
-        Intervention.objects.filter(pk__in=pending.versions).update(
-            edit_version=models.F("edit_version") + 1
-        )
-    if pending.search:
-        for entry in Intervention.objects.filter(pk__in=pending.search).with_relations():
-            entry.refresh_search_document()
-
-
-def search_texts_stale(pks: Iterable[int], entry: Intervention | None = None) -> None:
-    """These entries' search texts may be out of date: refresh them now or at the batch's end."""
-    pks = {pk for pk in pks if pk is not None}
-    pending = _batch.get()
-    if pending is not None:
-        pending.search |= pks
-    elif entry is not None and pks == {entry.pk}:
-        entry.refresh_search_document()
-    elif pks:
-        for stale in Intervention.objects.filter(pk__in=pks).with_relations():
-            stale.refresh_search_document()
-
-
-def entries_changed(pks: Iterable[int], *, searched: bool) -> None:
-    """Something of these entries changed outside their own row: raise their versions."""
-    pks = {pk for pk in pks if pk is not None}
-    if not pks:
-        return
-    pending = _batch.get()
-    if pending is not None:
-        pending.versions |= pks
-    else:
-        Intervention.objects.filter(pk__in=pks).update(edit_version=models.F("edit_version") + 1)
-    if searched:
-        search_texts_stale(pks)
-
-
-@receiver(post_save, sender=Intervention, dispatch_uid="entry-loaded-raw")
-def _note_raw_load(sender, instance, raw=False, **kwargs) -> None:
-    # loaddata (restore) saves rows as stored, then sets their links: those are no edits.
-    if raw:
-        instance._loaded_raw = True
-
-
-@receiver(post_save, sender=Contact, dispatch_uid="entry-contact-saved")
-@receiver(post_delete, sender=Contact, dispatch_uid="entry-contact-deleted")
-def _contact_changed(sender, instance, raw=False, **kwargs) -> None:
-    if not raw:
-        entries_changed([instance.intervention_id], searched=False)  # contacts are not searched
-
-
-@receiver(post_save, sender=LegalBasis, dispatch_uid="entry-legal-basis-saved")
-@receiver(post_delete, sender=LegalBasis, dispatch_uid="entry-legal-basis-deleted")
-def _legal_basis_changed(sender, instance, raw=False, **kwargs) -> None:
-    if not raw:
-        entries_changed([instance.intervention_id], searched=True)
-
-
-class _Link(NamedTuple):
-    entry_column: str  # the through table's column pointing at the entry holding the link
-    other_column: str  # ... and at what it links to
-    searched: bool  # whether the linked names are part of the entry's search texts
-    mutual: bool  # entries linked to entries: both ends changed
-
-
-@functools.cache
-def _links() -> dict[type[models.Model], _Link]:
-    """The entry's link tables (known once the app registry is ready)."""
-    return {
-        m2m.remote_field.through: _Link(
-            entry_column=m2m.m2m_field_name(),
-            other_column=m2m.m2m_reverse_field_name(),
-            searched=m2m.name != "related",
-            mutual=m2m.related_model is Intervention,
-        )
-        for m2m in Intervention._meta.many_to_many
-    }
-
-
-def _linked_entries(sender, instance, reverse: bool) -> set[int]:
-    """The entries whose links a `clear()` on `instance` is about to remove."""
-    link = _links()[sender]
-    if not reverse and not link.mutual:
-        return {instance.pk}
-    rows = sender.objects.filter(**{link.other_column if reverse else link.entry_column: instance})
-    column = link.entry_column if reverse else link.other_column
-    found = set(rows.values_list(column, flat=True))
-    return found if reverse else found | {instance.pk}
-
-
-@receiver(m2m_changed, dispatch_uid="entry-links-changed")
-def _links_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    link = _links().get(sender)
-    if link is None or getattr(instance, "_loaded_raw", False):
-        return
-    if action == "pre_clear":
-        instance._entries_unlinked = _linked_entries(sender, instance, reverse)
-        return
-    if action == "post_clear":
-        pks = instance.__dict__.pop("_entries_unlinked", set())
-    elif action in ("post_add", "post_remove"):
-        pks = set(pk_set) if reverse else {instance.pk} | (set(pk_set) if link.mutual else set())
-    else:
-        return
-    entries_changed(pks, searched=link.searched)

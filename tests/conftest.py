@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from interventions.caching import catalogue_version
-from interventions.index import forget_index
+from interventions.caching.version import catalogue_version
+from interventions.listing.index import forget_index
 from interventions.loading import load, read_fixtures
 
 

@@ -2,6 +2,7 @@
 
 import factory
 
+from interventions.changes import refresh_search_texts
 from interventions.models import (
     Contact,
     Intervention,
@@ -45,7 +46,7 @@ class InterventionFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def refresh(self, create, extracted, **kwargs):
         if create:
-            self.refresh_search_document()
+            refresh_search_texts(self)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

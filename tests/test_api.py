@@ -17,6 +17,7 @@ from interventions.models import (
     SourceDocument,
     TargetGroup,
 )
+from interventions.search.query import search
 from tests.factories import ContactFactory, InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_a_filter_narrows_the_list(client):
 
 def test_with_a_query_and_no_sort_the_search_order_is_kept(client):
     expected = list(
-        Intervention.objects.published().search("indsats").values_list("slug", flat=True)
+        search(Intervention.objects.published(), "indsats").values_list("slug", flat=True)
     )
     assert len(expected) > 1
     assert api_slugs(client, "q=indsats") == expected

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from catalogue.request_limits import request_line_limit
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 
 SCHEMA_URL = "/api/schema/?format=json"
 

@@ -18,7 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalogue.settings import cache_config
-from interventions.caching import catalogue_version, normalised_query
+from interventions.caching.page_cache import normalised_query
+from interventions.caching.version import catalogue_version
 from interventions.models import Intervention, TargetGroup
 from tests.support import (
     TcpProxy,

@@ -17,9 +17,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from interventions.index import catalogue_index
+from interventions.listing.index import catalogue_index
 from interventions.models import Intervention, Law, LegalParagraph
-from interventions.search import CACHE_SECONDS, clear_caches, parse_query, suggest
+from interventions.search.documents import forget_caches
+from interventions.search.hints import suggest
+from interventions.search.query import CACHE_SECONDS, parse_query
 from tests.factories import InterventionFactory
 from tests.support import ROOT, production_env
 
@@ -147,7 +149,7 @@ def _queries(call) -> int:
 )
 def test_search_caches_are_kept_for_their_time_from_when_they_were_loaded(young_machine, use):
     """Loaded at the first use (five seconds after boot), kept CACHE_SECONDS, then loaded again."""
-    clear_caches()
+    forget_caches()
     assert _queries(use) == 1
     young_machine.now += CACHE_SECONDS
     assert _queries(use) == 0

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 import pytest
 
 from interventions.api.schema import REQUEST_LINE_NOTE
-from interventions.filters import InterventionFilter
-from interventions.index import catalogue_index
-from interventions.search import MAX_QUERY_LENGTH
-from interventions.views import PAGE_SIZE
+from interventions.listing.filters import InterventionFilter
+from interventions.listing.index import catalogue_index
+from interventions.search.text import MAX_QUERY_LENGTH
+from interventions.views.pages import PAGE_SIZE
 from tests.support import ROOT, ensure_collected_static, fetch, gunicorn, manage, production_env
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from interventions.downloads import CSV_COLUMNS
 from interventions.export import intervention_data
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, Municipality, TargetGroup
+from interventions.views.downloads import CSV_COLUMNS
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.http import QueryDict
 from django.urls import reverse
 
-from interventions.facets import compute_facets
+from interventions.listing.facets import compute_facets
 from interventions.models import (
     Intervention,
     LegalBasis,

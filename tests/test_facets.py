@@ -5,8 +5,8 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interventions.facets import compute_facets
-from interventions.filters import InterventionFilter
+from interventions.listing.facets import compute_facets
+from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_the_list_page_shows_the_indexed_page(client):
 
 
 def test_every_filter_is_a_facet_or_answered_by_the_index():
-    from interventions.facets import INDEXED_FILTERS, NOT_COUNTED
+    from interventions.listing.facets import INDEXED_FILTERS, NOT_COUNTED
 
     assert set(InterventionFilter.base_filters) == (
         set(InterventionFilter.FACETS) | INDEXED_FILTERS | NOT_COUNTED

@@ -3,7 +3,7 @@
 import pytest
 from django.http import QueryDict
 
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, LegalParagraph, TargetGroup
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from interventions import index as index_module
-from interventions.caching import bump_catalogue_version
-from interventions.index import catalogue_index
+from interventions.caching.version import bump_catalogue_version, catalogue_version
+from interventions.listing import index as index_module
+from interventions.listing.index import catalogue_index
 from interventions.models import Intervention
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,6 @@ def test_an_entry_unpublished_behind_the_index_s_back_is_not_shown(client):
 
 def test_a_full_local_cache_does_not_lose_the_catalogue_version(settings):
     from django.core.cache import cache
-
-    from interventions.caching import catalogue_version
 
     before, index = catalogue_version(), catalogue_index()
     for i in range(settings.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES", 300) * 2):

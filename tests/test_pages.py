@@ -261,7 +261,7 @@ class TestErrorPages:
         assert "Der skete en fejl" in html and "<h1" in html and 'href="/"' in html
 
     def test_500_is_served_when_a_view_fails(self, client, monkeypatch):
-        from interventions import views
+        from interventions.views import pages as views
 
         def broken(*args, **kwargs):
             raise RuntimeError("boom")

@@ -13,16 +13,19 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interventions.filters import InterventionFilter
+from interventions.changes import refresh_search_texts
+from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, LegalBasis, SearchWord
-from interventions.search import InvalidQuery, parse_query, snippet, stem, suggest, word_like
+from interventions.search.hints import snippet, suggest
+from interventions.search.query import parse_query, search, word_like
+from interventions.search.text import InvalidQuery, stem
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def slugs(query: str) -> list[str]:
-    return list(Intervention.objects.published().search(query).values_list("slug", flat=True))
+    return list(search(Intervention.objects.published(), query).values_list("slug", flat=True))
 
 
 def with_paragraph(label: str, stated: bool | None = None) -> set[str]:
@@ -190,7 +193,7 @@ def test_more_occurrences_break_a_tie_and_the_order_is_stable():
 
 
 def test_search_annotates_rank_and_another_order_can_follow():
-    results = Intervention.objects.published().search("psykiatri")
+    results = search(Intervention.objects.published(), "psykiatri")
     ranks = [i.rank for i in results]
     assert ranks == sorted(ranks, reverse=True)
     by_title = list(results.order_by("title").values_list("title", flat=True))
@@ -201,7 +204,7 @@ def test_search_annotates_rank_and_another_order_can_follow():
 def test_without_a_query_the_order_is_the_default_one():
     listed = InterventionFilter(QueryDict(""), queryset=Intervention.objects.published()).qs
     assert list(listed) == list(Intervention.objects.published().order_by("title", "slug"))
-    assert list(Intervention.objects.published().search("")) == list(listed)
+    assert list(search(Intervention.objects.published(), "")) == list(listed)
 
 
 # --- Refusals -------------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ def test_without_a_query_the_order_is_the_default_one():
 )
 def test_unsearchable_queries_are_refused_with_a_danish_message(query, message):
     with pytest.raises(InvalidQuery, match=message):
-        Intervention.objects.search(query)
+        search(Intervention.objects.all(), query)
     form = InterventionFilter(QueryDict(urlencode({"q": query}))).form
     assert not form.is_valid()
     assert message in str(form.errors["q"])
@@ -331,7 +334,7 @@ def test_search_text_follows_edits_and_the_lexicon_follows_the_catalogue():
     assert suggest("okapiii") is None or "okapi" not in suggest("okapiii")
     entry.title = "Okapi-huset"
     entry.save()
-    entry.refresh_search_document()
+    refresh_search_texts(entry)
     assert slugs("okapi") == [entry.slug]
     assert slugs("zebrafisk") == []
     assert suggest("okapii") == "okapi"
@@ -359,7 +362,7 @@ def test_every_word_of_every_search_document_is_in_the_vocabulary():
     known = set(SearchWord.objects.values_list("word", flat=True))
     for document in Intervention.objects.values_list("search_document", flat=True):
         assert set(document.split()) <= known
-    assert Intervention.objects.search("zebrafisk").get() == entry
+    assert search(Intervention.objects.all(), "zebrafisk").get() == entry
 
 
 @pytest.mark.parametrize(
@@ -408,7 +411,7 @@ QUERY_PIECES = st.sampled_from(
 @given(st.lists(QUERY_PIECES | st.text(max_size=8), max_size=12).map("".join))
 def test_any_query_is_either_refused_in_danish_or_answered(query):
     try:
-        results = list(Intervention.objects.published().search(query)[:5])
+        results = list(search(Intervention.objects.published(), query)[:5])
     except InvalidQuery as exc:
         assert "Søgningen" in str(exc)
         return

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pytest
 
 from interventions.models import Intervention
-from interventions.search import suggest
+from interventions.search.hints import suggest
+from interventions.search.query import search
 
 pytestmark = pytest.mark.django_db
 TOP = 5
@@ -271,7 +272,9 @@ CASES = [
 
 
 def top(query: str) -> list[str]:
-    return list(Intervention.objects.published().search(query).values_list("slug", flat=True)[:TOP])
+    return list(
+        search(Intervention.objects.published(), query).values_list("slug", flat=True)[:TOP]
+    )
 
 
 def check(c: Case) -> list[str]:
@@ -313,7 +316,7 @@ def test_hit_rate_and_time_per_search(capsys):
     failures, timings = [], []
     for c in CASES:
         started = time.perf_counter()
-        list(Intervention.objects.published().search(c.query).with_relations()[:20])
+        list(search(Intervention.objects.published(), c.query).with_relations()[:20])
         timings.append(time.perf_counter() - started)
         if problems := check(c):
             failures.append(f"{c}: {'; '.join(problems)}")

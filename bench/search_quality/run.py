@@ -33,8 +33,8 @@ def ranked_slugs(query: str, limit: int) -> tuple[list[str], int]:
     """
     from django.http import QueryDict
 
-    from interventions.facets import SelectionPages, compute_facets
-    from interventions.filters import InterventionFilter
+    from interventions.listing.facets import SelectionPages, compute_facets
+    from interventions.listing.filters import InterventionFilter
     from interventions.models import Intervention
 
     params = QueryDict(mutable=True)

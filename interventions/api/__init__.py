@@ -1,5 +1,5 @@
 """The public, read-only JSON API under /api/ (Django REST framework, OpenAPI by drf-spectacular).
 
-It answers the same query string as the list page (interventions.filters.InterventionFilter) and
-shows only published entries.
+It answers the same query string as the list page (the FilterSet in
+interventions/listing/filters.py) and shows only published entries.
 """

@@ -15,8 +15,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from catalogue.request_limits import request_line_limit
-from interventions.filters import QueryFilter
-from interventions.search import MAX_QUERY_LENGTH
+from interventions.listing.filters import QueryFilter
+from interventions.search.text import MAX_QUERY_LENGTH
 
 # Where an API client finds the values a vocabulary filter takes.
 VOCABULARY_ENDPOINTS = {

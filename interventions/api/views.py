@@ -19,7 +19,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from interventions.api import serializers as s
 from interventions.api.schema import REQUEST_LINE_NOTE
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 from interventions.models import (
     Intervention,
     KKRGoal,

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from interventions.changes import refresh_search_texts
 from interventions.models import Intervention
 from tests.browser.conftest import committed
 
@@ -200,7 +201,7 @@ def hostile_entry():
             sector="kommunal",
             organisation="<b>Ejer</b>",
         )
-        entry.refresh_search_document()
+        refresh_search_texts(entry)
         return entry
 
     entry = committed(create)

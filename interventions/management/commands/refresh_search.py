@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from interventions.changes import refresh_search_texts
 from interventions.models import Intervention
 
 
@@ -9,5 +10,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         changed = 0
         for intervention in Intervention.objects.with_relations().iterator(chunk_size=500):
-            changed += intervention.refresh_search_document()
+            changed += refresh_search_texts(intervention)
         self.stdout.write(f"{changed} entries' search texts rebuilt.")

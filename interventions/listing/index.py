@@ -26,7 +26,7 @@ from functools import cached_property
 from django.conf import settings
 from django.utils.text import slugify
 
-from interventions.caching import data_version
+from interventions.caching.version import data_version
 from interventions.models import (
     Intervention,
     KKRGoal,
@@ -40,6 +40,7 @@ from interventions.models import (
     SourceSection,
     TargetGroup,
 )
+from interventions.search.query import search
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
@@ -236,7 +237,7 @@ class FacetIndex:
             if found is not None:
                 self._searches.move_to_end(query)
                 return found
-        rows = Intervention.objects.published().search(query).order_by().values_list("pk", "rank")
+        rows = search(Intervention.objects.published(), query).order_by().values_list("pk", "rank")
         position = self.position
         # Best first; equal ranks in title order, which is position order.
         ranked = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))

@@ -102,23 +102,6 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/browse/sources.html", {"documents": documents})
 
 
-@require_safe
-def about(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "pages/about.html",
-        {
-            "total": Intervention.objects.published().count(),
-            "source_count": SourceDocument.objects.count(),
-        },
-    )
-
-
-@require_safe
-def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/accessibility.html")
-
-
 def entry_points() -> dict[str, int]:
     """How many values each browse page offers, for the front page's entry points."""
     used = {"interventions__is_published": True}

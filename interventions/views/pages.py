@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from interventions.browse import danish_order, entry_points
-from interventions.caching import public_cache
-from interventions.cards import attach_cards
-from interventions.facets import SelectionPages, compute_facets
-from interventions.filters import InterventionFilter
-from interventions.models import Intervention, TargetGroup
-from interventions.search import parse_query, snippet, suggest, worth_suggesting
+from interventions.caching.page_cache import public_cache
+from interventions.listing.cards import attach_cards
+from interventions.listing.facets import SelectionPages, compute_facets
+from interventions.listing.filters import InterventionFilter
+from interventions.models import Intervention, SourceDocument, TargetGroup
+from interventions.search.hints import snippet, suggest, worth_suggesting
+from interventions.search.query import parse_query
+from interventions.views.browse import danish_order, entry_points
 
 PAGE_SIZE = 20
 
@@ -113,3 +114,20 @@ def can_preview(request: HttpRequest) -> bool:
             or user.has_perm("interventions.change_intervention")
         )
     )
+
+
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pages/about.html",
+        {
+            "total": Intervention.objects.published().count(),
+            "source_count": SourceDocument.objects.count(),
+        },
+    )
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/accessibility.html")

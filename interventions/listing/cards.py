@@ -22,7 +22,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from interventions.index import catalogue_index
+from interventions.listing.index import catalogue_index
 from interventions.models import Intervention
 
 TEMPLATE = "interventions/includes/_card.html"

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from interventions.listing.index import catalogue_index
 from interventions.models import (
     Intervention,
     KKRGoal,
@@ -23,7 +24,8 @@ from interventions.models import (
     SourceSection,
     TargetGroup,
 )
-from interventions.search import InvalidQuery, query_terms
+from interventions.search.query import search
+from interventions.search.text import InvalidQuery, query_terms
 
 
 class QueryField(forms.CharField):
@@ -124,8 +126,6 @@ class InterventionFilterForm(forms.Form):
     def _look_up_vocabularies(self) -> None:
         """Look up every chosen vocabulary value in the catalogue index (in memory), not with a
         query per vocabulary: the index knows every value of every vocabulary by its key."""
-        from interventions.index import catalogue_index
-
         index = None
         for name, field in self.fields.items():
             if not isinstance(field, VocabularyField):
@@ -236,7 +236,7 @@ class InterventionFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        return search(queryset, value)
 
     def filter_region(self, queryset, name, regions):
         if _none_chosen(regions):

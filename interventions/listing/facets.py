@@ -3,7 +3,7 @@
 Each facet's counts are computed on the result of every *other* facet (and the search), so a
 count says how many results a click on that value gives: OR within a facet, AND across facets.
 Selected values stay visible even when their count drops to zero. Counting is bitset arithmetic
-in `interventions.index`; the FilterSet validates the query string and stays the contract.
+in `interventions.listing.index`; the FilterSet validates the query string and stays the contract.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import cached_property
 
 from django.http import QueryDict
 
-from interventions.filters import InterventionFilter, VocabularyField
-from interventions.index import FacetIndex, SearchMatches, catalogue_index
+from interventions.listing.filters import InterventionFilter, VocabularyField
+from interventions.listing.index import FacetIndex, SearchMatches, catalogue_index
 from interventions.models import Intervention
 
 # The filters that are no facet, which `_base` answers from the index; "sort" only orders. A new

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from interventions.export import intervention_data
-from interventions.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter
 from interventions.models import (
     Intervention,
     KKRGoal,

@@ -1,0 +1,7 @@
+"""HTTP caching of the public pages, and the catalogue version that every cached thing is keyed by.
+
+- `version`: the catalogue version, one row in the database that every process shares (ADR 0008);
+  bumped once per committed transaction that changed catalogue data (see interventions/signals.py).
+- `page_cache`: the middleware that serves and stores anonymous public responses under that
+  version, with ETag and Last-Modified.
+"""

@@ -1,0 +1,124 @@
+"""Danish text for search, pure functions with no database: normalising, words, stems.
+
+Accents are dropped except on æ, ø and å, which are letters of their own; "aa" is read as "å"
+(in texts and queries alike, so "Aabenraa" and "Åbenrå" find each other). Stems are Snowball
+Danish, made safe for substring matching (`stem`), so inflections and compounds match:
+"hjemløse" finds "hjemløshed", "misbruger" finds "misbrugsbehandling".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import Stemmer
+
+MAX_QUERY_LENGTH = 200
+MIN_INFIX_LENGTH = 4  # shorter stems must start a word
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMER = Stemmer.Stemmer("danish")
+_STEMMER_LOCK = threading.Lock()  # a PyStemmer object is not thread-safe
+
+# Snowball's Danish stop-word list, plus abbreviations that carry no meaning in a search.
+_STOPWORD_TEXT = """
+og i jeg det at en den til er som på de med han af for ikke der var mig sig men et har om vi min
+havde ham hun nu over da fra du ud sin dem os op man hans hvor eller hvad skal selv her alle vil
+blev kunne ind når være dog noget ville jo deres efter ned skulle denne end dette mit også under
+have dig anden hende mine alt meget sit sine vor mod disse hvis din nogle hos blive mange ad bliver
+hendes været thi jer sådan jf fx mv samt
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Inflection endings stripped when Snowball's stem is too short to be safe ("ledige" -> "led").
+_LIGHT_ENDINGS = ("erne", "ene", "ers", "er", "en", "et", "es", "e", "s")
+
+
+class InvalidQuery(ValueError):
+    """A query the catalogue refuses, with a message fit for the user (Danish)."""
+
+
+# Letters people type without their accent ("cafe" for "café"); æ, ø and å are letters of their
+# own and stay. "aa" is the old spelling of "å" ("Aabenraa", "aaben dialog"), folded both in the
+# texts and in queries so either spelling finds both.
+_FOLD = str.maketrans("áàâéèêëíìîïóòôúùûüýäö", "aaaeeeeiiiiooouuuuyæø")
+
+
+_FOLDED = re.compile("[áàâéèêëíìîïóòôúùûüýäö]")
+
+
+def _fold(match: re.Match) -> str:
+    return match.group().translate(_FOLD)
+
+
+def normalise(text: str) -> str:
+    # A regex finds the few accented letters: str.translate looks up every character of a long
+    # text in a dict, and snippets normalise every text of the entries on a page.
+    text = _FOLDED.sub(_fold, unicodedata.normalize("NFC", text).casefold())
+    return text.replace("aa", "å")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
+
+
+def document_text(parts) -> str:
+    """Normalised words separated by single spaces, with a space at both ends.
+
+    The spaces let a lookup ask for a word start (" ung") or a whole word (" 85 ") with a plain
+    substring test, which every database does the same way.
+    """
+    found = words("\n".join(p for p in parts if p))
+    return f" {' '.join(found)} " if found else ""
+
+
+def word_set(parts) -> str:
+    """Like `document_text`, each word once: the filter only asks whether a word is there, and
+    half the text is half the work for a LIKE on PostgreSQL."""
+    found = dict.fromkeys(words("\n".join(p for p in parts if p)))
+    return f" {' '.join(found)} " if found else ""
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query; raises InvalidQuery for queries that cannot be searched."""
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidQuery(f"Søgningen er for lang (højst {MAX_QUERY_LENGTH} tegn).")
+    terms = words(query)
+    if query and not terms:
+        raise InvalidQuery("Søgningen skal indeholde mindst ét bogstav eller tal.")
+    return terms
+
+
+def stem(word: str) -> str:
+    """Snowball Danish, made safe for substring matching.
+
+    Past participles keep their double consonant ("udviklingshæmmede" -> "udviklingshæmmed"),
+    which no noun form contains, so that ending goes ("udviklingshæm" is in
+    "udviklingshæmning"). A stem shorter than four letters from a longer word only loses its
+    inflection ending ("lidelser" -> "lidels", not "lid", which would also find "lidt").
+    """
+    with _STEMMER_LOCK:
+        stemmed = _STEMMER.stemWord(word)
+    if re.search(r"([bdfgklmnprstv])\1e[dt]$", stemmed) and len(stemmed) > 6:
+        stemmed = stemmed[:-3]
+    if len(stemmed) < MIN_INFIX_LENGTH < len(word):
+        for ending in _LIGHT_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_INFIX_LENGTH:
+                return word[: -len(ending)]
+        return word
+    return stemmed
+
+
+def text_pattern(word: str) -> str:
+    """The substring the normalised texts must contain for `word` to match."""
+    if any(c.isdigit() for c in word):
+        return f" {word} "
+    stemmed = stem(word)
+    return stemmed if len(stemmed) >= MIN_INFIX_LENGTH else f" {stemmed}"
+
+
+def pattern_matches_word(pattern: str, word: str) -> bool:
+    """Whether a single normalised word matches a text pattern (used for highlighting)."""
+    padded = f" {word} "
+    return pattern in padded
