@@ -8,9 +8,11 @@ PY := $(BIN)/python
 # Local development runs with DEBUG on; tests and CI use their own settings below.
 DEV_ENV := DEBUG=1
 BACKUP_DIR ?= backups
+# Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test install migrate load validate lint fix reset-db messages bench bench-load bench-search backup restore
+.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-search backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -20,7 +22,11 @@ test: load  ## lint, migration check, fixture validation and the whole test suit
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(TEST_ENV) $(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS)
+
+test-fast: install  ## the inner loop: no browser, server, subprocess or fuzz tests (ARGS=... for more)
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) -m "not system and not fuzz" $(ARGS)
 
 install: $(VENV)/.installed node_modules/.installed  ## virtual environment, Python and npm dependencies
 

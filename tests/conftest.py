@@ -1,5 +1,7 @@
 """Test set-up: every test database starts with the real curated catalogue loaded."""
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -7,6 +9,16 @@ from django.core.cache import cache
 from interventions.caching.version import catalogue_version
 from interventions.listing.index import forget_index
 from interventions.loading import load, read_fixtures
+
+SYSTEM = Path(__file__).parent / "system"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`system`: what starts real processes (tests/system/, or a scratch database for one), so
+    `make test-fast` can leave it out."""
+    for item in items:
+        if SYSTEM in item.path.parents or "scratch_databases" in item.fixturenames:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +44,7 @@ def _no_page_cache(settings):
     The facet index goes too: the rollback that ends a test takes data away without a signal.
     The tests run in one process, which learns of its own commits at once, so the shared
     catalogue version is not read again every second: query counts do not depend on how fast a
-    test runs (tests/test_caching.py checks what reading it costs).
+    test runs (tests/caching/test_page_cache.py checks what reading it costs).
     """
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     settings.CATALOGUE_VERSION_SECONDS = 3600

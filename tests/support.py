@@ -38,7 +38,7 @@ _OWN_VARIABLES = {
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
-    # The browser tests set it for their session (tests/browser/conftest.py); no deployment does.
+    # The browser tests set it for their session (tests/system/browser/conftest.py); nothing else.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "ADMIN_URL",
     "DJANGO_SETTINGS_MODULE",

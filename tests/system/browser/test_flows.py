@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from interventions.changes import refresh_search_texts
 from interventions.models import Intervention
-from tests.browser.conftest import committed
+from tests.system.browser.conftest import committed
 
 # django_db: the session sets up the test database (with the catalogue) only for tests that
 # ask for it; each test runs in a transaction that is rolled back, as the other tests do.

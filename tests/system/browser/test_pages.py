@@ -5,7 +5,7 @@ import pytest
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, MOBILE, axe_violations, screenshot
+from tests.system.browser.conftest import ARTIFACTS, DESKTOP, MOBILE, axe_violations, screenshot
 
 # django_db: the session sets up the test database (with the catalogue) only for tests that
 # ask for it; each test runs in a transaction that is rolled back, as the other tests do.

@@ -4,7 +4,7 @@ Expectations come from reading the curated fixtures (fixtures/sources/*.yaml), n
 search's own output. Typo queries expect the "Mente du" suggestion, and the entries that the
 suggested query must then put in the top 5.
 
-Run `pytest tests/test_search_quality.py -rA` to see the hit rate and the time per search.
+Run `pytest tests/search/test_quality.py -rA` to see the hit rate and the time per search.
 """
 
 import time

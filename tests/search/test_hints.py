@@ -1,0 +1,91 @@
+"""Snippets and "Mente du" suggestions beside the results (interventions/search/hints.py)."""
+
+import pytest
+
+from interventions.models import Intervention
+from interventions.search.hints import snippet, suggest
+from interventions.search.query import parse_query, search
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(query: str) -> list[str]:
+    return list(search(Intervention.objects.published(), query).values_list("slug", flat=True))
+
+
+def test_snippet_marks_the_matched_words_and_escapes_the_text():
+    entry = InterventionFactory(
+        summary="Tekst.", activities="<b>Farlig</b> tekst om zebrafiskene & deres hjemløshed."
+    )
+    html = snippet(entry, parse_query("zebrafisk hjemløse"))
+    assert "<mark>zebrafiskene</mark>" in html
+    assert "<mark>hjemløshed</mark>" in html
+    assert "&lt;b&gt;Farlig&lt;/b&gt;" in html
+    assert "&amp;" in html
+    assert "<b>" not in html
+
+
+def test_snippet_is_empty_when_the_match_is_not_in_the_text():
+    entry = Intervention.objects.get(slug="fact-skive")
+    assert snippet(entry, parse_query("§ 85")) == ""
+
+
+def test_snippet_is_cut_around_the_match():
+    entry = InterventionFactory(summary=" ".join(["ord"] * 80 + ["zebrafisk"] + ["ord"] * 80))
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert html.startswith("…") and html.endswith("…")
+    assert len(html.split()) < 50
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("psykatri", "psykiatri"),
+        ("hjemlløse", "hjemløse"),
+        ("alkhol Holstebro", "alkohol Holstebro"),
+    ],
+)
+def test_a_misspelled_word_gets_a_suggestion_from_the_catalogues_words(query, suggestion):
+    assert suggest(query) == suggestion
+    assert slugs(suggestion)
+
+
+def test_known_words_and_paragraphs_get_no_suggestion():
+    assert suggest("psykiatri Herning") is None
+    assert suggest("§ 85 bostøtte") is None
+
+
+def test_list_page_offers_the_suggestion_keeping_the_filters(client):
+    response = client.get("/indsatser/", {"q": "psykatri", "region": "region-midtjylland"})
+    assert response.context["suggestion"] == {
+        "text": "psykiatri",
+        "url": "?q=psykiatri&region=region-midtjylland",
+    }
+    page = response.content.decode()
+    assert "Mente du" in page
+    assert '<a href="?q=psykiatri&amp;region=region-midtjylland"' in page
+
+
+def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
+    # Three words: entries with the other two are listed, and the typo still gets its hint.
+    response = client.get("/indsatser/", {"q": "psykatri akut Herning"})
+    assert response.context["page"].paginator.count
+    assert response.context["suggestion"]["text"] == "psykiatri akut Herning"
+    assert client.get("/indsatser/", {"q": "psykiatri akut Herning"}).context["suggestion"] is None
+
+
+def test_list_page_shows_snippets_in_relevance_order_unless_sorted(client):
+    response = client.get("/indsatser/", {"q": "alkohol"})
+    page = list(response.context["page"])
+    assert page[0].slug == "virtuel-alkoholbehandling-holstebro"
+    assert "<mark>" in str(page[0].snippet)
+    assert "<mark>" in response.content.decode()
+    sorted_page = list(client.get("/indsatser/", {"q": "alkohol", "sort": "title"}).context["page"])
+    assert [i.title for i in sorted_page] == sorted(i.title for i in sorted_page)
+
+
+def test_list_page_without_a_query_has_no_snippets_or_suggestion(client):
+    response = client.get("/indsatser/")
+    assert response.context["suggestion"] is None
+    assert all(i.snippet == "" for i in response.context["page"])
