@@ -24,6 +24,9 @@ from simple_history.models import HistoricalRecords
 from interventions.validators import (
     MAX_YEAR,
     MIN_YEAR,
+    PARAGRAPH_DIGITS,
+    PARAGRAPH_LETTER,
+    PARAGRAPH_NUMBER_REGEX,
     validate_danish_phone,
     validate_lower_case_email,
     validate_paragraph_number,
@@ -167,8 +170,8 @@ class Law(models.Model):
         return (self.abbreviation,)
 
 
-_PARAGRAPH_NUMBER = re.compile(r"^(\d{1,4})\s*([a-z]?)$")
-_LABEL = re.compile(r"^\s*([A-ZÆØÅ]{2,6})\s*§\s*(\d{1,4}\s*[a-z]?)\s*$")
+_PARAGRAPH_NUMBER = re.compile(rf"^({PARAGRAPH_DIGITS})\s*({PARAGRAPH_LETTER}?)$")
+_LABEL = re.compile(rf"^\s*([A-ZÆØÅ]{{2,6}})\s*§\s*({PARAGRAPH_DIGITS}\s*{PARAGRAPH_LETTER}?)\s*$")
 
 
 class LegalParagraphManager(models.Manager):
@@ -204,7 +207,7 @@ class LegalParagraph(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["law", "number"], name="unique_paragraph_per_law"),
             models.CheckConstraint(
-                condition=Q(number__regex=r"^[0-9]{1,4}[a-z]?$"), name="paragraph_number_format"
+                condition=Q(number__regex=PARAGRAPH_NUMBER_REGEX), name="paragraph_number_format"
             ),
         ]
         verbose_name = _("paragraf")

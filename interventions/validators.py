@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 # A Danish subscriber number has eight digits; people write them in pairs ("76 29 00 00"), as
 # two fours ("7629 0000") or run together, optionally after +45 or 0045.
 _DANISH_PHONE = re.compile(r"^(?:(?:\+|00)45[ ]?)?(?:\d{8}|\d{4} \d{4}|\d{2} \d{2} \d{2} \d{2})$")
-PARAGRAPH_NUMBER = re.compile(r"^[0-9]{1,4}[a-z]?$")
+# A paragraph's number: up to four digits and an optional letter ("85", "82b"). The one definition
+# that the model's constraint, its label parser and the search's paragraph parser are built from.
+PARAGRAPH_DIGITS = r"[0-9]{1,4}"
+PARAGRAPH_LETTER = r"[a-z]"
+PARAGRAPH_NUMBER_REGEX = rf"^{PARAGRAPH_DIGITS}{PARAGRAPH_LETTER}?$"
+PARAGRAPH_NUMBER = re.compile(PARAGRAPH_NUMBER_REGEX)
 MIN_YEAR, MAX_YEAR = 1950, 2100
 
 

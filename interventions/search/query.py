@@ -47,13 +47,15 @@ from django.db.models.lookups import Contains
 
 from interventions.models import LegalBasis, LegalParagraph
 from interventions.search.text import STOPWORDS, normalise, query_terms, text_pattern, words
+from interventions.validators import PARAGRAPH_DIGITS
 
 MAX_TERMS = 10  # more words than this add SQL, not precision
 MATCHED = 10000  # rank per matched term; the field weights of all terms stay below it
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
 
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
-_NUMBER = r"\d{1,4}(?:\s?[a-zæøå](?![\wæøå]))?"
+# As typed: a space may come before the letter, which must not start the next word ("§ 85 og").
+_NUMBER = rf"{PARAGRAPH_DIGITS}(?:\s?[a-zæøå](?![\wæøå]))?"
 _PARAGRAPH_SIGN = re.compile(
     rf"(?:§§?|\bparagraf(?:fen|ferne|fer)?\b|\bpar\.)\s*(?P<numbers>{_NUMBER}"
     rf"(?:\s*(?:,|/|og|eller)\s*{_NUMBER})*)"
@@ -62,7 +64,7 @@ _PARAGRAPH_SIGN = re.compile(
 )
 _NUMBER_IN_LIST = re.compile(_NUMBER, re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"(\w+)\s*$")
-_BARE_NUMBER = re.compile(r"^\d{1,4}[a-zæøå]?$")
+_BARE_NUMBER = re.compile(rf"^{PARAGRAPH_DIGITS}[a-zæøå]?$")
 
 
 @dataclass(frozen=True)
