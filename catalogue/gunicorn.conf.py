@@ -1,27 +1,24 @@
 """gunicorn settings for production: `gunicorn -c catalogue/gunicorn.conf.py`.
 
 gunicorn listens on plain HTTP behind a TLS-terminating reverse proxy (which sets
-X-Forwarded-Proto). Django's own settings come from the same environment (see README). Malformed
-values stop start-up with a message that names the variable.
+X-Forwarded-Proto). Django's own settings come from the same environment, read by the same
+helpers (catalogue/env.py); a malformed value stops start-up with a message that names it.
 """
 
 import multiprocessing
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
+from catalogue.env import env_int
 from catalogue.request_limits import request_line_limit
 
 
 def _env_int(name: str, default: int, minimum: int = 1) -> int:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number; got {raw!r}") from None
-    if value < minimum:
-        raise SystemExit(f"{name} must be at least {minimum}; got {raw!r}")
-    return value
+        return env_int(name, default, minimum=minimum)
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from None
 
 
 wsgi_app = "catalogue.wsgi:application"
@@ -41,7 +38,7 @@ preload_app = True
 # long selection with its own 414 page (see catalogue/request_limits.py).
 try:
     limit_request_line = request_line_limit()
-except ValueError as error:
+except ImproperlyConfigured as error:
     raise SystemExit(str(error)) from None
 # Only the proxy may say that the original request was HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -5,7 +5,7 @@ gunicorn's setting (`catalogue/gunicorn.conf.py`) and the API schema's descripti
 module: gunicorn reads it before Django is loaded.
 """
 
-import os
+from catalogue.env import env_int
 
 VARIABLE = "GUNICORN_LIMIT_REQUEST_LINE"
 # gunicorn's own default, 4094 bytes, refuses the list page with many filter values chosen (every
@@ -16,14 +16,5 @@ DEFAULT = MAXIMUM
 
 
 def request_line_limit() -> int:
-    """The limit in bytes (method, path and query string); ValueError naming the variable."""
-    raw = os.environ.get(VARIABLE)
-    if raw is None:
-        return DEFAULT
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{VARIABLE} must be a whole number; got {raw!r}") from None
-    if not 1 <= value <= MAXIMUM:
-        raise ValueError(f"{VARIABLE} must be from 1 to {MAXIMUM}; got {raw!r}")
-    return value
+    """The limit in bytes (method, path and query string); ImproperlyConfigured if malformed."""
+    return env_int(VARIABLE, DEFAULT, minimum=1, maximum=MAXIMUM)

@@ -14,63 +14,9 @@ import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from catalogue.env import env_bool, env_float, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(
-        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
-    )
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    items = [item.strip() for item in raw.split(",") if item.strip()]
-    if not items:
-        raise ImproperlyConfigured(f"{name} must be a comma-separated list; got {raw!r}")
-    return items
-
-
-def env_int(name: str, default: int, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
-    return value
-
-
-def env_float(name: str, default: float, minimum: float | None = None) -> float:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if value != value:  # not a number, or "nan"
-        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}")
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum:g}; got {raw!r}")
-    return value
-
 
 DEBUG = env_bool("DEBUG", default=False)
 
