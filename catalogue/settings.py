@@ -247,7 +247,7 @@ SEEDS_DIR = Path(os.environ.get("SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
 # --- Security: cookies, sessions, headers, CSP, admin login throttling ---------------------------
-# Every value here can be set from the environment; README's configuration table lists them.
+# Every value here can be set from the environment; docs/operations.md lists them.
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

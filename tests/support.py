@@ -46,7 +46,7 @@ _OWN_VARIABLES = {
 
 
 def production_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a production deployment behind a TLS proxy (see README)."""
+    """The environment of a production deployment behind a TLS proxy (see docs/operations.md)."""
     env = {k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES}
     env.update(
         DEBUG="0",
@@ -241,7 +241,7 @@ def fetch(
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int = 1):
-    """The production server command (README) on a free port; stopped on leaving the block."""
+    """The production server command (docs/operations.md) on a free port; stopped on leaving the block."""
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     process = subprocess.Popen(
