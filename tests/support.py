@@ -241,7 +241,7 @@ def fetch(
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int = 1):
-    """The production server command (docs/operations.md) on a free port; stopped on leaving the block."""
+    """The production server command (docs/operations.md) on a free port, stopped on leaving."""
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     process = subprocess.Popen(

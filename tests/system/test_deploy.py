@@ -1,7 +1,7 @@
 """A production deployment: settings pass Django's deploy checks, and gunicorn serves the site.
 
-These tests start real processes with the production environment from docs/operations.md (DEBUG off, HTTPS
-behind a proxy, HSTS), against a scratch copy of the loaded catalogue.
+These tests start real processes with the production environment from docs/operations.md (DEBUG
+off, HTTPS behind a proxy, HSTS), against a scratch copy of the loaded catalogue.
 """
 
 import math

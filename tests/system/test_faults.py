@@ -312,8 +312,9 @@ def redis_server(tmp_path):
 def test_the_site_is_served_from_the_database_while_redis_hangs_or_is_down(
     scratch_databases, collected_static, redis_server
 ):
-    """With CACHE_URL=redis://... (docs/operations.md), a hung or stopped Redis is a cache with nothing in
-    it: every public page still answers 200 from the database, each within about a second more."""
+    """With CACHE_URL=redis://... (docs/operations.md), a hung or stopped Redis is a cache with
+    nothing in it: every public page still answers 200 from the database, each within about a
+    second more."""
     redis, redis_port = redis_server
     env = production_env(
         scratch_databases.url("loaded"), CACHE_URL=f"redis://127.0.0.1:{redis_port}/0"
