@@ -85,7 +85,9 @@
     if (!control.matches || !control.matches("input[type=checkbox][name], select[name]")) {
       return;
     }
-    var form = control.closest("form[data-live-form]");
+    // The form the control belongs to: a card's "Sammenlign" box sits inside the results but
+    // belongs to the compare tray (form="compare-form"), which is not live.
+    var form = control.form && control.form.matches("[data-live-form]") ? control.form : null;
     if (form) {
       if (typeof form.requestSubmit === "function") {
         form.requestSubmit();
