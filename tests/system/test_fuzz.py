@@ -27,12 +27,16 @@ QUERY_URLS = [
     "interventions:list",
     "interventions:download_csv",
     "interventions:download_json",
+    "interventions:feed",
     "api:intervention-list",
 ]
 
 # Every public parameter of the FilterSet, plus the ones the pages read themselves and the ones
 # a visitor might reasonably try even though nothing reads them today.
-PARAMETERS = [*InterventionFilter.base_filters, "page", "page_size", "language", "lang", "format"]
+PARAMETERS = [
+    *InterventionFilter.base_filters,
+    *("page", "page_size", "language", "lang", "format", "indsats"),
+]
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
@@ -267,5 +271,44 @@ def test_unknown_paths_are_404():
         response = client.get(url)
         assert_sound(response, path)
         assert response.status_code == 404
+
+    check()
+
+
+def test_compare_survives_any_choice_of_entries():
+    """/sammenlign/: real slugs mixed with hostile ones, any number of them. More than four is
+    400, an unknown or unpublished one 404, both with a Danish message; never a 500."""
+    client = Client()
+    published = list(Intervention.objects.published().values_list("slug", flat=True)[:6])
+    choice = st.one_of(st.sampled_from(published), SLUG, st.just(""))
+
+    @FUZZ
+    @given(slugs=st.lists(choice, max_size=7))
+    def check(slugs):
+        response = client.get("/sammenlign/?" + query_string([("indsats", s) for s in slugs]))
+        assert_sound(response, slugs)
+        chosen = list(dict.fromkeys(s.strip() for s in slugs if s.strip()))
+        if len(chosen) > 4:
+            assert response.status_code == 400
+            assert "Du kan sammenligne højst 4 indsatser" in response.content.decode()
+        elif any(s not in published for s in chosen):
+            assert response.status_code == 404
+            assert "Kataloget har ingen offentliggjort indsats" in response.content.decode()
+        else:
+            assert response.status_code == 200
+
+    check()
+
+
+def test_unknown_entry_feeds_are_404():
+    client = Client()
+    known = set(Intervention.objects.published().values_list("slug", flat=True))
+
+    @FUZZ
+    @given(slug=SLUG)
+    def check(slug):
+        response = client.get(f"/indsatser/{quote(slug, safe='')}/feed.atom")
+        assert_sound(response, [slug])
+        assert response.status_code == (200 if slug in known else 404)
 
     check()
