@@ -28,6 +28,15 @@ PAGES = {
     "accessibility": "/tilgaengelighed/",
     "not-found": "/findes-ikke/",
     "english-list": "/en/indsatser/?target_group=hjemloese",
+    "compare-two": "/sammenlign/?indsats=cafe-tumling-aarhus&indsats=act-holstebro",
+    "compare-four": (
+        "/sammenlign/?indsats=cafe-tumling-aarhus&indsats=act-holstebro"
+        "&indsats=afklaringspladser-aarhus&indsats=360-graders-blik-paa-de-unge-aarhus"
+    ),
+    "compare-empty": "/sammenlign/",
+    "compare-unknown": "/sammenlign/?indsats=findes-ikke",
+    "open-data": "/data/",
+    "english-open-data": "/en/data/",
 }
 
 
@@ -70,7 +79,9 @@ def test_a_live_update_keeps_the_page_accessible(page):
 
 
 @pytest.mark.parametrize("width", [320, 640])
-@pytest.mark.parametrize("name", ["home", "list-filtered", "detail", "places", "sources"])
+@pytest.mark.parametrize(
+    "name", ["home", "list-filtered", "detail", "places", "sources", "compare-four", "open-data"]
+)
 def test_nothing_scrolls_sideways_on_narrow_screens(new_page, name, width):
     """320 px is the WCAG reflow width; 640 px is a 1280 px screen at 200 % zoom."""
     page = new_page(viewport={"width": width, "height": 800})
