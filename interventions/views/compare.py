@@ -22,7 +22,6 @@ from interventions.models import Intervention
 
 PARAM = "indsats"
 MAX_ENTRIES = 4
-MAX_SLUG_LENGTH = Intervention._meta.get_field("slug").max_length
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             400,
         )
     # A NUL cannot be in a slug (and PostgreSQL refuses it in a query): such a value is unknown.
-    candidates = [s for s in slugs if "\x00" not in s and len(s) <= MAX_SLUG_LENGTH]
+    candidates = [s for s in slugs if "\x00" not in s]
     found = {
         entry.slug: entry
         for entry in Intervention.objects.published().with_relations().filter(slug__in=candidates)
