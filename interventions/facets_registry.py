@@ -98,6 +98,7 @@ class Api:
     description: str  # the OpenAPI description (Danish, as the whole schema)
     fields: tuple[str, ...]  # the model's fields shown, before `count` and `interventions_url`
     annotate: Callable[[], dict[str, Any]] | None = None  # further counts the endpoint shows
+    schema_name: str = ""  # the OpenAPI component's name, if not the model's
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,9 @@ class Facet:
     def rows(self) -> models.QuerySet:
         """A vocabulary's values, in the panel's order."""
         assert self.model is not None
-        return self.model._default_manager.select_related(*self.rows_related)
+        rows = self.model._default_manager.all()
+        # select_related() without names would follow every foreign key.
+        return rows.select_related(*self.rows_related) if self.rows_related else rows
 
     def value_expression(self) -> Expression:
         """A choice facet's value of an entry."""
@@ -332,6 +335,7 @@ FACETS: list[Facet] = [
             "Kildedokumenterne med antal anbefalinger og gode råd; `key` er værdien til `source`.",
             ("key", "title", "publisher", "year", "description", "guidance_count"),
             annotate=lambda: {"guidance_count": Count("guidance", distinct=True)},
+            schema_name="Source",
         ),
         csv=Csv(_("Kilde"), after="funding"),
     ),
