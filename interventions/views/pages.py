@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -10,8 +10,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from interventions.caching.page_cache import public_cache
 from interventions.listing.run import Listing
-from interventions.models import Intervention, SourceDocument, TargetGroup
-from interventions.views.browse import danish_order, entry_points
+from interventions.models import Intervention, SourceDocument
+from interventions.views.browse import counted, danish_order, entry_points
 
 PAGE_SIZE = 20
 
@@ -20,9 +20,7 @@ PAGE_SIZE = 20
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
-    target_groups = TargetGroup.objects.annotate(
-        n=Count("interventions", filter=Q(interventions__is_published=True))
-    ).filter(n__gt=0)
+    target_groups = counted("target_group").filter(n__gt=0)
     return render(
         request,
         "interventions/home.html",
