@@ -9,8 +9,6 @@ form invalid; views answer 400 with the form's (Danish) messages, never 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -127,8 +125,9 @@ def _none_chosen(values) -> bool:
 
 
 class InterventionFilterForm(forms.Form):
-    # The request's catalogue index, given by InterventionFilter (looked up at most once).
-    facet_index: Callable[[], FacetIndex] = staticmethod(catalogue_index)
+    def facet_index(self) -> FacetIndex:
+        """The catalogue index; InterventionFilter gives its form the request's own instead."""
+        return catalogue_index()
 
     def full_clean(self):
         self._look_up_vocabularies()
