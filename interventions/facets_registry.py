@@ -164,16 +164,24 @@ class Facet:
 
     # --- In the database -------------------------------------------------------------------------
 
+    @property
+    def vocabulary(self) -> type[models.Model]:
+        """A vocabulary facet's model (TypeError for a choice facet)."""
+        if self.model is None:
+            raise TypeError(f"facet {self.param!r} has no vocabulary")
+        return self.model
+
     def rows(self) -> models.QuerySet:
         """A vocabulary's values, in the panel's order."""
-        assert self.model is not None
-        rows = self.model._default_manager.all()
+        rows = self.vocabulary._default_manager.all()
         # select_related() without names would follow every foreign key.
         return rows.select_related(*self.rows_related) if self.rows_related else rows
 
-    def value_expression(self) -> Expression:
+    def value_expression(self) -> F | Expression:
         """A choice facet's value of an entry."""
-        return F(self.field) if self.field else self.computed()
+        if self.computed is not None:
+            return self.computed()
+        return F(self.field)
 
     def condition(self, values) -> Q:
         """Entries belonging to any of `values` (rows or a queryset of them); the one place a

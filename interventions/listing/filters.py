@@ -153,7 +153,7 @@ def facet_filter(facet: Facet) -> django_filters.Filter:
         return VocabularyFilter(
             facet=facet,
             field_name=facet.param,
-            queryset=facet.model._default_manager.all(),
+            queryset=facet.vocabulary._default_manager.all(),
             to_field_name=facet.key,
             label=facet.label,
         )

@@ -21,16 +21,17 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.db.models import ForeignKey, Model
 from django.utils.text import slugify
 
 from interventions import facets_registry
 from interventions.caching.version import data_version
-from interventions.facets_registry import Facet
+from interventions.facets_registry import Facet, Text
 from interventions.models import Intervention
 from interventions.search.query import ParsedQuery, search
 
@@ -45,7 +46,7 @@ _COLUMNS = {f.name: f.attname for f in Intervention._meta.concrete_fields}
 class IndexedValue:
     key: str
     pk: int
-    label: Callable[[], str] | str
+    label: Text  # choice labels stay lazy until a page shows them
     group: str
     bits: int
 
@@ -101,7 +102,7 @@ class FacetIndex:
         self._searches_lock = threading.Lock()
         self._keys: dict[str, dict[str, int]] = {}
         # Read once per build, shared by the facets that need them (a region's municipalities).
-        self._rows_of: dict[type, list] = {}
+        self._rows_of: dict[type[Model], list] = {}
         self._bits_of_relation: dict[str, dict[object, int]] = {}
         self._column_pairs = {
             name: [(row[0], row[at]) for row in rows if row[at] is not None]
@@ -115,7 +116,7 @@ class FacetIndex:
 
     # --- Building ---------------------------------------------------------------------------------
 
-    def _rows(self, model: type) -> list:
+    def _rows(self, model: type[Model]) -> list:
         """A vocabulary's rows, read once per build (with what its facet shows of them)."""
         found = self._rows_of.get(model)
         if found is None:
@@ -168,7 +169,10 @@ class FacetIndex:
             if way.via:
                 # Through the related rows' foreign key: a municipality's entries are its region's.
                 related = Intervention._meta.get_field(way.relation).related_model
-                attname = related._meta.get_field(way.via).attname
+                assert isinstance(related, type), way  # a model, resolved when apps were ready
+                via = related._meta.get_field(way.via)
+                assert isinstance(via, ForeignKey), way
+                attname = via.attname
                 for row in self._rows(related):
                     target = getattr(row, attname)
                     if target is not None and row.pk in linked:
@@ -185,7 +189,7 @@ class FacetIndex:
                 group(r) if group else "",
                 bitsets.get(r.pk, 0),
             )
-            for r in self._rows(facet.model)
+            for r in self._rows(facet.vocabulary)
         ]
 
     def _choices(self, facet: Facet) -> None:

@@ -30,7 +30,7 @@ def counted(param: str) -> QuerySet:
     """A facet's values, each with its number of published entries as `n`, counted as the
     facet's filter keeps them (the registry's membership: a region with its municipalities)."""
     facet = facets_registry.facet(param)
-    return facet.model._default_manager.annotate(n=facet.published_count())
+    return facet.vocabulary._default_manager.annotate(n=facet.published_count())
 
 
 @require_safe

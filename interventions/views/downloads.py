@@ -98,23 +98,20 @@ def csv_columns() -> list[CsvColumn]:
     """Every column of the CSV download in order: the fixed ones, and each facet's after the
     column its registry entry names (the last, if none)."""
     columns = [CsvColumn(name, header, value) for name, header, value in FIXED_COLUMNS]
-    pending = [f for f in facets_registry.facets() if f.csv is not None]
+    pending = [(f, f.csv) for f in facets_registry.facets() if f.csv is not None]
     while pending:
-        placed = []
-        for facet in pending:
+        left = []
+        for facet, spec in pending:
             names = [c.name for c in columns]
-            after = facet.csv.after
-            if after and after not in names:
-                continue  # it follows another facet's column, not placed yet
-            at = names.index(after) + 1 if after else len(columns)
-            columns.insert(
-                at, CsvColumn(facet.param, facet.csv.header, _facet_value(facet, facet.csv))
-            )
-            placed.append(facet)
-        if not placed:
-            missing = ", ".join(f"{f.param} (after {f.csv.after!r})" for f in pending)
+            if spec.after and spec.after not in names:
+                left.append((facet, spec))  # it follows another facet's column, not placed yet
+                continue
+            at = names.index(spec.after) + 1 if spec.after else len(columns)
+            columns.insert(at, CsvColumn(facet.param, spec.header, _facet_value(facet, spec)))
+        if len(left) == len(pending):
+            missing = ", ".join(f"{f.param} (after {spec.after!r})" for f, spec in left)
             raise ImproperlyConfigured(f"CSV columns after no column: {missing}")
-        pending = [f for f in pending if f not in placed]
+        pending = left
     return columns
 
 
