@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from interventions.listing import run
 from interventions.models import (
     Intervention,
     LegalParagraph,
@@ -261,8 +262,6 @@ class TestErrorPages:
         assert "Der skete en fejl" in html and "<h1" in html and 'href="/"' in html
 
     def test_500_is_served_when_a_view_fails(self, client, monkeypatch):
-        from interventions.listing import run
-
         def broken(*args, **kwargs):
             raise RuntimeError("boom")
 
