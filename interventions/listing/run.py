@@ -11,7 +11,6 @@ their query budgets were measured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
@@ -25,14 +24,6 @@ from interventions.listing.index import FacetIndex
 from interventions.models import Intervention
 from interventions.search.hints import snippet, suggest, worth_suggesting
 from interventions.search.query import ParsedQuery
-
-
-@dataclass
-class Suggestion:
-    """ "Mente du: ...?": a corrected query, and the link that runs it with the same filters."""
-
-    text: str
-    url: str
 
 
 class Listing:
@@ -99,8 +90,9 @@ class Listing:
         attach_cards(page.object_list, self.index)
         return page
 
-    def suggestion(self, page: Page) -> Suggestion | None:
-        """A corrected query when the page suggests a typo, keeping the other parameters."""
+    def suggestion(self, page: Page) -> dict[str, str] | None:
+        """ "Mente du: ...?" when the page suggests a typo: the corrected query as `text`, and as
+        `url` the link that runs it with the same other parameters."""
         query = self.query
         if query is None or not worth_suggesting(query, page.object_list, page.paginator.count):
             return None
@@ -110,4 +102,4 @@ class Listing:
         params = self.params.copy()
         params.pop("page", None)
         params["q"] = text
-        return Suggestion(text=text, url=f"?{params.urlencode()}")
+        return {"text": text, "url": f"?{params.urlencode()}"}
