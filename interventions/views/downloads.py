@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
 from interventions.listing.filters import InterventionFilter
 from interventions.models import (
     Intervention,

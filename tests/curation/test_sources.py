@@ -6,8 +6,8 @@ from functools import cache
 import pytest
 from django.conf import settings
 
+from interventions.curation.pdf_text import normalise_chars
 from interventions.models import Guidance, Intervention, SourceDocument
-from interventions.text import normalise_chars
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interventions import loading
-from interventions.loading import CatalogueInvalid, load, read_fixtures, validate
+from interventions.curation import load as loading
+from interventions.curation.load import load
+from interventions.curation.problems import CatalogueInvalid
+from interventions.curation.read import read_fixtures
+from interventions.curation.validate import validate
 from interventions.models import Contact, Guidance, Intervention, LegalBasis, SourceSection
 from tests.support import MANAGE, ROOT, production_env
 
@@ -28,7 +31,7 @@ def snapshot() -> dict:
     """Everything a load could change, to prove a failed load changed nothing."""
     return {
         "interventions": sorted(
-            Intervention.objects.values_list("slug", "fixture_checksum", "updated_at", "title")
+            Intervention.objects.values_list("slug", "loaded_checksum", "updated_at", "title")
         ),
         "contacts": sorted(Contact.objects.values_list("intervention__slug", "name", "email")),
         "legal": sorted(
@@ -146,7 +149,7 @@ def test_a_failure_while_writing_rolls_everything_back(fixtures_copy, monkeypatc
         raise RuntimeError("the disk is full")
 
     # The last step of a load: everything before it must be rolled back.
-    monkeypatch.setattr("interventions.loading._store_loaded_checksums", explode)
+    monkeypatch.setattr("interventions.curation.load._store_loaded_checksums", explode)
     with pytest.raises(RuntimeError):
         load(fixtures, settings.SEEDS_DIR)
     assert snapshot() == before
@@ -243,7 +246,7 @@ HOLD_THE_LOCK_AND_LOAD = """
 import sys, django
 django.setup()
 from django.core.management import execute_from_command_line
-from interventions import loading
+from interventions.curation import load as loading
 
 loading.LOCK_WAIT_SECONDS = 1
 execute_from_command_line(["manage.py", "load_catalogue", "--fixtures", sys.argv[1]])

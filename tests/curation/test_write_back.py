@@ -11,9 +11,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interventions.fixture_format import content_checksum, entry_from_db, export_fixtures
-from interventions.intake import IntakeInvalid, load_intake, read_intake
-from interventions.loading import EditedEntries, load, read_fixtures
+from interventions.curation.entry import checksum, entry_from_db
+from interventions.curation.intake import IntakeInvalid, load_intake, read_intake
+from interventions.curation.load import load
+from interventions.curation.problems import EditedEntries
+from interventions.curation.read import read_fixtures
+from interventions.curation.write_back import export_fixtures
 from interventions.models import Contact, Intervention, TargetGroup
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +44,7 @@ def differing_files(a: Path, b: Path) -> list[str]:
 
 
 def database_content() -> dict:
-    return {
-        obj.slug: content_checksum(entry_from_db(obj))
-        for obj in Intervention.objects.with_relations()
-    }
+    return {obj.slug: checksum(entry_from_db(obj)) for obj in Intervention.objects.with_relations()}
 
 
 def edit_fixture_entry(fixtures_dir: Path, slug: str, **changes) -> None:
@@ -76,7 +76,7 @@ def test_a_fresh_export_holds_everything_the_database_holds(tmp_path, django_db_
     exported = {entry["slug"]: entry for _f, _s, entry in fixtures.interventions()}
     assert set(exported) == set(Intervention.objects.values_list("slug", flat=True))
     before = database_content()
-    Intervention.objects.update(fixture_checksum="")  # force every entry to be rewritten
+    Intervention.objects.update(loaded_checksum="")  # force every entry to be rewritten
     report = load(fixtures, settings.SEEDS_DIR)
     assert report.updated == len(exported)
     assert database_content() == before
@@ -118,7 +118,7 @@ def test_drafts_and_verification_dates_are_exported(fixtures_copy):
 
 
 def test_export_command_writes_into_a_folder(fixtures_copy, capsys):
-    call_command("export_catalogue", fixtures=fixtures_copy)
+    call_command("export_fixtures", fixtures_copy)
     assert "0 fixture file(s) changed" in capsys.readouterr().out
 
 
@@ -190,9 +190,9 @@ def test_the_empty_template_names_the_fields_to_fill_in():
 
 
 def test_a_filled_intake_is_valid_and_loads_as_an_unverified_draft(capsys):
-    call_command("validate_catalogue", intake=INTAKE_EXAMPLE)
+    call_command("check_intake", INTAKE_EXAMPLE)
     assert "Indberetningen er gyldig" in capsys.readouterr().out
-    call_command("load_catalogue", intake=INTAKE_EXAMPLE)
+    call_command("load_intake", INTAKE_EXAMPLE)
     entry = Intervention.objects.get(title="Værkstedsfællesskab for unge med autisme")
     assert not entry.is_published and entry.last_verified is None
     assert entry.budget_dkk == 450_000
@@ -223,12 +223,12 @@ def test_a_broken_intake_is_explained_in_danish_and_nothing_is_loaded(tmp_path, 
     broken.write_text(yaml.safe_dump(data, allow_unicode=True))
     count = Intervention.objects.count()
     with pytest.raises(CommandError, match="fejl"):
-        call_command("validate_catalogue", intake=broken)
+        call_command("check_intake", broken)
     err = capsys.readouterr().err
     for expected in (
         "sector: “privat” er ikke en mulighed",
         "target_groups: ukendt målgruppe: “Unge med autisme”",
-        "period_end: slutåret (2020) ligger før startåret (2024)",
+        "period_end: Slutåret (2020) ligger før startåret (2024).",
         "budget_dkk: skriv beløbet i hele kroner",
         "legal_basis: skriv paragraffen som “SEL § 85”",
         "farve: ukendt felt",
