@@ -356,7 +356,7 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         and values["title"]
         and values["organisation"]
     ):
-        twin = twins(Intervention.objects, values["title"], values["organisation"]).first()
+        twin = twins(Intervention.objects.all(), values["title"], values["organisation"]).first()
     for breach in entry_rule_breaches(
         period_start=values["period_start"],
         period_end=values["period_end"],

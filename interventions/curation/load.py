@@ -354,9 +354,9 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
     }
     clean_partners = _unedited(partners_touched - written_pks)
     for obj, _ in written:
-        wanted = {loaded[s].pk for s in partners.get(obj.slug, ())}
-        if before[obj.pk] != wanted:
-            obj.related.set(wanted)
+        linked = {loaded[s].pk for s in partners.get(obj.slug, ())}
+        if before[obj.pk] != linked:
+            obj.related.set(linked)
 
     # Vocabulary names feed the search text, so refresh it wherever it no longer matches.
     for obj in Intervention.objects.filter(slug__in=loaded).select_related("source_section"):
