@@ -119,11 +119,6 @@ def test_an_entry_never_verified_is_stale():
     assert entry in Intervention.objects.stale()
 
 
-def test_loaded_entries_count_as_verified_on_the_curation_day():
-    entry = Intervention.objects.get(slug="biofeedback-horsens")
-    assert entry.last_verified == datetime.date(2026, 11, 22)
-
-
 def test_the_public_page_says_when_the_information_was_last_verified(client, monkeypatch):
     entry = InterventionFactory(last_verified=datetime.date(2026, 11, 22))
     monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2027, 1, 1))
@@ -136,17 +131,6 @@ def test_the_public_page_says_when_the_information_was_last_verified(client, mon
 
 
 # --- History --------------------------------------------------------------------------------------
-
-
-def test_loading_records_one_history_entry_per_entry_without_a_user():
-    entry = Intervention.objects.get(slug="biofeedback-horsens")
-    records = list(entry.history.all())
-    assert len(records) == 1
-    assert records[0].history_change_reason == "Indlæst fra fixtures"
-    assert records[0].history_user is None
-    assert {t.targetgroup.slug for t in records[0].target_groups.all()} == set(
-        entry.target_groups.values_list("slug", flat=True)
-    )
 
 
 def test_history_page_lists_who_changed_what(client, editor):

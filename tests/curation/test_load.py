@@ -1,6 +1,7 @@
 """Loading the curated fixtures: all or nothing, idempotent, with precise error messages."""
 
 import contextlib
+import datetime
 import json
 import shutil
 import sqlite3
@@ -18,6 +19,7 @@ from interventions.curation import load as loading
 from interventions.curation.load import load
 from interventions.curation.problems import CatalogueInvalid
 from interventions.curation.read import read_fixtures
+from interventions.curation.schema import CURATED_ON
 from interventions.curation.validate import validate
 from interventions.models import Contact, Guidance, Intervention, LegalBasis, SourceSection
 from tests.support import MANAGE, ROOT, production_env
@@ -73,6 +75,22 @@ def test_loading_twice_changes_nothing(curated_fixtures):
     assert report.created == report.updated == 0
     assert report.unchanged == len(curated_fixtures.interventions())
     assert snapshot() == before
+
+
+def test_loaded_entries_count_as_verified_on_the_curation_day():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    assert entry.last_verified == CURATED_ON == datetime.date(2026, 11, 22)
+
+
+def test_loading_records_one_history_entry_per_entry_without_a_user():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    records = list(entry.history.all())
+    assert len(records) == 1
+    assert records[0].history_change_reason == "Indlæst fra fixtures"
+    assert records[0].history_user is None
+    assert {t.targetgroup.slug for t in records[0].target_groups.all()} == set(
+        entry.target_groups.values_list("slug", flat=True)
+    )
 
 
 def test_a_changed_entry_is_updated_and_others_are_left_alone(fixtures_copy):
