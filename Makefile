@@ -12,7 +12,7 @@ BACKUP_DIR ?= backups
 TEST_WORKERS ?= auto
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-search backup restore
+.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-peers bench-search backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -89,6 +89,11 @@ bench-load: install  ## the load test with a long soak (LOAD_SECONDS, default 30
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m bench --sizes "" --dbs $(DBS) --load-seconds 10 \
 		--soak-seconds $(or $(LOAD_SECONDS),300)
+
+bench-peers: install  ## our uncached pages beside Datasette on the same entries, same run (needs wrk)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) -m bench.peers --dbs $(DBS) --seconds $(or $(PEER_SECONDS),8)
 
 bench-search: install  ## search quality on the judged queries (bench/search_quality) on DBS
 	$(PY) -m bench.search_quality --dbs $(DBS)

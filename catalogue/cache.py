@@ -49,11 +49,12 @@ class Outage:
         with self.lock:
             self.skip_until = now + settings.CACHE_RETRY_SECONDS
             self.failures += 1
-            first = self.down_since is None
-            if first:
-                self.down_since = now
+            if self.down_since is None:
+                first, self.down_since = True, now
             elif now - self.logged_at < LOG_EVERY:
                 return
+            else:
+                first = False
             self.logged_at, failures, since = now, self.failures, self.down_since
         if first:
             logger.warning(

@@ -83,4 +83,4 @@ def _bound_answers(raw: psycopg.Connection, seconds: float) -> None:
                 f"the database did not answer within {limit:g} s"
             ) from exc
 
-    raw.wait = bounded_wait
+    raw.wait = bounded_wait  # type: ignore[method-assign]  # this connection's own, on purpose

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -78,10 +80,29 @@ def cache_key(request: HttpRequest, version: int) -> str:
 # --- The middleware -------------------------------------------------------------------------------
 
 
-def public_cache(view: Callable) -> Callable:
+V = TypeVar("V", bound=Callable)
+
+
+def public_cache(view: V) -> V:
     """Mark a view as public and cacheable for anonymous users (like `csrf_exempt`)."""
-    view.public_cache = True
+    setattr(view, "public_cache", True)  # noqa: B010 (a function attribute, as csrf_exempt sets)
     return view
+
+
+_STATE = "_public_page"  # the request attribute that carries a request's page-cache state
+
+
+@dataclass
+class _PublicPage:
+    """A public request's cache key and validators, and whether the cache answered it."""
+
+    key: str
+    etag: str
+    last_modified: int
+    hit: bool = False
+
+
+PRIVATE = _PublicPage("", "", 0)  # a signed-in or bypassing visitor: never cached
 
 
 def _without_language(path: str) -> str:
@@ -117,22 +138,21 @@ class PublicCacheMiddleware:
         if not self._is_public(request, view_func):
             return None
         if request.user.is_authenticated or any(c in request.COOKIES for c in BYPASS_COOKIES):
-            request._public_cache = "private"
+            setattr(request, _STATE, PRIVATE)
             return None
         try:
             version = catalogue_version()
         except DATABASE_UNAVAILABLE:
             return None  # no version known yet: the view answers (with 503 if it needs the DB)
         key = cache_key(request, version)
-        request._public_cache = key
-        request._public_cache_validators = (
-            f'W/"{key[5:37]}"',  # weak: equivalent query strings share one ETag
-            version // 1_000_000_000,
+        # Weak ETag: equivalent query strings share one.
+        page = _PublicPage(key, etag=f'W/"{key[5:37]}"', last_modified=version // 1_000_000_000)
+        setattr(request, _STATE, page)
+        not_modified = get_conditional_response(
+            request, etag=page.etag, last_modified=page.last_modified
         )
-        etag, last_modified = request._public_cache_validators
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
-            request._public_cache_hit = True
+            page.hit = True
             return not_modified
         if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
             return None
@@ -143,41 +163,42 @@ class PublicCacheMiddleware:
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
-        request._public_cache_hit = True
+        page.hit = True
         response["X-Cache"] = "hit"
         return response
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase):
-        state = getattr(request, "_public_cache", None)
-        if state is None:
+        page = getattr(request, _STATE, None)
+        if page is None:
             return response
-        if state == "private":
+        if page is PRIVATE:
             add_never_cache_headers(response)
             patch_vary_headers(response, ("Cookie",))
             return response
         if response.status_code not in (200, 304):
             return response
-        hit = getattr(request, "_public_cache_hit", False)
-        if not hit and self._storable(request, response):
+        if (
+            not page.hit
+            and isinstance(response, HttpResponse)
+            and self._storable(request, response)
+        ):
             cache.set(
-                state,
+                page.key,
                 (response.status_code, response.content, list(response.items())),
                 settings.PUBLIC_PAGE_CACHE_SECONDS,
             )
             response["X-Cache"] = "miss"
-        etag, last_modified = request._public_cache_validators
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
+        response["ETag"] = page.etag
+        response["Last-Modified"] = http_date(page.last_modified)
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
         patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
         return response
 
     @staticmethod
-    def _storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    def _storable(request: HttpRequest, response: HttpResponse) -> bool:
         return (
             settings.PUBLIC_PAGE_CACHE_SECONDS > 0
             and response.status_code == 200
-            and not response.streaming
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not has_ignored_params(request.META.get("QUERY_STRING", ""))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -103,23 +102,24 @@ def catalogue_changed() -> None:
     """
     global _local_changes
     _local_changes += 1
+    # Django keeps (savepoint ids, callback, robust) per on-commit callback.
+    callbacks = (entry[1] for entry in connection.run_on_commit)
     if connection.in_atomic_block and any(
-        getattr(callback, "bump_pending", False)
-        for _ids, callback, _robust in connection.run_on_commit
+        isinstance(c, _PendingBump) and c.pending for c in callbacks
     ):
         return  # this transaction bumps already
-    transaction.on_commit(_pending_bump(), robust=True)
+    transaction.on_commit(_PendingBump(), robust=True)
 
 
-def _pending_bump() -> Callable[[], None]:
+class _PendingBump:
     """An on-commit `bump_catalogue_version` that says whether it is still to run."""
 
-    def bump() -> None:
-        bump.bump_pending = False
-        bump_catalogue_version()
+    def __init__(self) -> None:
+        self.pending = True
 
-    bump.bump_pending = True
-    return bump
+    def __call__(self) -> None:
+        self.pending = False
+        bump_catalogue_version()
 
 
 def data_version() -> tuple[int, int]:

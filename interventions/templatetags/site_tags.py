@@ -1,6 +1,9 @@
 """Template helpers for the site's frame and the list page: menus, language switch, sorting."""
 
+from __future__ import annotations
+
 import html
+from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
@@ -9,6 +12,9 @@ from django.urls import reverse, translate_url
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # a development dependency (django-stubs), not installed in production
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 # The standard library's escape, as Django's uses, without its lazy-string wrapper: the facets
@@ -39,7 +45,7 @@ MAIN_MENU = (
 
 
 @register.simple_tag(takes_context=True)
-def main_menu(context) -> list[dict[str, str | bool]]:
+def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
     path = request.path if request is not None else ""
@@ -63,10 +69,10 @@ SORT_OPTIONS = (
 
 
 @register.simple_tag
-def sort_options(query: str) -> list[tuple[str, str]]:
+def sort_options(query: str) -> list[tuple[str, StrOrPromise]]:
     """The sort menu; its empty value means relevance with a search, title without."""
     default = _("Bedste match") if query else _("Titel (A-Å)")
-    options = [("", default)]
+    options: list[tuple[str, StrOrPromise]] = [("", default)]
     options += [(v, label) for v, label in SORT_OPTIONS if query or v != "title"]
     return options
 
