@@ -28,6 +28,7 @@ from interventions.models import (
 
 
 def paragraph_label(label: str) -> str:
+    """A legal paragraph as "SEL § 85", however it was written; unchanged when it is none."""
     try:
         return "{} § {}".format(*LegalParagraph.parse_label(label))
     except ValueError:
