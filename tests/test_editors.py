@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.http import QueryDict
+from django.test import override_settings
 from django.urls import reverse
 
 from interventions.listing.facets import compute_facets
@@ -255,9 +256,13 @@ def test_contact_changes_are_recorded_with_the_editor():
 # --- create_editor --------------------------------------------------------------------------------
 
 
-def test_create_editor_makes_a_staff_member_of_the_editor_group(monkeypatch, django_user_model):
+@override_settings(ROOT_URLCONF="tests.curation.test_commands")  # the admin at /redaktion-x7/
+def test_create_editor_makes_a_staff_member_of_the_editor_group(
+    monkeypatch, django_user_model, capsys
+):
     monkeypatch.setenv("EDITOR_PASSWORD", "en-lang-hemmelig-kode-42")
     call_command("create_editor", "anne", "Anne@Example.dk", password_from_env="EDITOR_PASSWORD")
+    assert capsys.readouterr().out.endswith("log in at /redaktion-x7/.\n")
     user = django_user_model.objects.get(username="anne")
     assert user.is_staff and not user.is_superuser
     assert user.email == "anne@example.dk"
