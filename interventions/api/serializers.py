@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from rest_framework import serializers
 
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
 from interventions.facets_registry import Facet
 from interventions.models import (
     TEXT_SECTIONS,
@@ -75,7 +75,7 @@ class InterventionListSerializer(serializers.ModelSerializer):
         return absolute_url(self.context.get("request"), obj.get_absolute_url())
 
 
-# --- The export format (interventions.export.intervention_data), described for the schema ---------
+# --- The export format (curation.export.intervention_data), described for the schema ------------
 
 
 class ExportSourceSerializer(serializers.Serializer):
@@ -122,7 +122,7 @@ ExportSectionsSerializer = type(
 
 
 class InterventionExportSerializer(serializers.Serializer):
-    """Exactly `interventions.export.intervention_data`; the fields only describe it."""
+    """Exactly `interventions.curation.export.intervention_data`; the fields only describe it."""
 
     slug = serializers.SlugField()
     title = serializers.CharField()

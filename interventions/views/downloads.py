@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from interventions import facets_registry
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
 from interventions.facets_registry import Csv, Facet, Text
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.run import Listing

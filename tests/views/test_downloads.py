@@ -8,7 +8,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
 from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, Municipality, TargetGroup
 from interventions.views.downloads import csv_columns
