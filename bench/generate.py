@@ -33,7 +33,6 @@ FINGERPRINTED = (
     "interventions/models.py",
     "interventions/search/*.py",
     "interventions/curation/*.py",
-    "interventions/loading.py",
 )
 
 
@@ -83,7 +82,7 @@ def is_current(db: str, size: int) -> bool:
 def _curated_count() -> int:
     from django.conf import settings
 
-    from interventions.loading import read_fixtures
+    from interventions.curation.read import read_fixtures
 
     return len(read_fixtures(settings.FIXTURES_DIR)[0].interventions())
 
@@ -99,7 +98,8 @@ def build(db: str, size: int) -> dict:
     from django.conf import settings
     from django.core.management import call_command
 
-    from interventions.loading import load, read_fixtures
+    from interventions.curation.load import load
+    from interventions.curation.read import read_fixtures
 
     call_command("migrate", verbosity=0, interactive=False)
     fixtures, problems = read_fixtures(settings.FIXTURES_DIR)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from interventions.curation import schema
 from interventions.validators import (
     MAX_YEAR,
     MIN_YEAR,
@@ -589,12 +590,6 @@ class Intervention(models.Model):
     # The title and the metadata on their own, so the search can rank a match there higher.
     search_title = models.TextField(editable=False, blank=True)
     search_meta = models.TextField(editable=False, blank=True)
-    fixture_checksum = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text=_("Kontrolsum af fixture-posten ved sidste indlæsning."),
-    )
     loaded_checksum = models.CharField(
         max_length=64,
         blank=True,
@@ -632,7 +627,6 @@ class Intervention(models.Model):
             "search_document",
             "search_title",
             "search_meta",
-            "fixture_checksum",
             "loaded_checksum",
             # Bookkeeping, not content: a restored version must not bring its old number back.
             "edit_version",
@@ -715,30 +709,28 @@ class Intervention(models.Model):
         return (self.slug,)
 
     def clean(self) -> None:
-        """Rules the database cannot state, shared by admin forms (fixtures check the same)."""
+        """The rules of a valid entry that the database cannot state (curation/schema.py: the
+        same rules the fixture loader and the intake apply)."""
+        others = Intervention.objects.exclude(pk=self.pk)
+        if self.pk is not None:
+            others = others.exclude(pk__in=self.related.values("pk"))
+        has_twin = bool(
+            self.title
+            and self.organisation
+            and schema.twins(others, self.title, self.organisation).exists()
+        )
+        breaches = schema.entry_rule_breaches(
+            period_start=self.period_start,
+            period_end=self.period_end,
+            budget_dkk=self.budget_dkk,
+            budget_note=self.budget_note,
+            title=self.title,
+            organisation=self.organisation,
+            has_twin=has_twin,
+        )
         errors: dict[str, list] = {}
-        if (
-            self.period_start is not None
-            and self.period_end is not None
-            and self.period_start > self.period_end
-        ):
-            errors.setdefault("period_end", []).append(
-                _("Slutåret (%(end)s) ligger før startåret (%(start)s).")
-                % {"end": self.period_end, "start": self.period_start}
-            )
-        if self.budget_dkk is not None and not self.budget_note.strip():
-            errors.setdefault("budget_note", []).append(
-                _("Skriv hvad beløbet dækker, fx 'Samlet projektbudget 2015-2016'.")
-            )
-        if self.title and self.organisation:
-            twins = Intervention.objects.filter(
-                title__iexact=self.title.strip(), organisation__iexact=self.organisation.strip()
-            ).exclude(pk=self.pk)
-            if twins.exists():
-                errors.setdefault("title", []).append(
-                    _("%(organisation)s har allerede en indsats med titlen “%(title)s”.")
-                    % {"organisation": self.organisation, "title": self.title}
-                )
+        for breach in breaches:
+            errors.setdefault(breach.field, []).append(breach.message(schema.DANISH_RULES))
         if errors:
             raise ValidationError(errors)
 

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from interventions.caching.version import catalogue_version
+from interventions.curation.load import load
+from interventions.curation.read import read_fixtures
 from interventions.listing.index import forget_index
-from interventions.loading import load, read_fixtures
 
 SYSTEM = Path(__file__).parent / "system"
 

@@ -23,7 +23,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,19 @@ _OWN_VARIABLES = {
     "ADMIN_URL",
     "DJANGO_SETTINGS_MODULE",
 }
+
+
+def require_seeds(file: str = "") -> Path:
+    """The seeds folder (settings.SEEDS_DIR: the source documents as text), or the seed `file`
+    in it. A test that needs it skips with a message when it is not there, and fails instead
+    when REQUIRE_SEEDS=1 (CI), so that the source-text checks cannot silently not run."""
+    path = Path(settings.SEEDS_DIR) / file
+    if not (path.is_file() if file else path.is_dir()):
+        message = f"the seed {'file ' + file if file else 'folder'} is not in {settings.SEEDS_DIR}"
+        if os.environ.get("REQUIRE_SEEDS") == "1":
+            pytest.fail(f"{message}; REQUIRE_SEEDS=1 makes the source-text tests mandatory")
+        pytest.skip(f"{message}; set REQUIRE_SEEDS=1 to fail instead")
+    return path
 
 
 def production_env(database_url: str | None = None, **extra: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from interventions import conflicts
 from interventions.conflicts import EditStamp
-from interventions.fixture_format import content_checksum, entry_from_db
+from interventions.curation.entry import checksum, entry_from_db
 from interventions.models import (
     Contact,
     Intervention,
@@ -342,9 +342,9 @@ def test_every_kind_of_change_raises_the_version_once_per_change():
 
 def test_a_save_that_changes_nothing_is_no_edit_to_the_loader(bo, entry):
     """The version is bookkeeping: it is not content, not in the fixtures or their checksums."""
-    assert content_checksum(entry_from_db(entry)) == entry.loaded_checksum
+    assert checksum(entry_from_db(entry)) == entry.loaded_checksum
     url = change_url(entry)
     saved(bo, url, posted(open_form(bo, url)))
     fresh = Intervention.objects.with_relations().get(pk=entry.pk)
     assert fresh.edit_version > entry.edit_version
-    assert content_checksum(entry_from_db(fresh)) == fresh.loaded_checksum
+    assert checksum(entry_from_db(fresh)) == fresh.loaded_checksum

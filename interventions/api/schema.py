@@ -1,5 +1,7 @@
 """OpenAPI description of the list's query parameters, taken from InterventionFilter itself.
 
+Where a vocabulary filter's values are listed comes from the facet registry.
+
 drf-spectacular's own django-filter support cannot type the method-based filters (`region`,
 `section`) and says nothing about where the values come from; this extension documents every
 filter of the FilterSet, so a new filter shows up in the schema without further work. The
@@ -15,24 +17,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from catalogue.request_limits import request_line_limit
+from interventions import facets_registry
 from interventions.listing.filters import QueryFilter
 from interventions.search.text import MAX_QUERY_LENGTH
 
-# Where an API client finds the values a vocabulary filter takes.
-VOCABULARY_ENDPOINTS = {
-    "target_group": "/api/target-groups/",
-    "policy_area": "/api/policy-areas/",
-    "paragraph": "/api/legal-paragraphs/",
-    "municipality": "/api/municipalities/",
-    "region": "/api/regions/",
-    "method": "/api/methods/",
-    "kkr_goal": "/api/kkr-goals/",
-    "source": "/api/sources/",
-}
-# Filters whose values have no vocabulary endpoint: where the values are seen instead.
-VALUE_HINTS = {
-    "section": "`code`, fx `tema-1` eller `spor-1-1` (se kilderne); et tema omfatter sine spor",
-}
+
+def _values(name: str, key: str) -> str:
+    """Where an API client finds the values a vocabulary filter takes (from the registry)."""
+    try:
+        facet = facets_registry.facet(name)
+    except KeyError:
+        return f"`{key}`"
+    if facet.api is not None:
+        return f"`{key}` fra /api/{facet.api.path}/"
+    return facet.values_hint or f"`{key}`"
+
+
 # The production server's limit (catalogue/request_limits.py), for the filtered list's description.
 REQUEST_LINE_NOTE = (
     "Hele anmodningslinjen (metode, sti og forespørgselsstreng) må højst fylde "
@@ -57,8 +57,7 @@ def _parameter(name: str, filter_) -> dict:
         return _query(name, schema, description, explode=False)
     if isinstance(filter_, django_filters.ModelMultipleChoiceFilter):
         key = filter_.extra.get("to_field_name", "pk")
-        where = VOCABULARY_ENDPOINTS.get(name)
-        values = f"`{key}` fra {where}" if where else VALUE_HINTS.get(name, f"`{key}`")
+        values = _values(name, key)
         schema = build_array_type(build_basic_type(OpenApiTypes.STR))
         return _query(name, schema, f"{label}: {values}. {MULTI}", explode=True)
     if isinstance(filter_, django_filters.MultipleChoiceFilter):

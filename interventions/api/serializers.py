@@ -1,25 +1,25 @@
-"""Serializers for the JSON API: a compact list item, the export format, and the vocabularies."""
+"""Serializers for the JSON API: a compact list item, the export format, and the vocabularies.
+
+A vocabulary's serializer is made from its facet registry entry (`vocabulary_serializer`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from rest_framework import serializers
 
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
+from interventions.facets_registry import Facet
 from interventions.models import (
     TEXT_SECTIONS,
     Intervention,
-    KKRGoal,
     LegalParagraph,
-    Method,
     Municipality,
-    PolicyArea,
-    Region,
     SourceDocument,
-    TargetGroup,
 )
 
 
@@ -75,7 +75,7 @@ class InterventionListSerializer(serializers.ModelSerializer):
         return absolute_url(self.context.get("request"), obj.get_absolute_url())
 
 
-# --- The export format (interventions.export.intervention_data), described for the schema ---------
+# --- The export format (curation.export.intervention_data), described for the schema ------------
 
 
 class ExportSourceSerializer(serializers.Serializer):
@@ -122,7 +122,7 @@ ExportSectionsSerializer = type(
 
 
 class InterventionExportSerializer(serializers.Serializer):
-    """Exactly `interventions.export.intervention_data`; the fields only describe it."""
+    """Exactly `interventions.curation.export.intervention_data`; the fields only describe it."""
 
     slug = serializers.SlugField()
     title = serializers.CharField()
@@ -178,74 +178,31 @@ class CountedSerializer(serializers.ModelSerializer):
 
 COUNTED = ["count", "interventions_url"]
 
-
-class TargetGroupSerializer(CountedSerializer):
-    filter_param = "target_group"
-
-    class Meta:
-        model = TargetGroup
-        fields = ["slug", "name", "description", *COUNTED]
-
-
-class PolicyAreaSerializer(CountedSerializer):
-    filter_param = "policy_area"
-
-    class Meta:
-        model = PolicyArea
-        fields = ["slug", "name", "description", *COUNTED]
-
-
-class MethodSerializer(CountedSerializer):
-    filter_param = "method"
-
-    class Meta:
-        model = Method
-        fields = ["slug", "name", "description", *COUNTED]
+# Fields of a vocabulary's endpoint that are not its model's plain fields, by model.
+DECLARED_FIELDS: dict[type, Callable[[], dict[str, serializers.Field]]] = {
+    Municipality: lambda: {"region": TermSerializer(read_only=True)},
+    LegalParagraph: lambda: {
+        "label": serializers.CharField(read_only=True, help_text="Fx 'SEL § 85'."),
+        "law": serializers.CharField(
+            read_only=True, source="law.name", help_text="Fx 'Serviceloven'."
+        ),
+        "url": serializers.CharField(
+            read_only=True, source="link", help_text="Paragraffens lovtekst."
+        ),
+    },
+    SourceDocument: lambda: {
+        "guidance_count": serializers.IntegerField(
+            read_only=True, help_text="Antal anbefalinger og gode råd fra kilden."
+        )
+    },
+}
 
 
-class KKRGoalSerializer(CountedSerializer):
-    filter_param = "kkr_goal"
-
-    class Meta:
-        model = KKRGoal
-        fields = ["slug", "area", "text", *COUNTED]
-
-
-class RegionSerializer(CountedSerializer):
-    filter_param = "region"
-
-    class Meta:
-        model = Region
-        fields = ["slug", "code", "name", *COUNTED]
-
-
-class MunicipalitySerializer(CountedSerializer):
-    filter_param = "municipality"
-    region = TermSerializer(read_only=True)
-
-    class Meta:
-        model = Municipality
-        fields = ["slug", "code", "name", "region", *COUNTED]
-
-
-class LegalParagraphSerializer(CountedSerializer):
-    filter_param = "paragraph"
-    label = serializers.CharField(read_only=True, help_text="Fx 'SEL § 85'.")
-    law = serializers.CharField(read_only=True, source="law.name", help_text="Fx 'Serviceloven'.")
-    url = serializers.CharField(read_only=True, source="link", help_text="Paragraffens lovtekst.")
-
-    class Meta:
-        model = LegalParagraph
-        fields = ["slug", "label", "law", "number", "title", "url", *COUNTED]
-
-
-class SourceSerializer(CountedSerializer):
-    filter_param = "source"
-    filter_key = "key"
-    guidance_count = serializers.IntegerField(
-        read_only=True, help_text="Antal anbefalinger og gode råd fra kilden."
-    )
-
-    class Meta:
-        model = SourceDocument
-        fields = ["key", "title", "publisher", "year", "description", "guidance_count", *COUNTED]
+def vocabulary_serializer(facet: Facet) -> type[CountedSerializer]:
+    """The serializer of a registered vocabulary's endpoint (`facet.api`)."""
+    assert facet.api is not None and facet.model is not None
+    name = facet.api.schema_name or facet.model.__name__
+    meta = type("Meta", (), {"model": facet.model, "fields": [*facet.api.fields, *COUNTED]})
+    declared = DECLARED_FIELDS.get(facet.model, dict)()
+    attributes = {"Meta": meta, "filter_param": facet.param, "filter_key": facet.key, **declared}
+    return type(f"{name}Serializer", (CountedSerializer,), attributes)

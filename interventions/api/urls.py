@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from interventions import facets_registry
 from interventions.api import (
     schema,  # noqa: F401  (registers the filters' OpenAPI extension)
     views,
@@ -18,14 +19,12 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("interventions", views.InterventionViewSet, basename="intervention")
-router.register("target-groups", views.TargetGroupViewSet, basename="target-group")
-router.register("legal-paragraphs", views.LegalParagraphViewSet, basename="legal-paragraph")
-router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
-router.register("regions", views.RegionViewSet, basename="region")
-router.register("methods", views.MethodViewSet, basename="method")
-router.register("kkr-goals", views.KKRGoalViewSet, basename="kkr-goal")
-router.register("policy-areas", views.PolicyAreaViewSet, basename="policy-area")
-router.register("sources", views.SourceViewSet, basename="source")
+# One endpoint per registered vocabulary that has one.
+for facet in facets_registry.facets():
+    if facet.api is not None:
+        router.register(
+            facet.api.path, views.vocabulary_viewset(facet), basename=facet.api.basename
+        )
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

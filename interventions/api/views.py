@@ -1,16 +1,20 @@
-"""Read-only API views: the filtered, paginated entry list, one entry, and the vocabularies."""
+"""Read-only API views: the filtered, paginated entry list, one entry, and the vocabularies.
+
+The list runs a `Listing` (listing/run.py), as the list page does; each vocabulary's viewset is
+made from its facet registry entry (`vocabulary_viewset`).
+"""
 
 from __future__ import annotations
 
 import re
 
 from django.core.paginator import InvalidPage
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import api_view
@@ -19,19 +23,10 @@ from rest_framework.pagination import PageNumberPagination
 
 from interventions.api import serializers as s
 from interventions.api.schema import REQUEST_LINE_NOTE
+from interventions.facets_registry import Facet
 from interventions.listing.filters import InterventionFilter
-from interventions.models import (
-    Intervention,
-    KKRGoal,
-    LegalBasis,
-    LegalParagraph,
-    Method,
-    Municipality,
-    PolicyArea,
-    Region,
-    SourceDocument,
-    TargetGroup,
-)
+from interventions.listing.run import Listing
+from interventions.models import Intervention, LegalBasis
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -104,10 +99,16 @@ class CataloguePagination(PageNumberPagination):
 
 
 class CatalogueFilterBackend(DjangoFilterBackend):
-    """The list page's FilterSet; an invalid value answers 400 keyed by the parameter's name.
+    """The list page's listing; an invalid value answers 400 keyed by the parameter's name.
 
     Its OpenAPI parameters are described by interventions.api.schema.CatalogueFilterExtension.
     """
+
+    def filter_queryset(self, request, queryset, view):
+        listing = Listing(request.query_params, queryset)
+        if not listing.valid:
+            raise translate_validation(listing.filterset.errors)
+        return listing.qs
 
 
 def _list_queryset():
@@ -166,22 +167,6 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Vocabularies ---------------------------------------------------------------------------------
 
 
-def _published_count(relation: str = "interventions") -> Count:
-    return Count(relation, filter=Q(**{f"{relation}__is_published": True}), distinct=True)
-
-
-def _region_count() -> Coalesce:
-    """Entries in a region: taking part themselves or through a municipality (as ?region= does)."""
-    in_region = (
-        Intervention.objects.published()
-        .filter(Q(regions=OuterRef("pk")) | Q(municipalities__region=OuterRef("pk")))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT", template="COUNT(DISTINCT %(expressions)s)"))
-        .values("n")
-    )
-    return Coalesce(Subquery(in_region[:1], output_field=IntegerField()), 0)
-
-
 class VocabularyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """A whole vocabulary, unpaginated, each term with its number of published entries."""
 
@@ -189,70 +174,23 @@ class VocabularyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = []
 
 
-@extend_schema_view(list=extend_schema(summary="Målgrupper"))
-class TargetGroupViewSet(VocabularyViewSet):
-    """Målgrupperne; `slug` er værdien til filteret `target_group`."""
-
-    queryset = TargetGroup.objects.annotate(count=_published_count())
-    serializer_class = s.TargetGroupSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Lovgrundlag"))
-class LegalParagraphViewSet(VocabularyViewSet):
-    """Paragrafferne med lov, titel og link til lovteksten; `slug` er værdien til `paragraph`."""
-
-    queryset = LegalParagraph.objects.select_related("law").annotate(count=_published_count())
-    serializer_class = s.LegalParagraphSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Kommuner"))
-class MunicipalityViewSet(VocabularyViewSet):
-    """Kommunerne med deres region; `slug` er værdien til filteret `municipality`."""
-
-    queryset = Municipality.objects.select_related("region").annotate(count=_published_count())
-    serializer_class = s.MunicipalitySerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Regioner"))
-class RegionViewSet(VocabularyViewSet):
-    """Regionerne; en indsats hører til en region selv eller gennem en af sine kommuner."""
-
-    queryset = Region.objects.annotate(count=_region_count())
-    serializer_class = s.RegionSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Metoder"))
-class MethodViewSet(VocabularyViewSet):
-    """Metoderne (fx FACT, Housing First); `slug` er værdien til filteret `method`."""
-
-    queryset = Method.objects.annotate(count=_published_count())
-    serializer_class = s.MethodSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="KKR-målsætninger"))
-class KKRGoalViewSet(VocabularyViewSet):
-    """KKR Midtjyllands målsætninger efter område; `slug` er værdien til `kkr_goal`."""
-
-    queryset = KKRGoal.objects.annotate(count=_published_count())
-    serializer_class = s.KKRGoalSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Fagområder"))
-class PolicyAreaViewSet(VocabularyViewSet):
-    """Fagområderne; `slug` er værdien til filteret `policy_area`."""
-
-    queryset = PolicyArea.objects.annotate(count=_published_count())
-    serializer_class = s.PolicyAreaSerializer
-
-
-@extend_schema_view(list=extend_schema(summary="Kilder"))
-class SourceViewSet(VocabularyViewSet):
-    """Kildedokumenterne med antal anbefalinger og gode råd; `key` er værdien til `source`."""
-
-    queryset = SourceDocument.objects.annotate(
-        count=_published_count(), guidance_count=Count("guidance", distinct=True)
+def vocabulary_viewset(facet: Facet) -> type[VocabularyViewSet]:
+    """The endpoint of a registered vocabulary (`facet.api`): its values in the panel's order,
+    each counted as the facet's filter counts (a region with its municipalities' entries)."""
+    api = facet.api
+    assert api is not None and facet.model is not None
+    counts = {"count": facet.published_count(), **(api.annotate() if api.annotate else {})}
+    viewset = type(
+        f"{facet.model.__name__}ViewSet",
+        (VocabularyViewSet,),
+        {
+            "__doc__": api.description,
+            "__module__": __name__,
+            "queryset": facet.rows().annotate(**counts),
+            "serializer_class": s.vocabulary_serializer(facet),
+        },
     )
-    serializer_class = s.SourceSerializer
+    return extend_schema_view(list=extend_schema(summary=api.summary))(viewset)
 
 
 @extend_schema(exclude=True)

@@ -22,7 +22,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from interventions.listing.index import catalogue_index
+from interventions.listing.index import FacetIndex
 from interventions.models import Intervention
 
 TEMPLATE = "interventions/includes/_card.html"
@@ -42,13 +42,15 @@ def _render(entry: Intervention) -> tuple[str, str, str]:
     return before, after, summary
 
 
-def attach_cards(entries: list[Intervention]) -> None:
+def attach_cards(entries: list[Intervention], index: FacetIndex) -> None:
     """Give each entry its card as `card`, with its `snippet` (if set) or its summary.
+
+    `index`: the request's catalogue index, whose stamp the cards are kept by.
 
     Cards missing from the cache are rendered, their places and target groups loaded in two
     queries for all of them, and kept.
     """
-    stamp, language = catalogue_index().stamp, get_language() or settings.LANGUAGE_CODE
+    stamp, language = index.stamp, get_language() or settings.LANGUAGE_CODE
     keys = {entry.pk: _key(entry, stamp, language) for entry in entries}
     kept = cache.get_many(keys.values()) if keys else {}
     missing = [entry for entry in entries if keys[entry.pk] not in kept]

@@ -13,14 +13,10 @@ from functools import cached_property
 
 from django.http import QueryDict
 
+from interventions import facets_registry
 from interventions.listing.filters import InterventionFilter, VocabularyField
-from interventions.listing.index import FacetIndex, SearchMatches, catalogue_index
+from interventions.listing.index import FacetIndex, SearchMatches
 from interventions.models import Intervention
-
-# The filters that are no facet, which `_base` answers from the index; "sort" only orders. A new
-# filter must be added here and there (tests/test_facets.py checks that each one is).
-INDEXED_FILTERS = frozenset({"q", "has_budget"})
-NOT_COUNTED = frozenset({"sort"})
 
 
 @dataclass
@@ -143,11 +139,12 @@ def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:
 
 
 def _base(filterset: InterventionFilter, index: FacetIndex) -> tuple[int, SearchMatches | None]:
-    """The entries kept by the filters that are not facets, and the search's matches if any."""
+    """The entries kept by the filters that are not facets (`q`, `has_budget`; `sort` only
+    orders), and the search's matches if any."""
     cleaned = filterset.form.cleaned_data
     base, search = index.all, None
     if cleaned.get("q"):
-        search = index.search(cleaned["q"])
+        search = index.search(cleaned["q"], filterset.parsed_query())
         base &= search.bits
     if cleaned.get("has_budget") is not None:
         base &= index.with_budget if cleaned["has_budget"] else index.all & ~index.with_budget
@@ -158,16 +155,18 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     """Every facet with its values' counts over the published catalogue, given the request's
     parameters, and the selection of entries the whole query keeps.
 
-    Pass the list's bound `filterset` (built from the same `params`) to reuse its validation;
-    without it one is built here. Invalid values are ignored, as the list does.
+    Pass the list's bound `filterset` (built from the same `params`) to reuse its validation,
+    its parsed query and its catalogue index; without it one is built here. Invalid values are
+    ignored, as the list does. The facets and their order are the registry's.
     """
     if filterset is None:
         filterset = InterventionFilter(params, queryset=Intervention.objects.published())
     filterset.is_valid()
-    index = catalogue_index()
+    index = filterset.facet_index()
     base, search = _base(filterset, index)
+    registered = facets_registry.facets()
     kept = {}  # param -> the entries its selection keeps
-    for param in InterventionFilter.FACETS:
+    for param in (f.param for f in registered):
         values = _selected_values(filterset, param)
         if values:
             kept[param] = index.chosen(param, values)
@@ -175,13 +174,14 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     for bits in kept.values():
         total &= bits
     facets = []
-    for param in InterventionFilter.FACETS:
+    for registered_facet in registered:
+        param = registered_facet.param
         others = base
         for other, bits in kept.items():
             if other != param:
                 others &= bits
         selected = set(params.getlist(param))
-        facet = Facet(param=param, label=str(InterventionFilter.base_filters[param].label))
+        facet = Facet(param=param, label=str(registered_facet.label))
         for value in index.facets[param]:
             key = str(value.key)
             count = (others & value.bits).bit_count() if others else 0

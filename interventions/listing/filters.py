@@ -1,5 +1,8 @@
 """The contract of the query string: one FilterSet for the list page, the API and the downloads.
 
+Its facet filters are built from the facet registry (`interventions.facets_registry`); `q`,
+`has_budget` and `sort` are declared here.
+
 Multi-valued vocabularies are OR within a facet and AND across facets. Unknown values make the
 form invalid; views answer 400 with the form's (Danish) messages, never 500.
 """
@@ -11,20 +14,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from interventions.listing.index import catalogue_index
-from interventions.models import (
-    Intervention,
-    KKRGoal,
-    LegalParagraph,
-    Method,
-    Municipality,
-    PolicyArea,
-    Region,
-    SourceDocument,
-    SourceSection,
-    TargetGroup,
-)
-from interventions.search.query import search
+from interventions import facets_registry
+from interventions.facets_registry import Facet
+from interventions.listing.index import FacetIndex, catalogue_index
+from interventions.models import Intervention
+from interventions.search.query import ParsedQuery, parse_query, search
 from interventions.search.text import InvalidQuery, query_terms
 
 
@@ -91,20 +85,32 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
 
 
 class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
-    """Entries linked to any chosen value (OR), through `relation`."""
+    """Entries belonging to any chosen value (OR), as the facet's membership says."""
 
     field_class = VocabularyField
 
-    def __init__(self, *args, relation: str = "", **kwargs):
-        self.relation = relation
+    def __init__(self, *args, facet: Facet, **kwargs):
+        self.facet = facet
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        if not isinstance(value, QuerySet):
-            return super().filter(qs, value)
         if _none_chosen(value):
             return qs
-        return _having(qs, Q(**{f"{self.relation}__in": value}))
+        return _having(qs, self.facet.condition(value))
+
+
+class ChoiceFacetFilter(django_filters.MultipleChoiceFilter):
+    """Entries whose value is any chosen one (OR): a field of the entry, or a computed value."""
+
+    def __init__(self, *args, facet: Facet, **kwargs):
+        self.facet = facet
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if self.facet.computed is None or not value:
+            return super().filter(qs, value)
+        alias = self.facet.alias
+        return qs.alias(**{alias: self.facet.value_expression()}).filter(**{f"{alias}__in": value})
 
 
 def _having(queryset, condition: Q):
@@ -119,6 +125,10 @@ def _none_chosen(values) -> bool:
 
 
 class InterventionFilterForm(forms.Form):
+    def facet_index(self) -> FacetIndex:
+        """The catalogue index; InterventionFilter gives its form the request's own instead."""
+        return catalogue_index()
+
     def full_clean(self):
         self._look_up_vocabularies()
         super().full_clean()
@@ -126,7 +136,6 @@ class InterventionFilterForm(forms.Form):
     def _look_up_vocabularies(self) -> None:
         """Look up every chosen vocabulary value in the catalogue index (in memory), not with a
         query per vocabulary: the index knows every value of every vocabulary by its key."""
-        index = None
         for name, field in self.fields.items():
             if not isinstance(field, VocabularyField):
                 continue
@@ -134,55 +143,33 @@ class InterventionFilterForm(forms.Form):
             values = self.data.getlist(self.add_prefix(name)) if self.is_bound else []
             values = [v for v in values if isinstance(v, str) and "\x00" not in v]
             if values:
-                index = index or catalogue_index()
-                keys = index.keys(name)
+                keys = self.facet_index().keys(name)
                 field.known = {v: keys[v] for v in values if v in keys}
 
 
-def _multi(model, field_name: str, to_field: str, label: str) -> VocabularyFilter:
-    return VocabularyFilter(
-        field_name=f"{field_name}__{to_field}",
-        relation=field_name,
-        to_field_name=to_field,
-        queryset=model.objects.all(),
-        label=label,
-        distinct=True,
+def facet_filter(facet: Facet) -> django_filters.Filter:
+    """The filter of one registered facet."""
+    if facet.is_vocabulary:
+        return VocabularyFilter(
+            facet=facet,
+            field_name=facet.param,
+            queryset=facet.vocabulary._default_manager.all(),
+            to_field_name=facet.key,
+            label=facet.label,
+        )
+    return ChoiceFacetFilter(
+        facet=facet,
+        field_name=facet.field or facet.param,
+        choices=facet.choices,
+        label=facet.label,
+        distinct=False,
     )
 
 
 class InterventionFilter(django_filters.FilterSet):
+    """The list's filters: `q`, one per registered facet (see `rebuild`), `has_budget`, `sort`."""
+
     q = QueryFilter(method="filter_q", label=_("Søg"))
-    target_group = _multi(TargetGroup, "target_groups", "slug", _("Målgruppe"))
-    municipality = _multi(Municipality, "municipalities", "slug", _("Kommune"))
-    region = VocabularyFilter(
-        queryset=Region.objects.all(),
-        to_field_name="slug",
-        method="filter_region",
-        label=_("Region"),
-    )
-    paragraph = _multi(LegalParagraph, "legal_paragraphs", "slug", _("Lovgrundlag"))
-    kkr_goal = _multi(KKRGoal, "kkr_goals", "slug", _("KKR-målsætning"))
-    method = _multi(Method, "methods", "slug", _("Metode"))
-    policy_area = _multi(PolicyArea, "policy_areas", "slug", _("Fagområde"))
-    sector = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Sector.choices, label=_("Sektor"), distinct=False
-    )
-    source = _multi(SourceDocument, "source", "key", _("Kilde"))
-    section = VocabularyFilter(
-        queryset=SourceSection.objects.all(),
-        to_field_name="code",
-        method="filter_section",
-        label=_("Tema, spor, klynge eller gruppe"),
-    )
-    status = django_filters.MultipleChoiceFilter(
-        choices=Intervention.Status.choices, label=_("Status"), distinct=False
-    )
-    evaluation = django_filters.MultipleChoiceFilter(
-        field_name="evaluation_level",
-        choices=Intervention.EvaluationLevel.choices,
-        label=_("Evaluering"),
-        distinct=False,
-    )
     has_budget = StrictBooleanFilter(
         field_name="budget_dkk", lookup_expr="isnull", exclude=True, label=_("Med oplyst budget")
     )
@@ -207,23 +194,22 @@ class InterventionFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = InterventionFilterForm
 
-    # Facet parameters, in the order the page shows them.
-    FACETS = (
-        "target_group",
-        "policy_area",
-        "paragraph",
-        "municipality",
-        "region",
-        "method",
-        "kkr_goal",
-        "sector",
-        "source",
-        "section",
-        "status",
-        "evaluation",
-    )
+    FIXED = ("q", "has_budget", "sort")  # the filters that are no facet
 
-    def __init__(self, data=None, *args, **kwargs):
+    @classmethod
+    def rebuild(cls) -> None:
+        """Declare one filter per registered facet, after `q` and before `has_budget` and `sort`:
+        at import, and again when a test registers a facet."""
+        fixed = {name: cls.declared_filters[name] for name in cls.FIXED}
+        cls.declared_filters = {
+            "q": fixed["q"],
+            **{f.param: facet_filter(f) for f in facets_registry.facets()},
+            "has_budget": fixed["has_budget"],
+            "sort": fixed["sort"],
+        }
+        cls.base_filters = cls.get_filters()
+
+    def __init__(self, data=None, *args, index: FacetIndex | None = None, **kwargs):
         # An empty parameter ("?sector=") means "no filter", as an unticked box does.
         if data is not None:
             data = data.copy()
@@ -234,18 +220,35 @@ class InterventionFilter(django_filters.FilterSet):
                 else:
                     del data[key]
         super().__init__(data, *args, **kwargs)
+        self._index = index
+        self._parsed: ParsedQuery | None = None
+
+    @property
+    def form(self) -> InterventionFilterForm:
+        if not hasattr(self, "_form"):
+            super().form.facet_index = self.facet_index
+        return self._form
+
+    def facet_index(self) -> FacetIndex:
+        """The catalogue index this filterset uses: looked up once, however many parts ask."""
+        if self._index is None:
+            self._index = catalogue_index()
+        return self._index
+
+    def parsed_query(self) -> ParsedQuery | None:
+        """The valid `q`, parsed once: the search, the index and the snippets all use it."""
+        if not self.is_bound:
+            return None
+        self.is_valid()  # validates once; an invalid `q` is left out of the cleaned data
+        query = self.form.cleaned_data.get("q")
+        if not query:
+            return None
+        if self._parsed is None:
+            self._parsed = parse_query(query)
+        return self._parsed
 
     def filter_q(self, queryset, name, value):
-        return search(queryset, value)
+        return search(queryset, self.parsed_query() or value)
 
-    def filter_region(self, queryset, name, regions):
-        if _none_chosen(regions):
-            return queryset
-        return _having(queryset, Q(regions__in=regions) | Q(municipalities__region__in=regions))
 
-    def filter_section(self, queryset, name, sections):
-        if _none_chosen(sections):
-            return queryset
-        return _having(
-            queryset, Q(source_section__in=sections) | Q(source_section__parent__in=sections)
-        )
+InterventionFilter.rebuild()

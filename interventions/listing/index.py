@@ -7,10 +7,12 @@ in C). A search is run once per catalogue version and query, and kept as its mat
 order. So a list request needs no query to count its facets or its results, nor to find which
 entries its page shows: only the page's own entries are read from the database.
 
-Membership mirrors the FilterSet, which stays the contract (tests compare the two on random
-queries): a region holds the entries that take part in it directly or through a municipality; a
-theme holds its tracks' entries. The index is built once per catalogue version and process (see
-`caching.data_version`), with a fixed number of queries; about 1 s for 100,000 entries.
+The facets and their membership come from the facet registry (`interventions.facets_registry`),
+as the FilterSet's do, which stays the contract (tests compare the two on random queries): a
+region holds the entries that take part in it directly or through a municipality; a theme holds
+its tracks' entries. The index is built once per catalogue version and process (see
+`caching.data_version`), with a fixed number of queries (the entries, one per many-to-many
+relation, one per vocabulary); about 1 s for 100,000 entries.
 """
 
 from __future__ import annotations
@@ -19,39 +21,32 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
+from django.db.models import ForeignKey, Model
 from django.utils.text import slugify
 
+from interventions import facets_registry
 from interventions.caching.version import data_version
-from interventions.models import (
-    Intervention,
-    KKRGoal,
-    LegalBasis,
-    LegalParagraph,
-    Method,
-    Municipality,
-    PolicyArea,
-    Region,
-    SourceDocument,
-    SourceSection,
-    TargetGroup,
-)
-from interventions.search.query import search
+from interventions.facets_registry import Facet, Text
+from interventions.models import Intervention
+from interventions.search.query import ParsedQuery, search
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
 LINKS_CHUNK = 20_000  # rows per fetch while streaming link tables
+# Field name -> column name ("source" -> "source_id"), for the entries' query.
+_COLUMNS = {f.name: f.attname for f in Intervention._meta.concrete_fields}
 
 
 @dataclass
 class IndexedValue:
     key: str
     pk: int
-    label: Callable[[], str] | str
+    label: Text  # choice labels stay lazy until a page shows them
     group: str
     bits: int
 
@@ -78,91 +73,78 @@ class FacetIndex:
         self.built_at = time.monotonic()
         # What cached renderings of this index's data are keyed by (see `cards`).
         self.stamp = f"{version[0]}.{version[1]}.{time.time_ns()}"
-        rows = list(
-            Intervention.objects.published()
-            .order_by("title", "slug")
-            .values_list(
-                "pk",
-                "sector",
-                "status",
-                "evaluation_level",
-                "source_id",
-                "source_section_id",
-                "budget_dkk",
-            )
-        )
+        registered = facets_registry.facets()
+        # The entries with their foreign keys and choice values, each in a column of its own.
+        columns: dict[str, int] = {}
+        names = ["pk", "budget_dkk"]
+        queryset = Intervention.objects.published().order_by("title", "slug")
+        for facet in registered:
+            if facet.is_vocabulary:
+                for way in facet.ways:
+                    if not Intervention._meta.get_field(way.relation).many_to_many:
+                        columns.setdefault(way.relation, 0)
+            elif facet.computed is not None:
+                queryset = queryset.annotate(**{facet.alias: facet.value_expression()})
+                columns[facet.alias] = 0
+            else:
+                columns[facet.field] = 0
+        for name in columns:
+            columns[name] = len(names)
+            names.append(_COLUMNS.get(name, name))
+        rows = list(queryset.values_list(*names))
         self.pks = array("q", (row[0] for row in rows))
         self.position = {row[0]: i for i, row in enumerate(rows)}
         self.size = (len(rows) + 7) // 8 or 1  # bytes of a bitset
         self.all = (1 << len(rows)) - 1
-        self.with_budget = self.bits_of(row[0] for row in rows if row[6] is not None)
+        self.with_budget = self.bits_of(row[0] for row in rows if row[1] is not None)
         self.facets: dict[str, list[IndexedValue]] = {}
         self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
         self._searches_lock = threading.Lock()
         self._keys: dict[str, dict[str, int]] = {}
-        self._vocabulary("target_group", TargetGroup.objects.all(), self._links("target_groups"))
-        self._vocabulary("policy_area", PolicyArea.objects.all(), self._links("policy_areas"))
-        self._vocabulary(
-            "paragraph",
-            LegalParagraph.objects.select_related("law"),
-            LegalBasis.objects.filter(intervention__is_published=True)
-            .values_list("intervention_id", "paragraph_id")
-            .iterator(chunk_size=LINKS_CHUNK),
-            label=lambda p: f"{p.label} {p.title}",
-            group=lambda p: p.law.name,
-        )
-        municipalities = list(Municipality.objects.all())
-        by_municipality = self._bitsets(self._links("municipalities"))
-        self._vocabulary("municipality", municipalities, by_municipality, label=lambda m: m.name)
-        # A region holds its own entries and those of its municipalities.
-        by_region = self._bitsets(self._links("regions"))
-        for m in municipalities:
-            by_region[m.region_id] = by_region.get(m.region_id, 0) | by_municipality.get(m.pk, 0)
-        self._vocabulary("region", Region.objects.all(), by_region, label=lambda r: r.name)
-        self._vocabulary("method", Method.objects.all(), self._links("methods"))
-        self._vocabulary(
-            "kkr_goal", KKRGoal.objects.all(), self._links("kkr_goals"), group=lambda g: g.area
-        )
-        self._choices("sector", Intervention.Sector.choices, [(r[0], r[1]) for r in rows])
-        self._vocabulary(
-            "source",
-            SourceDocument.objects.all(),
-            [(r[0], r[4]) for r in rows],
-            key="key",
-            label=lambda s: s.title,
-        )
-        # A theme holds its tracks' entries; an entry sits in one section only.
-        sections = list(SourceSection.objects.select_related("source"))
-        own = self._bitsets((r[0], r[5]) for r in rows if r[5])
-        by_section = dict(own)
-        for section in sections:
-            if section.parent_id:  # one level, as the filter's `source_section__parent`
-                by_section[section.parent_id] = by_section.get(section.parent_id, 0) | own.get(
-                    section.pk, 0
-                )
-        self._vocabulary(
-            "section",
-            sections,
-            by_section,
-            key="code",
-            label=lambda s: s.name,
-            group=lambda s: s.source.title,
-        )
-        self._choices("status", Intervention.Status.choices, [(r[0], r[2]) for r in rows])
-        self._choices(
-            "evaluation", Intervention.EvaluationLevel.choices, [(r[0], r[3]) for r in rows]
-        )
+        # Read once per build, shared by the facets that need them (a region's municipalities).
+        self._rows_of: dict[type[Model], list] = {}
+        self._bits_of_relation: dict[str, dict[object, int]] = {}
+        self._column_pairs = {
+            name: [(row[0], row[at]) for row in rows if row[at] is not None]
+            for name, at in columns.items()
+        }
+        for facet in registered:
+            if facet.is_vocabulary:
+                self._vocabulary(facet)
+            else:
+                self._choices(facet)
 
     # --- Building ---------------------------------------------------------------------------------
 
+    def _rows(self, model: type[Model]) -> list:
+        """A vocabulary's rows, read once per build (with what its facet shows of them)."""
+        found = self._rows_of.get(model)
+        if found is None:
+            owner = next((f for f in facets_registry.facets() if f.model is model), None)
+            rows = owner.rows() if owner is not None else model._default_manager.all()
+            found = self._rows_of[model] = list(rows)
+        return found
+
+    def _relation_bits(self, relation: str) -> dict[object, int]:
+        """Related pk -> the bitset of the entries linked to it, for a relation of Intervention."""
+        found = self._bits_of_relation.get(relation)
+        if found is None:
+            if Intervention._meta.get_field(relation).many_to_many:
+                found = self._bitsets(self._links(relation))
+            else:
+                found = self._bitsets(self._column_pairs[relation])
+            self._bits_of_relation[relation] = found
+        return found
+
     def _links(self, name: str):
-        """(entry, value) pairs of a many-to-many facet, streamed: at 100,000 entries there are
+        """(entry, value) pairs of a many-to-many relation, streamed: at 100,000 entries there are
         a million, and only their bitsets are kept."""
         relation = getattr(Intervention, name)
+        entry_field = relation.field.m2m_field_name()
         value_field = relation.field.m2m_reverse_field_name()
         return (
-            relation.through.objects.filter(intervention__is_published=True)
-            .values_list("intervention_id", f"{value_field}_id")
+            relation.through.objects.filter(**{f"{entry_field}__is_published": True})
+            .values_list(f"{entry_field}_id", f"{value_field}_id")
             .iterator(chunk_size=LINKS_CHUNK)
         )
 
@@ -179,22 +161,44 @@ class FacetIndex:
             bits[at >> 3] |= 1 << (at & 7)
         return {value: int.from_bytes(bits, "little") for value, bits in members.items()}
 
-    def _vocabulary(self, param, rows, links, key="slug", label=str, group=None) -> None:
-        """A vocabulary facet: its rows in display order, and either (entry, value) pairs or
-        the bitsets already made from them."""
-        bitsets = links if isinstance(links, dict) else self._bitsets(links)
-        self.facets[param] = [
+    def _vocabulary(self, facet: Facet) -> None:
+        """A vocabulary facet: its rows in display order, each the union of its ways' entries."""
+        bitsets: dict[object, int] = {}
+        for way in facet.ways:
+            linked = self._relation_bits(way.relation)
+            if way.via:
+                # Through the related rows' foreign key: a municipality's entries are its region's.
+                related = Intervention._meta.get_field(way.relation).related_model
+                assert isinstance(related, type), way  # a model, resolved when apps were ready
+                via = related._meta.get_field(way.via)
+                assert isinstance(via, ForeignKey), way
+                attname = via.attname
+                for row in self._rows(related):
+                    target = getattr(row, attname)
+                    if target is not None and row.pk in linked:
+                        bitsets[target] = bitsets.get(target, 0) | linked[row.pk]
+            else:
+                for pk, bits in linked.items():
+                    bitsets[pk] = bitsets.get(pk, 0) | bits
+        group = facet.value_group
+        self.facets[facet.param] = [
             IndexedValue(
-                getattr(r, key), r.pk, label(r), group(r) if group else "", bitsets.get(r.pk, 0)
+                getattr(r, facet.key),
+                r.pk,
+                facet.value_label(r),
+                group(r) if group else "",
+                bitsets.get(r.pk, 0),
             )
-            for r in rows
+            for r in self._rows(facet.vocabulary)
         ]
 
-    def _choices(self, param, choices, pairs) -> None:
-        bitsets = self._bitsets(pairs)
+    def _choices(self, facet: Facet) -> None:
+        column = facet.alias if facet.computed is not None else facet.field
+        bitsets = self._bitsets(self._column_pairs[column])
         # Choice labels stay lazy: they are translated when a page shows them.
-        self.facets[param] = [
-            IndexedValue(value, 0, label, "", bitsets.get(value, 0)) for value, label in choices
+        self.facets[facet.param] = [
+            IndexedValue(value, 0, label, "", bitsets.get(value, 0))
+            for value, label in facet.choices
         ]
 
     # --- Asking -----------------------------------------------------------------------------------
@@ -230,14 +234,18 @@ class FacetIndex:
                 bits |= value.bits
         return bits
 
-    def search(self, query: str) -> SearchMatches:
-        """The published entries matching a query, best first: one query, then remembered."""
+    def search(self, query: str, parsed: ParsedQuery | None = None) -> SearchMatches:
+        """The published entries matching a query, best first: one query, then remembered.
+
+        `parsed`: the query already parsed (by the request's filterset), so it is not parsed again.
+        """
         with self._searches_lock:
             found = self._searches.get(query)
             if found is not None:
                 self._searches.move_to_end(query)
                 return found
-        rows = search(Intervention.objects.published(), query).order_by().values_list("pk", "rank")
+        matching = search(Intervention.objects.published(), parsed or query)
+        rows = matching.order_by().values_list("pk", "rank")
         position = self.position
         # Best first; equal ranks in title order, which is position order.
         ranked = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))

@@ -145,16 +145,20 @@ def worth_suggesting(parsed: ParsedQuery, shown: list, total: int) -> bool:
     return rank is not None and rank < len(parsed.terms) * MATCHED
 
 
-def suggest(query: str) -> str | None:
+def suggest(query: str | ParsedQuery) -> str | None:
     """The query with unknown words replaced by the closest words of the catalogue, or None.
 
     A word is unknown when its stem occurs nowhere in the catalogue; the replacement is the most
-    similar catalogue word (difflib ratio >= 0.75), the more frequent one on a tie.
+    similar catalogue word (difflib ratio >= 0.75), the more frequent one on a tie. `query`: the
+    text, or the query `parse_query` already made of it.
     """
-    try:
-        parsed = parse_query(query)
-    except InvalidQuery:
-        return None
+    if isinstance(query, ParsedQuery):
+        parsed = query
+    else:
+        try:
+            parsed = parse_query(query)
+        except InvalidQuery:
+            return None
     lex = None
     corrected = parsed.text
     changed = False

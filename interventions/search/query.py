@@ -296,9 +296,12 @@ def _take_paragraphs(query: str, parsed: ParsedQuery) -> str:
     return law_number.sub(replace, rest)
 
 
-def search(queryset: QuerySet, query: str) -> QuerySet:
-    """Entries matching the query, best first, with their relevance as `rank`."""
-    parsed = parse_query(query)
+def search(queryset: QuerySet, query: str | ParsedQuery) -> QuerySet:
+    """Entries matching the query, best first, with their relevance as `rank`.
+
+    `query`: the text, or the query `parse_query` already made of it.
+    """
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     if not parsed.terms:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
     every = parsed.required == len(parsed.terms)

@@ -2,7 +2,7 @@
 
 - `/data/`: what the data is, its licence, how often it changes and how to cite it;
 - `/data/indsatskataloget.json`: the whole published catalogue in the export format
-  (interventions/export.py), with the dataset's metadata;
+  (interventions/curation/export.py), with the dataset's metadata;
 - `/data/indsatskataloget.csv`: one row per published entry, one column per fact
   (interventions/facts.py);
 - `/data/datapackage.json`: a Frictionless Data Package describing every CSV column;
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_safe
 
 from interventions.caching.page_cache import public_cache
 from interventions.caching.version import catalogue_version
-from interventions.export import catalogue_data
+from interventions.curation.export import catalogue_data
 from interventions.facts import FACTS
 from interventions.models import TEXT_SECTIONS, Intervention
 
@@ -302,7 +302,7 @@ def _nullable(kind: str, **rules) -> dict:
 
 
 def export_schema(base_url: str = "") -> dict[str, Any]:
-    """The export format (interventions/export.py) as a JSON Schema (draft 2020-12).
+    """The export format (interventions/curation/export.py) as a JSON Schema (draft 2020-12).
 
     Closed objects (no properties beyond those listed), so a field added to the export without
     its description here fails the test that validates the export against this schema.

@@ -9,28 +9,26 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from interventions.export import intervention_data
+from interventions import facets_registry
+from interventions.curation.export import intervention_data
+from interventions.facets_registry import Csv, Facet, Text
 from interventions.listing.filters import InterventionFilter
-from interventions.models import (
-    Intervention,
-    KKRGoal,
-    Method,
-    Municipality,
-    PolicyArea,
-    Region,
-    TargetGroup,
-    legal_bases_in_order,
-)
+from interventions.listing.run import Listing
+from interventions.models import Intervention
 
 MULTI_VALUE_SEPARATOR = "; "
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -50,53 +48,95 @@ def _period(obj: Intervention) -> str:
     return f"–{end}" if end else ""
 
 
-# The CSV's related values come as plain lists (`Prefetch(to_attr=...)`): Django's prefetch into
-# managers builds a filtered queryset per entry and relation, most of a 1,000-row download's time.
-CSV_RELATIONS = {
-    "municipalities": Municipality.objects.all(),
-    "regions": Region.objects.all(),
-    "target_groups": TargetGroup.objects.all(),
-    "policy_areas": PolicyArea.objects.all(),
-    "legal_bases": legal_bases_in_order(),
-    "kkr_goals": KKRGoal.objects.all(),
-    "methods": Method.objects.all(),
-}
+# The columns that are no facet's, as (name, header, value); `link` is the absolute detail link
+# with SLUG for the slug. Facets add theirs after the column their registry entry names.
+FIXED_COLUMNS: list[tuple[str, Text, Callable[[Intervention, str], Any]]] = [
+    ("title", _("Titel"), lambda o, link: o.title),
+    ("organisation", _("Ejer/organisation"), lambda o, link: o.organisation),
+    ("summary", _("Resumé"), lambda o, link: o.summary),
+    ("period", _("Periode"), lambda o, link: _period(o)),
+    ("budget", _("Budget (kr.)"), lambda o, link: o.budget_dkk if o.budget_dkk is not None else ""),
+    ("budget_note", _("Hvad beløbet dækker"), lambda o, link: o.budget_note),
+    ("funding", _("Finansiering"), lambda o, link: o.funding_source),
+    ("locator", _("Kildested"), lambda o, link: o.locator),
+    ("link", _("Link"), lambda o, link: link.replace(SLUG, o.slug)),
+    (
+        "updated",
+        _("Opdateret"),
+        lambda o, link: timezone.localtime(o.updated_at).date().isoformat(),
+    ),
+    ("id", _("Id"), lambda o, link: o.slug),
+]
+
+
+@dataclass(frozen=True)
+class CsvColumn:
+    name: str
+    header: Text
+    value: Callable[[Intervention, str], Any]
+
+
+def _facet_value(facet: Facet, csv: Csv) -> Callable[[Intervention, str], Any]:
+    """How a facet's column is written: its values' text, or its choice's label."""
+    if not facet.is_vocabulary:
+        labels = dict(facet.choices)
+        attribute = facet.alias if facet.computed is not None else facet.field
+        # A plain dict lookup: get_FOO_display() hashes the choices on every call, slow for many
+        # rows.
+        return lambda o, link: labels.get(getattr(o, attribute), "")
+    relation = csv.relation or facet.relation
+    text = csv.text
+    if relation in _FOREIGN_KEYS:
+        return lambda o, link: text(getattr(o, relation))
+    return lambda o, link: _joined(text(row) for row in getattr(o, f"csv_{relation}"))
+
+
+_FOREIGN_KEYS = {f.name for f in Intervention._meta.concrete_fields if f.is_relation}
+
+
+def csv_columns() -> list[CsvColumn]:
+    """Every column of the CSV download in order: the fixed ones, and each facet's after the
+    column its registry entry names (the last, if none)."""
+    columns = [CsvColumn(name, header, value) for name, header, value in FIXED_COLUMNS]
+    pending = [(f, f.csv) for f in facets_registry.facets() if f.csv is not None]
+    while pending:
+        left = []
+        for facet, spec in pending:
+            names = [c.name for c in columns]
+            if spec.after and spec.after not in names:
+                left.append((facet, spec))  # it follows another facet's column, not placed yet
+                continue
+            at = names.index(spec.after) + 1 if spec.after else len(columns)
+            columns.insert(at, CsvColumn(facet.param, spec.header, _facet_value(facet, spec)))
+        if len(left) == len(pending):
+            missing = ", ".join(f"{f.param} (after {spec.after!r})" for f, spec in left)
+            raise ImproperlyConfigured(f"CSV columns after no column: {missing}")
+        pending = left
+    return columns
 
 
 def _csv_rows(queryset):
-    prefetches = [
-        Prefetch(name, queryset=related, to_attr=f"csv_{name}")
-        for name, related in CSV_RELATIONS.items()
-    ]
-    return queryset.select_related("source").prefetch_related(*prefetches)
+    """The entries with every facet column's values: foreign keys joined, and each many-to-many
+    relation as a plain list (`Prefetch(to_attr=...)`): Django's prefetch into managers builds a
+    filtered queryset per entry and relation, most of a 1,000-row download's time."""
+    related, prefetches = [], []
+    for facet in facets_registry.facets():
+        if facet.csv is None:
+            continue
+        if facet.computed is not None:
+            queryset = queryset.annotate(**{facet.alias: facet.value_expression()})
+        if not facet.is_vocabulary:
+            continue
+        relation = facet.csv.relation or facet.relation
+        if relation in _FOREIGN_KEYS:
+            related.append(relation)
+        else:
+            model = Intervention._meta.get_field(relation).related_model
+            rows = facet.csv.rows() if facet.csv.rows else model._default_manager.all()
+            prefetches.append(Prefetch(relation, queryset=rows, to_attr=f"csv_{relation}"))
+    return queryset.select_related(*related).prefetch_related(*prefetches)
 
 
-# (header, value) for each CSV column; `link` is the absolute detail link with SLUG for the slug.
-CSV_COLUMNS: list[tuple[str, Callable[[Intervention, str], Any]]] = [
-    (_("Titel"), lambda o, link: o.title),
-    (_("Ejer/organisation"), lambda o, link: o.organisation),
-    (_("Resumé"), lambda o, link: o.summary),
-    (_("Kommuner"), lambda o, link: _joined(m.name for m in o.csv_municipalities)),
-    (_("Regioner"), lambda o, link: _joined(r.name for r in o.csv_regions)),
-    (_("Målgrupper"), lambda o, link: _joined(o.csv_target_groups)),
-    (_("Fagområder"), lambda o, link: _joined(o.csv_policy_areas)),
-    (_("Paragraffer"), lambda o, link: _joined(b.paragraph.label for b in o.csv_legal_bases)),
-    (_("KKR-mål"), lambda o, link: _joined(o.csv_kkr_goals)),
-    (_("Metoder"), lambda o, link: _joined(o.csv_methods)),
-    # The enums' labels: get_FOO_display() hashes the choices on every call, slow for many rows.
-    (_("Status"), lambda o, link: Intervention.Status(o.status).label),
-    (_("Sektor"), lambda o, link: Intervention.Sector(o.sector).label),
-    (_("Evaluering"), lambda o, link: Intervention.EvaluationLevel(o.evaluation_level).label),
-    (_("Periode"), lambda o, link: _period(o)),
-    (_("Budget (kr.)"), lambda o, link: o.budget_dkk if o.budget_dkk is not None else ""),
-    (_("Hvad beløbet dækker"), lambda o, link: o.budget_note),
-    (_("Finansiering"), lambda o, link: o.funding_source),
-    (_("Kilde"), lambda o, link: str(o.source)),
-    (_("Kildested"), lambda o, link: o.locator),
-    (_("Link"), lambda o, link: link.replace(SLUG, o.slug)),
-    (_("Opdateret"), lambda o, link: timezone.localtime(o.updated_at).date().isoformat()),
-    (_("Id"), lambda o, link: o.slug),
-]
 SLUG = "\x00slug\x00"  # stands for each row's slug in the detail link, reversed once
 
 
@@ -107,10 +147,10 @@ def _cell(value: Any) -> Any:
 
 
 def _filter(request: HttpRequest) -> tuple[InterventionFilter, HttpResponse | None]:
-    filterset = InterventionFilter(request.GET, queryset=Intervention.objects.published())
+    filterset = Listing(request.GET).filterset
     if filterset.is_valid():
         return filterset, None
-    lines = [_("Filtrene i adressen kunne ikke bruges:")]
+    lines = [gettext("Filtrene i adressen kunne ikke bruges:")]
     for name, messages in filterset.errors.items():
         label = filterset.filters[name].label if name in filterset.filters else name
         lines += [f"- {label} ({name}): {message}" for message in messages]
@@ -138,9 +178,13 @@ def download_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")  # the BOM makes Excel read UTF-8, so Danish letters survive
     writer = csv.writer(response)
-    writer.writerow([str(header) for header, _value in CSV_COLUMNS])
+    columns = csv_columns()
+    # The headers stay Danish in every language, as they always were: a spreadsheet's formulas
+    # and an importer's mapping refer to them.
+    with translation.override(settings.LANGUAGE_CODE):
+        writer.writerow([str(column.header) for column in columns])
     for obj in _csv_rows(filterset.qs):
-        writer.writerow([_cell(value(obj, link)) for _header, value in CSV_COLUMNS])
+        writer.writerow([_cell(column.value(obj, link)) for column in columns])
     return _attachment(response, "csv")
 
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from interventions.caching.page_cache import public_cache
-from interventions.listing.cards import attach_cards
-from interventions.listing.facets import SelectionPages, compute_facets
-from interventions.listing.filters import InterventionFilter
-from interventions.models import Intervention, SourceDocument, TargetGroup
-from interventions.search.hints import snippet, suggest, worth_suggesting
-from interventions.search.query import parse_query
-from interventions.views.browse import danish_order, entry_points
+from interventions.listing.run import Listing
+from interventions.models import Intervention, SourceDocument
+from interventions.views.browse import counted, danish_order, entry_points
 
 PAGE_SIZE = 20
 
@@ -25,9 +20,7 @@ PAGE_SIZE = 20
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
-    target_groups = TargetGroup.objects.annotate(
-        n=Count("interventions", filter=Q(interventions__is_published=True))
-    ).filter(n__gt=0)
+    target_groups = counted("target_group").filter(n__gt=0)
     return render(
         request,
         "interventions/home.html",
@@ -43,52 +36,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")  # the same URL answers htmx with the results region only
 def intervention_list(request: HttpRequest) -> HttpResponse:
-    published = Intervention.objects.published()
-    filterset = InterventionFilter(request.GET, queryset=published)
-    # An invalid value (unknown slug, unsearchable query) is reported, and the other filters
-    # still apply: the form's cleaned data simply lacks the bad one.
-    valid = filterset.is_valid()
-    facets = compute_facets(request.GET, filterset)
-    # The index has counted the results and knows their order: relevance for a search, title
-    # otherwise. A chosen `sort` is the database's to order (the count still comes from the index).
-    if filterset.form.cleaned_data.get("sort"):
-        queryset = filterset.qs.for_cards(snippets=bool(filterset.form.cleaned_data.get("q")))
-        paginator = Paginator(queryset, PAGE_SIZE)
-        paginator.count = facets.total
-    else:
-        paginator = Paginator(SelectionPages(facets.selection), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = filterset.form.cleaned_data.get("q") or ""
-    parsed = parse_query(query) if query else None
-    for intervention in page:
-        intervention.snippet = snippet(intervention, parsed) if parsed else ""
-    attach_cards(page.object_list)
+    listing = Listing(request.GET)
+    page = listing.page(request.GET.get("page"), PAGE_SIZE)
     context = {
-        "filterset": filterset,
+        "filterset": listing.filterset,
         "page": page,
-        "suggestion": (
-            _suggestion(request, query)
-            if parsed and worth_suggesting(parsed, page.object_list, page.paginator.count)
-            else None
-        ),
-        "facets": facets.facets,
-        "errors": [] if valid else [e for errors in filterset.errors.values() for e in errors],
+        "suggestion": listing.suggestion(page),
+        "facets": listing.facet_list,
+        "errors": listing.errors,
     }
     # htmx (filter, sort, page) gets only the results region; a history restore needs the page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "interventions/includes/_results.html" if partial else "interventions/list.html"
-    return render(request, template, context, status=200 if valid else 400)
-
-
-def _suggestion(request: HttpRequest, query: str) -> dict | None:
-    """ "Mente du: ...?" for a query with words the catalogue does not know, keeping the filters."""
-    text = suggest(query)
-    if not text:
-        return None
-    params = request.GET.copy()
-    params.pop("page", None)
-    params["q"] = text
-    return {"text": text, "url": f"?{params.urlencode()}"}
+    return render(request, template, context, status=200 if listing.valid else 400)
 
 
 @require_safe

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from interventions.api.serializers import InterventionExportSerializer
-from interventions.export import intervention_data
+from interventions.curation.export import intervention_data
 from interventions.models import (
     Guidance,
     Intervention,

@@ -202,7 +202,7 @@ def test_the_version_changes_only_when_the_transaction_commits(
 def test_loading_a_changed_catalogue_invalidates(
     curated_fixtures, django_capture_on_commit_callbacks
 ):
-    from interventions.loading import load
+    from interventions.curation.load import load
 
     before = catalogue_version()
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,5 +1,7 @@
 """The FilterSet is the contract of the query string: OR within a facet, AND across facets."""
 
+import itertools
+
 import pytest
 from django.http import QueryDict
 
@@ -94,6 +96,19 @@ def test_has_budget_keeps_entries_with_a_stated_amount():
 
 
 def test_sorting_is_whitelisted_and_stable():
+    """`sort` takes the public names only, and ties are broken by title and slug."""
     filterset = InterventionFilter(QueryDict("sort=-budget"), queryset=Intervention.objects.all())
-    budgets = [b for b in filterset.qs.values_list("budget_dkk", flat=True) if b is not None]
+    assert filterset.is_valid(), filterset.errors
+    rows = list(filterset.qs.values_list("budget_dkk", "title", "slug"))
+    budgets = [budget for budget, _title, _slug in rows if budget is not None]
+    assert len(set(budgets)) > 1  # several different amounts, so the order is tested
     assert budgets == sorted(budgets, reverse=True)
+    # Entries with the same amount (or none) follow in title order, then slug.
+    for (budget, title, slug), (next_budget, next_title, next_slug) in itertools.pairwise(rows):
+        if budget == next_budget:
+            assert (title, slug) <= (next_title, next_slug)
+    assert any(a[0] == b[0] for a, b in itertools.pairwise(rows))  # ties exist to break
+    for field_name in ("budget_dkk", "-budget_dkk", "summary", "-pk"):
+        refused = InterventionFilter(QueryDict(f"sort={field_name}"))
+        assert not refused.is_valid(), field_name
+        assert "sort" in refused.errors

@@ -24,8 +24,9 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 
 from catalogue.middleware import maintenance_response, server_error
-from interventions import loading
-from interventions.loading import load, read_fixtures
+from interventions.curation import load as loading
+from interventions.curation.load import load
+from interventions.curation.read import read_fixtures
 from interventions.models import Intervention
 from tests.support import (
     ROOT,

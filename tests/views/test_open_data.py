@@ -82,7 +82,7 @@ def test_the_schema_is_closed_so_an_undescribed_field_fails():
     validator = jsonschema.Draft202012Validator(export_schema())
     data = {"interventions": [], "guidance": []}
     assert validator.is_valid(data)
-    from interventions.export import catalogue_data
+    from interventions.curation.export import catalogue_data
 
     entry = catalogue_data()["interventions"][0]
     assert validator.is_valid({"interventions": [entry], "guidance": []})

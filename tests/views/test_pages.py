@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from interventions.listing import run
 from interventions.models import (
     Intervention,
     LegalParagraph,
@@ -261,12 +262,10 @@ class TestErrorPages:
         assert "Der skete en fejl" in html and "<h1" in html and 'href="/"' in html
 
     def test_500_is_served_when_a_view_fails(self, client, monkeypatch):
-        from interventions.views import pages as views
-
         def broken(*args, **kwargs):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(views, "compute_facets", broken)
+        monkeypatch.setattr(run, "compute_facets", broken)
         client.raise_request_exception = False
         response = client.get("/indsatser/")
         assert response.status_code == 500

@@ -8,7 +8,7 @@ from django.db import Error as DatabaseFailure
 from django.db import connection, transaction
 from django.utils import timezone
 
-from interventions.loading import first_line
+from interventions.curation.problems import first_line
 
 
 class Command(BaseCommand):

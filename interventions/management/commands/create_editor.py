@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 
 EDITOR_GROUP = "Redaktør"
 
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             user.save()
             user.groups.add(group)
         self.stdout.write(
-            self.style.SUCCESS(f"Created editor {username} ({email}); log in at /admin/.")
+            self.style.SUCCESS(
+                f"Created editor {username} ({email}); log in at {reverse('admin:index')}."
+            )
         )
 
     def _password(self, variable: str | None) -> str:

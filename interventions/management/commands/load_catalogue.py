@@ -4,21 +4,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DatabaseFailure
 
-from interventions.loading import (
-    LOCK_WAIT_SECONDS,
+from interventions.curation.load import LOCK_WAIT_SECONDS, load
+from interventions.curation.problems import (
     CatalogueBusy,
     CatalogueInvalid,
     EditedEntries,
     first_line,
-    load,
-    read_fixtures,
 )
+from interventions.curation.read import read_fixtures
+from interventions.management import add_moved_flag, moved_flag_error
 
 
 class Command(BaseCommand):
     help = (
         "Validate all fixtures and load them in one transaction (all or nothing). Stops without "
-        "writing when an entry the fixtures change was edited in the admin, unless --overwrite."
+        "writing when an entry the fixtures change was edited in the admin, unless --overwrite. "
+        "An intake form is loaded by load_intake."
     )
 
     def add_arguments(self, parser):
@@ -30,54 +31,11 @@ class Command(BaseCommand):
             action="store_true",
             help="load fixtures over entries edited in the admin (their history keeps the edit)",
         )
-        parser.add_argument(
-            "--intake",
-            type=Path,
-            metavar="FILE",
-            help="load one filled-in intake form (fixtures/intake/TEMPLATE.yaml) as a draft",
-        )
+        add_moved_flag(parser, "--intake")
 
-    def handle(self, *args, fixtures: Path, overwrite: bool, intake: Path | None, **options):
-        try:
-            if intake is not None:
-                self._load_intake(intake)
-            else:
-                self._load_fixtures(fixtures, overwrite)
-        except CatalogueBusy:
-            raise CommandError(
-                f"Another load or intake has held the catalogue for {LOCK_WAIT_SECONDS} s; "
-                "the database was not changed. Try again when it has finished."
-            ) from None
-        except DatabaseFailure as exc:
-            # A connection cut or a refusal half-way: the transaction was rolled back.
-            if intake is not None:
-                raise CommandError(
-                    f"Databasen svigtede under indlæsningen ({first_line(exc)}); intet er "
-                    "indlæst. Prøv igen, når databasen er tilbage."
-                ) from None
-            raise CommandError(
-                f"The database failed during the load ({first_line(exc)}); the load runs in "
-                "one transaction, so nothing of it was saved. Run it again when the database "
-                "is back."
-            ) from None
-
-    def _load_intake(self, intake: Path) -> None:
-        from interventions.intake import IntakeInvalid, load_intake
-
-        try:
-            obj = load_intake(intake)
-        except IntakeInvalid as exc:
-            for problem in exc.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"{len(exc.problems)} fejl i {intake}; intet er indlæst.") from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Indlæst som kladde: {obj.title} ({obj.slug}). Gennemse og offentliggør den "
-                f"i administrationen: /admin/interventions/intervention/{obj.pk}/change/"
-            )
-        )
-
-    def _load_fixtures(self, fixtures: Path, overwrite: bool) -> None:
+    def handle(self, *args, fixtures: Path, overwrite: bool, intake: str | None, **options):
+        if intake is not None:
+            raise moved_flag_error("load_catalogue", "--intake", "load_intake FILE")
         data, problems = read_fixtures(fixtures)
         try:
             if problems:
@@ -95,7 +53,19 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(exc.entries)} entr{'y was' if len(exc.entries) == 1 else 'ies were'} "
                 "edited in the admin after they were loaded, and the fixtures change them too; "
-                "the database was not changed. Export the edits first "
-                "(export_catalogue --fixtures) or run again with --overwrite."
+                "the database was not changed. Export the edits first (export_fixtures) or run "
+                "again with --overwrite."
+            ) from None
+        except CatalogueBusy:
+            raise CommandError(
+                f"Another load or intake has held the catalogue for {LOCK_WAIT_SECONDS} s; "
+                "the database was not changed. Try again when it has finished."
+            ) from None
+        except DatabaseFailure as exc:
+            # A connection cut or a refusal half-way: the transaction was rolled back.
+            raise CommandError(
+                f"The database failed during the load ({first_line(exc)}); the load runs in "
+                "one transaction, so nothing of it was saved. Run it again when the database "
+                "is back."
             ) from None
         self.stdout.write(self.style.SUCCESS(f"Loaded the catalogue: {report}."))

@@ -11,7 +11,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import Error as DatabaseFailure
 from django.test.utils import override_settings
 
-from interventions.loading import first_line
+from interventions.curation.problems import first_line
 
 # Rows that `migrate` itself creates; the backup's copies are matched to them by natural key.
 CREATED_BY_MIGRATE = {ContentType, Permission}

@@ -3,46 +3,27 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import Error as DatabaseFailure
 
-from interventions.loading import first_line, read_fixtures, validate
+from interventions.curation.read import read_fixtures
+from interventions.curation.validate import validate
+from interventions.management import add_moved_flag, moved_flag_error
 
 
 class Command(BaseCommand):
-    help = "Check every fixture file without writing to the database."
+    help = (
+        "Check every fixture file without writing to the database. An intake form is checked "
+        "by check_intake."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--fixtures", type=Path, default=settings.FIXTURES_DIR, help="fixtures folder"
         )
-        parser.add_argument(
-            "--intake",
-            type=Path,
-            metavar="FILE",
-            help="check one filled-in intake form (fixtures/intake/TEMPLATE.yaml); Danish report",
-        )
+        add_moved_flag(parser, "--intake")
 
-    def handle(self, *args, fixtures: Path, intake: Path | None, **options):
+    def handle(self, *args, fixtures: Path, intake: str | None, **options):
         if intake is not None:
-            from interventions.intake import read_intake
-
-            try:
-                checked, problems = read_intake(intake)
-            except DatabaseFailure as exc:  # the vocabularies are looked up in the database
-                raise CommandError(
-                    f"Databasen svarer ikke ({first_line(exc)}); prøv igen senere."
-                ) from None
-            if problems:
-                for problem in problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(f"{len(problems)} fejl i {intake}; ret dem og prøv igen.")
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Indberetningen er gyldig og kan indlæses som kladde: "
-                    f"{checked.values['title']} ({checked.values['organisation']})."
-                )
-            )
-            return
+            raise moved_flag_error("validate_catalogue", "--intake", "check_intake FILE")
         data, problems = read_fixtures(fixtures)
         if not problems:
             problems = validate(data, settings.SEEDS_DIR)

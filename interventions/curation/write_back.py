@@ -1,171 +1,34 @@
-"""The database in the fixture format (fixtures/README.md), for export and for edit detection.
+"""Write the database back into the fixture files (`export_fixtures`), in their own style.
 
-`entry_from_db()` turns an intervention into the dict a fixture file would hold for it;
-`merge_entry()` fits that dict onto the entry as it stands in a file, keeping whatever the
-database cannot know (the curated order of vocabulary lists, which side of a "related" pair
-names the link, a text's trailing newline), so an unchanged entry comes out identical and a
-changed one differs only where it changed. `content_checksum()` fingerprints an entry's content
-so the loader can tell whether an editor changed it after it was loaded.
+Each entry comes from entry.entry_from_db(); `merge_entry()` fits it onto the entry as it stands
+in a file, keeping whatever the database cannot know (the curated order of vocabulary lists, which
+side of a "related" pair names the link, a text's trailing newline), so an unchanged entry comes
+out identical and a changed one differs only where it changed. yaml_writer.py patches the files.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from interventions.fixture_writer import Collection, load_yaml, write
+from interventions.curation.entry import entry_from_db, paragraph_label, related_links
+from interventions.curation.schema import CONTACT_KEYS, ENTRY_KEYS, OPTIONAL_DEFAULTS, SET_KEYS
+from interventions.curation.yaml_writer import Collection, load_yaml, write
 from interventions.models import (
     TEXT_SECTIONS,
     Guidance,
     Intervention,
+    KKRGoal,
+    Law,
     LegalParagraph,
+    Method,
+    Municipality,
+    PolicyArea,
+    Region,
     SourceDocument,
     SourceSection,
+    TargetGroup,
 )
-
-# The day the five sources were curated (git log of fixtures/sources). An entry without a
-# `last_verified` key was last verified then; the key is written only when it differs.
-CURATED_ON = date(2026, 11, 22)
-
-ENTRY_KEYS = (
-    "slug",
-    "title",
-    "alternative_titles",
-    "summary",
-    "locator",
-    "source_lines",
-    "source_section",
-    "sector",
-    "organisation",
-    "municipalities",
-    "regions",
-    "target_groups",
-    "policy_areas",
-    "kkr_goals",
-    "legal_basis",
-    "methods",
-    "period_start",
-    "period_end",
-    "status",
-    "budget_dkk",
-    "budget_note",
-    "funding_source",
-    "evaluation_level",
-    "editorial_note",
-    "published",
-    "last_verified",
-    "related",
-    "sections",
-    "contacts",
-)
-# Keys a curated entry may leave out; the value they then have.
-OPTIONAL_DEFAULTS: dict[str, Any] = {"published": True, "last_verified": CURATED_ON}
-# Vocabulary links: sets in the database, curated lists in the files.
-SET_KEYS = ("municipalities", "regions", "target_groups", "policy_areas", "kkr_goals", "methods")
-CONTACT_KEYS = ("name", "role", "organisation", "email", "phone")
-
-
-def _paragraph_label(label: str) -> str:
-    try:
-        return "{} § {}".format(*LegalParagraph.parse_label(label))
-    except ValueError:
-        return label
-
-
-def entry_from_db(obj: Intervention) -> dict[str, Any]:
-    """An intervention as a fixture entry; expects InterventionQuerySet.with_relations()."""
-    return {
-        "slug": obj.slug,
-        "title": obj.title,
-        "alternative_titles": list(obj.alternative_titles),
-        "summary": obj.summary,
-        "locator": obj.locator,
-        "source_lines": [obj.source_first_line, obj.source_last_line]
-        if obj.source_first_line is not None
-        else None,
-        "source_section": obj.source_section.code if obj.source_section else None,
-        "sector": obj.sector,
-        "organisation": obj.organisation,
-        "municipalities": sorted(m.name for m in obj.municipalities.all()),
-        "regions": sorted(r.name for r in obj.regions.all()),
-        "target_groups": sorted(t.slug for t in obj.target_groups.all()),
-        "policy_areas": sorted(p.slug for p in obj.policy_areas.all()),
-        "kkr_goals": sorted(g.slug for g in obj.kkr_goals.all()),
-        "legal_basis": [
-            {"paragraph": b.paragraph.label, "stated_in_source": b.stated_in_source}
-            for b in obj.legal_bases.all()
-        ],
-        "methods": sorted(m.slug for m in obj.methods.all()),
-        "period_start": obj.period_start,
-        "period_end": obj.period_end,
-        "status": obj.status,
-        "budget_dkk": obj.budget_dkk,
-        "budget_note": obj.budget_note,
-        "funding_source": obj.funding_source,
-        "evaluation_level": obj.evaluation_level,
-        "editorial_note": obj.editorial_note,
-        "published": obj.is_published,
-        "last_verified": obj.last_verified,
-        "related": sorted(r.slug for r in obj.related.all()),
-        "sections": {s.key: getattr(obj, s.field) for s in TEXT_SECTIONS},
-        "contacts": [{k: getattr(c, k) for k in CONTACT_KEYS} for c in obj.contacts.all()],
-    }
-
-
-def entry_from_fixture(entry: dict[str, Any], related: set[str]) -> dict[str, Any]:
-    """What entry_from_db() gives for this fixture entry once loaded (`related`: all partners).
-
-    Mirrors the loader: texts stripped, defaults filled in, vocabulary lists as sets.
-    """
-    lines = entry.get("source_lines")
-    sections = entry.get("sections") or {}
-    return {
-        "slug": entry["slug"],
-        "title": entry["title"],
-        "alternative_titles": list(entry.get("alternative_titles") or []),
-        "summary": entry["summary"].strip(),
-        "locator": entry["locator"],
-        "source_lines": list(lines) if lines else None,
-        "source_section": entry.get("source_section"),
-        "sector": entry["sector"],
-        "organisation": entry["organisation"],
-        **{key: sorted(entry.get(key) or []) for key in SET_KEYS},
-        "legal_basis": [
-            {
-                "paragraph": _paragraph_label(b["paragraph"]),
-                "stated_in_source": b.get("stated_in_source", True),
-            }
-            for b in entry.get("legal_basis") or []
-        ],
-        "period_start": entry.get("period_start"),
-        "period_end": entry.get("period_end"),
-        "status": entry.get("status") or Intervention.Status.UNKNOWN,
-        "budget_dkk": entry.get("budget_dkk"),
-        "budget_note": entry.get("budget_note") or "",
-        "funding_source": entry.get("funding_source") or "",
-        "evaluation_level": entry.get("evaluation_level") or "none_known",
-        "editorial_note": (entry.get("editorial_note") or "").strip(),
-        "published": entry.get("published", True),
-        "last_verified": entry.get("last_verified", CURATED_ON),
-        "related": sorted(related),
-        "sections": {s.key: (sections.get(s.key) or "").strip() for s in TEXT_SECTIONS},
-        "contacts": [
-            {k: c.get(k) or "" for k in CONTACT_KEYS} for c in entry.get("contacts") or []
-        ],
-    }
-
-
-def content_checksum(entry: dict[str, Any]) -> str:
-    """A fingerprint of an entry's content (from entry_from_db or entry_from_fixture)."""
-    canonical = {
-        **entry,
-        "legal_basis": sorted(entry["legal_basis"], key=lambda b: b["paragraph"]),
-    }
-    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _merge_text(original: Any, value: str) -> str:
@@ -187,7 +50,7 @@ def _merge_legal_basis(original: Any, wanted: list[dict]) -> list[dict]:
     stated = {b["paragraph"]: b["stated_in_source"] for b in wanted}
     result = []
     for basis in original or []:
-        label = _paragraph_label(basis.get("paragraph", ""))
+        label = paragraph_label(basis.get("paragraph", ""))
         if label in stated:
             flag = stated.pop(label)
             if basis.get("stated_in_source", True) == flag:
@@ -219,16 +82,6 @@ def _merge_sections(original: Any, wanted: dict[str, str]) -> dict[str, str]:
         elif section.key in original and not (original[section.key] or "").strip():
             result[section.key] = original[section.key]
     return result
-
-
-def related_links(entries: list[dict]) -> dict[str, set[str]]:
-    """Each slug's partners: a link written on either side counts for both (as the loader)."""
-    links: dict[str, set[str]] = {}
-    for entry in entries:
-        for other in entry.get("related") or []:
-            links.setdefault(entry["slug"], set()).add(other)
-            links.setdefault(other, set()).add(entry["slug"])
-    return links
 
 
 def merge_entry(
@@ -321,16 +174,6 @@ def merge_plain(original: dict[str, Any] | None, wanted: dict[str, Any]) -> dict
 
 
 def _vocabulary_files() -> dict[str, tuple[dict, list[Collection]]]:
-    from interventions.models import (
-        KKRGoal,
-        Law,
-        Method,
-        Municipality,
-        PolicyArea,
-        Region,
-        TargetGroup,
-    )
-
     def terms(model) -> list[dict]:
         return [
             {"slug": t.slug, "name": t.name, "description": t.description}

@@ -2,7 +2,7 @@
 
 Pure Python (no Django imports) so curators can run it on a seed file directly:
 
-    python -m interventions.text ../shared/seeds/000_4fa318b92b0e4177.txt 22 118
+    python -m interventions.curation.pdf_text ../shared/seeds/000_4fa318b92b0e4177.txt 22 118
 
 prints lines 22-118 re-joined into paragraphs and lists in the catalogue's text markup
 (see fixtures/README.md). The result is a first pass for a curator to check by eye, not a
@@ -183,7 +183,10 @@ def debris_problems(text: str) -> list[str]:
 def main(argv: list[str]) -> int:
     if len(argv) != 4:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
-        print("usage: python -m interventions.text SEED_FILE FIRST_LINE LAST_LINE", file=sys.stderr)
+        print(
+            "usage: python -m interventions.curation.pdf_text SEED_FILE FIRST_LINE LAST_LINE",
+            file=sys.stderr,
+        )
         return 2
     path, first, last = argv[1], int(argv[2]), int(argv[3])
     with open(path, encoding="utf-8") as f:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from interventions.text import debris_problems, normalise_chars, reflow
+from interventions.curation.pdf_text import debris_problems, normalise_chars, reflow
 
 
 def test_characters_from_pdf_conversion_are_normalised():

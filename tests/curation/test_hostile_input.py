@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection
 
-from interventions import intake, loading
+from interventions.curation import intake, read, schema
 from interventions.models import Intervention
 from tests.support import MANAGE, ROOT, TcpProxy, production_env, snapshot, snapshot_of
 
@@ -445,12 +445,12 @@ def test_a_source_file_without_data_is_reported(fixtures_copy, capsys, content, 
 
 
 def test_a_file_larger_than_the_limit_is_not_read(fixtures_copy, capsys):
-    note = "Lang note. " * (loading.MAX_FILE_BYTES // 11 + 1)
+    note = "Lang note. " * (read.MAX_FILE_BYTES // 11 + 1)
     (fixtures_copy / "sources" / "zz-stor.yaml").write_text(
         source_text(f"  editorial_note: {note}\n"), encoding="utf-8"
     )
     err = load_refused(fixtures_copy, capsys)
-    assert f"sources/zz-stor.yaml · - · -: the file is larger than {loading.MAX_FILE_BYTES}" in err
+    assert f"sources/zz-stor.yaml · - · -: the file is larger than {read.MAX_FILE_BYTES}" in err
 
 
 def billion_laughs(keys: list[str], target: str) -> str:
@@ -561,10 +561,10 @@ def test_a_hostile_intake_is_refused_in_danish_and_nothing_is_loaded(
     path = intake_file(tmp_path, change)
     count = Intervention.objects.count()
     with pytest.raises(CommandError, match="fejl i"):
-        call_command("validate_catalogue", intake=path)
+        call_command("check_intake", path)
     assert message in capsys.readouterr().err
     with pytest.raises(CommandError, match="intet er indlæst"):
-        call_command("load_catalogue", intake=path)
+        call_command("load_intake", path)
     assert message in capsys.readouterr().err
     assert Intervention.objects.count() == count
 
@@ -589,7 +589,7 @@ def test_an_intake_file_beyond_the_format_is_refused_in_danish(tmp_path, capsys,
     path = tmp_path / "indberetning.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CommandError, match="fejl i"):
-        call_command("validate_catalogue", intake=path)
+        call_command("check_intake", path)
     assert message in capsys.readouterr().err
 
 
@@ -599,8 +599,7 @@ def test_a_billion_laughs_intake_is_refused_without_expanding_it(scratch_databas
     path = tmp_path / "latter.yaml"
     path.write_text(billion_laughs(keys, "municipalities"), encoding="utf-8")
     result = run_limited(
-        "validate_catalogue",
-        "--intake",
+        "check_intake",
         str(path),
         env=production_env(scratch_databases.url("loaded")),
     )
@@ -611,28 +610,28 @@ def test_a_billion_laughs_intake_is_refused_without_expanding_it(scratch_databas
 
 
 def test_the_fixture_schema_covers_every_key_of_the_fixture_format():
-    assert set(loading.INTERVENTION_FIELDS) == loading.INTERVENTION_KEYS
+    assert set(schema.INTERVENTION_FIELDS) == set(schema.ENTRY_KEYS)
 
 
 def test_every_refusal_is_worded_for_curators_and_for_municipalities():
-    assert intake.READ_DANISH.keys() == loading.READ_MESSAGES.keys()
-    assert intake.DANISH.kinds.keys() == loading.ENGLISH.kinds.keys()
+    assert intake.READ_DANISH.keys() == read.READ_MESSAGES.keys()
+    assert intake.DANISH.kinds.keys() == schema.ENGLISH.kinds.keys()
 
 
 def test_field_limits_are_read_from_the_model_and_the_same_on_every_database():
     from interventions.models import Contact, Municipality
 
-    assert loading.field_limits(Municipality, "code").max_length == 3
-    assert loading.field_limits(Contact, "email").max_length == 254
-    budget = loading.field_limits(Intervention, "budget_dkk")
+    assert schema.field_limits(Municipality, "code").max_length == 3
+    assert schema.field_limits(Contact, "email").max_length == 254
+    budget = schema.field_limits(Intervention, "budget_dkk")
     assert (budget.min_value, budget.max_value) == (0, 2**63 - 1)
-    year = loading.field_limits(Intervention, "period_start")
+    year = schema.field_limits(Intervention, "period_start")
     assert (year.min_value, year.max_value) == (0, 32767)  # SQLite itself would take 2**63 - 1
-    assert loading.field_limits(Intervention, "sector").choices == tuple(Intervention.Sector)
-    assert loading.field_limits(Intervention, "summary").max_length == 2000
-    assert loading.field_limits(Intervention, "purpose").max_length == loading.TEXT_MAX_LENGTH
-    assert loading.field_limits(Intervention, "target_groups").required
-    assert not loading.field_limits(Intervention, "status").required  # it has a default
+    assert schema.field_limits(Intervention, "sector").choices == tuple(Intervention.Sector)
+    assert schema.field_limits(Intervention, "summary").max_length == 2000
+    assert schema.field_limits(Intervention, "purpose").max_length == schema.TEXT_MAX_LENGTH
+    assert schema.field_limits(Intervention, "target_groups").required
+    assert not schema.field_limits(Intervention, "status").required  # it has a default
 
 
 # --- The database failing under a load ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Loading the curated fixtures: all or nothing, idempotent, with precise error messages."""
 
 import contextlib
+import datetime
 import json
 import shutil
 import sqlite3
@@ -14,8 +15,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interventions import loading
-from interventions.loading import CatalogueInvalid, load, read_fixtures, validate
+from interventions.curation import load as loading
+from interventions.curation.load import load
+from interventions.curation.problems import CatalogueInvalid
+from interventions.curation.read import read_fixtures
+from interventions.curation.schema import CURATED_ON
+from interventions.curation.validate import validate
 from interventions.models import Contact, Guidance, Intervention, LegalBasis, SourceSection
 from tests.support import MANAGE, ROOT, production_env
 
@@ -28,7 +33,7 @@ def snapshot() -> dict:
     """Everything a load could change, to prove a failed load changed nothing."""
     return {
         "interventions": sorted(
-            Intervention.objects.values_list("slug", "fixture_checksum", "updated_at", "title")
+            Intervention.objects.values_list("slug", "loaded_checksum", "updated_at", "title")
         ),
         "contacts": sorted(Contact.objects.values_list("intervention__slug", "name", "email")),
         "legal": sorted(
@@ -70,6 +75,22 @@ def test_loading_twice_changes_nothing(curated_fixtures):
     assert report.created == report.updated == 0
     assert report.unchanged == len(curated_fixtures.interventions())
     assert snapshot() == before
+
+
+def test_loaded_entries_count_as_verified_on_the_curation_day():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    assert entry.last_verified == CURATED_ON == datetime.date(2026, 11, 22)
+
+
+def test_loading_records_one_history_entry_per_entry_without_a_user():
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    records = list(entry.history.all())
+    assert len(records) == 1
+    assert records[0].history_change_reason == "Indlæst fra fixtures"
+    assert records[0].history_user is None
+    assert {t.targetgroup.slug for t in records[0].target_groups.all()} == set(
+        entry.target_groups.values_list("slug", flat=True)
+    )
 
 
 def test_a_changed_entry_is_updated_and_others_are_left_alone(fixtures_copy):
@@ -146,7 +167,7 @@ def test_a_failure_while_writing_rolls_everything_back(fixtures_copy, monkeypatc
         raise RuntimeError("the disk is full")
 
     # The last step of a load: everything before it must be rolled back.
-    monkeypatch.setattr("interventions.loading._store_loaded_checksums", explode)
+    monkeypatch.setattr("interventions.curation.load._store_loaded_checksums", explode)
     with pytest.raises(RuntimeError):
         load(fixtures, settings.SEEDS_DIR)
     assert snapshot() == before
@@ -243,7 +264,7 @@ HOLD_THE_LOCK_AND_LOAD = """
 import sys, django
 django.setup()
 from django.core.management import execute_from_command_line
-from interventions import loading
+from interventions.curation import load as loading
 
 loading.LOCK_WAIT_SECONDS = 1
 execute_from_command_line(["manage.py", "load_catalogue", "--fixtures", sys.argv[1]])

@@ -20,15 +20,17 @@ from django.utils import translation
 from django.utils.text import slugify
 
 from interventions.changes import refresh_search_texts
-from interventions.loading import (
-    SHOWN_LENGTH,
-    InputRefused,
+from interventions.curation.load import catalogue_transaction
+from interventions.curation.pdf_text import excerpt, forbidden_character
+from interventions.curation.problems import SHOWN_LENGTH, shown
+from interventions.curation.read import InputRefused, field_path, read_yaml
+from interventions.curation.schema import (
+    CONTACT_KEYS,
+    DANISH_RULES,
     ValueMessages,
-    catalogue_transaction,
+    entry_rule_breaches,
     field_limits,
-    field_path,
-    read_yaml,
-    shown,
+    twins,
     value_problems,
 )
 from interventions.models import (
@@ -45,7 +47,6 @@ from interventions.models import (
     TargetGroup,
     today,
 )
-from interventions.text import excerpt, forbidden_character
 from interventions.validators import parse_kroner
 
 INTAKE_SOURCE = "indberetninger"
@@ -82,11 +83,10 @@ REQUIRED = {
     "contacts": "kontaktpersoner",
 }
 SECTION_FIELDS = {s.key: s.field for s in TEXT_SECTIONS}
-CONTACT_KEYS = ("name", "role", "organisation", "email", "phone")
 # A filled-in form is a few kilobytes; ten sections at their longest are well under this.
 MAX_INTAKE_BYTES = 1024 * 1024
 
-# How the intake words what loading.value_problems() and loading.read_yaml() find.
+# How the intake words what schema.value_problems() and read.read_yaml() find.
 DANISH = ValueMessages(
     kinds={
         "text": "skal være tekst, ikke {found}",
@@ -181,7 +181,7 @@ class _Checker:
         return any(p.field in fields for p in self.problems)
 
     def value(self, field: str, value: Any, model, model_field: str) -> bool:
-        """Check a value against the model field it is stored in (loading.field_limits)."""
+        """Check a value against the model field it is stored in (schema.field_limits)."""
         problems = value_problems(value, field_limits(model, model_field), DANISH)
         for message in problems:
             self.add(field, message)
@@ -226,7 +226,7 @@ def check_intake(data: Any) -> tuple[Intake | None, list[IntakeProblem]]:
     """Check a parsed intake form; the Intake when it can be loaded, and every problem.
 
     Every value is checked against the limits of the model field it goes into (the same
-    loading.field_limits the fixture loader uses), before any of it reaches a query.
+    schema.field_limits the fixture loader uses), before any of it reaches a query.
     """
     check = _Checker()
     if not isinstance(data, dict):
@@ -279,14 +279,8 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
             check.add(key, f"skal være et årstal, fx 2021 (ikke “{_quoted(value)}”)")
         elif check.value(key, value, Intervention, key):
             values[key] = value
-    if (values["period_start"] or 0) > (values["period_end"] or 9999):
-        check.add(
-            "period_end",
-            f"slutåret ({values['period_end']}) ligger før startåret ({values['period_start']})",
-        )
-
     budget = data.get("budget_dkk")
-    values["budget_dkk"] = None
+    values["budget_dkk"] = amount = None
     if budget not in (None, ""):
         try:
             amount = parse_kroner(budget if isinstance(budget, int | str) else None)
@@ -297,8 +291,6 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         else:
             if check.value("budget_dkk", amount, Intervention, "budget_dkk"):
                 values["budget_dkk"] = amount
-            if not values["budget_note"]:
-                check.add("budget_note", "skriv hvad beløbet dækker, fx 'Samlet budget 2024-2026'")
 
     sections = data.get("sections") or {}
     if not isinstance(sections, dict):
@@ -320,9 +312,6 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         "policy_areas": check.terms(data, "policy_areas", PolicyArea, "fagområde"),
         "methods": check.terms(data, "methods", Method, "metode"),
     }
-    if len(links["target_groups"]) > 4:
-        check.add("target_groups", "vælg højst 4 målgrupper, de vigtigste")
-
     paragraphs = []
     labels = data.get("legal_basis") or []
     if not isinstance(labels, list):
@@ -361,20 +350,27 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         note = f"Indberettet af {submitted_by.strip()}."
         if check.value("submitted_by", note, Intervention, "editorial_note"):
             values["editorial_note"] = note
+    twin = None
     if (
         not check.has_problem("title", "organisation")
         and values["title"]
         and values["organisation"]
     ):
-        twin = Intervention.objects.filter(
-            title__iexact=values["title"], organisation__iexact=values["organisation"]
-        ).first()
-        if twin:
-            check.add(
-                "title",
-                f"{values['organisation']} har allerede en indsats med denne titel "
-                f"({twin.get_absolute_url()}); ret den i stedet for at indberette den igen",
-            )
+        twin = twins(Intervention.objects.all(), values["title"], values["organisation"]).first()
+    for breach in entry_rule_breaches(
+        period_start=values["period_start"],
+        period_end=values["period_end"],
+        budget_dkk=amount,  # as written, even when out of range: it needs its note all the same
+        budget_note=values["budget_note"],
+        target_groups=len(links["target_groups"]),
+        title=values["title"],
+        organisation=values["organisation"],
+        has_twin=twin is not None,
+    ):
+        message = breach.message(DANISH_RULES)
+        if twin is not None and breach.rule == "duplicate_title":
+            message += f" Ret den i stedet for at indberette den igen: {twin.get_absolute_url()}"
+        check.add(breach.field, message)
     return Intake(values, links, paragraphs, contacts)
 
 

@@ -4,10 +4,10 @@ import re
 from functools import cache
 
 import pytest
-from django.conf import settings
 
+from interventions.curation.pdf_text import normalise_chars
 from interventions.models import Guidance, Intervention, SourceDocument
-from interventions.text import normalise_chars
+from tests.support import require_seeds
 
 pytestmark = pytest.mark.django_db
 
@@ -55,15 +55,12 @@ def _letters(text: str) -> str:
 
 
 @cache
-def _seed_lines(file: str) -> list[str] | None:
-    path = settings.SEEDS_DIR / file
-    return path.read_text(encoding="utf-8").split("\n") if path.is_file() else None
+def _seed_lines(file: str) -> list[str]:
+    return require_seeds(file).read_text(encoding="utf-8").split("\n")
 
 
 def _source_text(entry: Intervention) -> str:
     lines = _seed_lines(entry.source.file)
-    if lines is None:
-        pytest.skip(f"the seed file {entry.source.file} is not in {settings.SEEDS_DIR}")
     return _letters("\n".join(lines[entry.source_first_line - 1 : entry.source_last_line]))
 
 

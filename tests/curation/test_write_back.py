@@ -1,4 +1,4 @@
-"""The data lifecycle: export back into the curated files, the overwrite guard, and intake."""
+"""Write-back: export into the curated files, the overwrite guard, and intake drafts exported."""
 
 import filecmp
 import shutil
@@ -11,9 +11,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interventions.fixture_format import content_checksum, entry_from_db, export_fixtures
-from interventions.intake import IntakeInvalid, load_intake, read_intake
-from interventions.loading import EditedEntries, load, read_fixtures
+from interventions.curation.entry import checksum, entry_from_db
+from interventions.curation.intake import load_intake
+from interventions.curation.load import load
+from interventions.curation.problems import EditedEntries
+from interventions.curation.read import read_fixtures
+from interventions.curation.write_back import export_fixtures
 from interventions.models import Contact, Intervention, TargetGroup
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +44,7 @@ def differing_files(a: Path, b: Path) -> list[str]:
 
 
 def database_content() -> dict:
-    return {
-        obj.slug: content_checksum(entry_from_db(obj))
-        for obj in Intervention.objects.with_relations()
-    }
+    return {obj.slug: checksum(entry_from_db(obj)) for obj in Intervention.objects.with_relations()}
 
 
 def edit_fixture_entry(fixtures_dir: Path, slug: str, **changes) -> None:
@@ -76,7 +76,7 @@ def test_a_fresh_export_holds_everything_the_database_holds(tmp_path, django_db_
     exported = {entry["slug"]: entry for _f, _s, entry in fixtures.interventions()}
     assert set(exported) == set(Intervention.objects.values_list("slug", flat=True))
     before = database_content()
-    Intervention.objects.update(fixture_checksum="")  # force every entry to be rewritten
+    Intervention.objects.update(loaded_checksum="")  # force every entry to be rewritten
     report = load(fixtures, settings.SEEDS_DIR)
     assert report.updated == len(exported)
     assert database_content() == before
@@ -118,7 +118,7 @@ def test_drafts_and_verification_dates_are_exported(fixtures_copy):
 
 
 def test_export_command_writes_into_a_folder(fixtures_copy, capsys):
-    call_command("export_catalogue", fixtures=fixtures_copy)
+    call_command("export_fixtures", fixtures_copy)
     assert "0 fixture file(s) changed" in capsys.readouterr().out
 
 
@@ -180,75 +180,7 @@ def test_an_entry_changed_only_in_the_fixture_is_loaded(fixtures_copy):
     assert Intervention.objects.get(slug="cafe-tumling-aarhus").title == "Café Tumling (ny titel)"
 
 
-# --- Intake ---------------------------------------------------------------------------------------
-
-
-def test_the_empty_template_names_the_fields_to_fill_in():
-    _intake, problems = read_intake(settings.FIXTURES_DIR / "intake" / "TEMPLATE.yaml")
-    assert {p.field for p in problems} >= {"title", "summary", "organisation", "target_groups"}
-    assert all("skal udfyldes" in p.message for p in problems)
-
-
-def test_a_filled_intake_is_valid_and_loads_as_an_unverified_draft(capsys):
-    call_command("validate_catalogue", intake=INTAKE_EXAMPLE)
-    assert "Indberetningen er gyldig" in capsys.readouterr().out
-    call_command("load_catalogue", intake=INTAKE_EXAMPLE)
-    entry = Intervention.objects.get(title="Værkstedsfællesskab for unge med autisme")
-    assert not entry.is_published and entry.last_verified is None
-    assert entry.budget_dkk == 450_000
-    assert set(entry.target_groups.values_list("slug", flat=True)) == {
-        "voksne-med-autisme",
-        "unge-15-25",
-    }
-    assert list(entry.municipalities.values_list("name", flat=True)) == ["Horsens"]
-    assert entry.contacts.get().email == "eva.eksempel@example.dk"
-    assert entry.legal_bases.get().paragraph.label == "SEL § 104"
-    assert entry.history.get().history_change_reason == "Indberetning indlæst som kladde"
-    assert entry not in Intervention.objects.published()
-
-
-def test_a_broken_intake_is_explained_in_danish_and_nothing_is_loaded(tmp_path, capsys):
-    data = yaml.safe_load(INTAKE_EXAMPLE.read_text())
-    data.update(
-        sector="privat",
-        target_groups=["Unge med autisme"],
-        period_start=2024,
-        period_end=2020,
-        budget_dkk="ca. en halv million",
-        legal_basis=["Serviceloven 85"],
-        farve="blå",
-    )
-    data["contacts"][0].update(email="eva(at)example.dk", phone="12 34")
-    broken = tmp_path / "broken.yaml"
-    broken.write_text(yaml.safe_dump(data, allow_unicode=True))
-    count = Intervention.objects.count()
-    with pytest.raises(CommandError, match="fejl"):
-        call_command("validate_catalogue", intake=broken)
-    err = capsys.readouterr().err
-    for expected in (
-        "sector: “privat” er ikke en mulighed",
-        "target_groups: ukendt målgruppe: “Unge med autisme”",
-        "period_end: slutåret (2020) ligger før startåret (2024)",
-        "budget_dkk: skriv beløbet i hele kroner",
-        "legal_basis: skriv paragraffen som “SEL § 85”",
-        "farve: ukendt felt",
-        "contacts[1].email: “eva(at)example.dk” er ikke en gyldig e-mailadresse",
-        "contacts[1].phone: “12 34” er ikke et dansk telefonnummer",
-    ):
-        assert expected in err, expected
-    with pytest.raises(IntakeInvalid):
-        load_intake(broken)
-    assert Intervention.objects.count() == count
-
-
-def test_an_intake_for_an_existing_title_and_owner_is_refused(tmp_path):
-    data = yaml.safe_load(INTAKE_EXAMPLE.read_text())
-    data.update(title="Afklaringspladser", organisation="Aarhus Kommune")
-    path = tmp_path / "twin.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    _intake, problems = read_intake(path)
-    assert [p.field for p in problems] == ["title"]
-    assert "har allerede en indsats" in problems[0].message
+# --- An intake draft ---------------------------------------------------------------------------
 
 
 def test_an_intake_draft_is_exported_and_reloads_unchanged(fixtures_copy):

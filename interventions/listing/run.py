@@ -1,0 +1,105 @@
+"""One listing request, from the query string to the entries: the list page and its htmx
+partial, the API's list and the downloads all run it.
+
+A `Listing` validates the query string with the FilterSet (the contract), parses `q` once
+(`search.query.parse_query`) and consults the catalogue index at most once
+(`listing.index.catalogue_index`); the search, the facet counts, the cards and the snippets all
+use that one parsed query and that one index. The list page asks the index for its counts and
+its page (`page()`); the API and the downloads read their rows from the database (`qs`), where
+their query budgets were measured.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from interventions.listing.cards import attach_cards
+from interventions.listing.facets import Facet, FacetResult, SelectionPages, compute_facets
+from interventions.listing.filters import InterventionFilter
+from interventions.listing.index import FacetIndex
+from interventions.models import Intervention
+from interventions.search.hints import snippet, suggest, worth_suggesting
+from interventions.search.query import ParsedQuery
+
+
+class Listing:
+    """The published entries a query string keeps."""
+
+    def __init__(self, params: QueryDict, queryset: QuerySet | None = None) -> None:
+        self.params = params
+        if queryset is None:
+            queryset = Intervention.objects.published()
+        self.filterset = InterventionFilter(params, queryset=queryset)
+        # An invalid value (unknown slug, unsearchable query) is reported, and the other filters
+        # still apply: the form's cleaned data simply lacks the bad one.
+        self.valid = self.filterset.is_valid()
+
+    @property
+    def cleaned(self) -> dict:
+        return self.filterset.form.cleaned_data
+
+    @property
+    def errors(self) -> list[str]:
+        """The Danish messages of every invalid value."""
+        return [message for errors in self.filterset.errors.values() for message in errors]
+
+    @property
+    def query(self) -> ParsedQuery | None:
+        """The valid `q`, parsed (once, by the filterset), or None."""
+        return self.filterset.parsed_query()
+
+    @property
+    def index(self) -> FacetIndex:
+        """The catalogue index (looked up once, by the filterset)."""
+        return self.filterset.facet_index()
+
+    @property
+    def qs(self) -> QuerySet:
+        """The entries in the database, in the chosen order (relevance for a search)."""
+        return self.filterset.qs
+
+    @cached_property
+    def facets(self) -> FacetResult:
+        """The facets with their counts, and the selection the query keeps, from the index."""
+        return compute_facets(self.params, self.filterset)
+
+    @property
+    def facet_list(self) -> list[Facet]:
+        return self.facets.facets
+
+    def page(self, number: str | int | None, size: int) -> Page:
+        """A page of result cards, each with its snippet for a search.
+
+        The index has counted the results and knows their order: relevance for a search, title
+        otherwise. A chosen `sort` is the database's to order (the count still comes from the
+        index).
+        """
+        query = self.query
+        if self.cleaned.get("sort"):
+            paginator = Paginator(self.qs.for_cards(snippets=query is not None), size)
+            paginator.count = self.facets.total
+        else:
+            paginator = Paginator(SelectionPages(self.facets.selection), size)
+        page = paginator.get_page(number)
+        for intervention in page:
+            intervention.snippet = snippet(intervention, query) if query else ""
+        attach_cards(page.object_list, self.index)
+        return page
+
+    def suggestion(self, page: Page) -> dict[str, str] | None:
+        """ "Mente du: ...?" when the page suggests a typo: the corrected query as `text`, and as
+        `url` the link that runs it with the same other parameters."""
+        query = self.query
+        if query is None or not worth_suggesting(query, page.object_list, page.paginator.count):
+            return None
+        text = suggest(query)
+        if not text:
+            return None
+        params = self.params.copy()
+        params.pop("page", None)
+        params["q"] = text
+        return {"text": text, "url": f"?{params.urlencode()}"}
