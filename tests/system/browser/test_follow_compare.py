@@ -88,7 +88,8 @@ def test_follow_a_search_then_see_the_entry_change(page, followed_entry):
     ]
     assert feed.entries[1].id == first_id, "an item's id is stable"
 
-    page.goto(followed_entry.get_absolute_url())
+    response = page.goto(followed_entry.get_absolute_url())
+    assert response.status == 200, response.text()[:2000]
     own = page.get_by_role("link", name="Følg ændringer")
     assert len(read_feed(page, own.get_attribute("href")).entries) == 2
 
