@@ -15,6 +15,7 @@ stays the same however often the feed is read; a later change in the same group 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -207,6 +208,9 @@ class ChangesFeed(Feed):
         return item.last
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _describe(filterset: InterventionFilter) -> str:
     """The selection in words: the chosen values of each filter, the search in quotes."""
     parts: list[str] = []
@@ -214,7 +218,8 @@ def _describe(filterset: InterventionFilter) -> str:
         if name in NOT_SELECTING or value in (None, "", [], ()):
             continue
         if name == "q":
-            parts.append(f"»{value}«")
+            # XML 1.0 cannot carry control characters; a search may hold them (they match nothing).
+            parts.append(f"»{_CONTROL.sub('', value)}«")
         elif isinstance(value, QuerySet):
             parts += [str(v) for v in value]
         elif isinstance(value, bool):

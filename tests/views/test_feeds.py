@@ -143,3 +143,9 @@ def test_english_labels_at_en(client, followed):
     feed = parse(client, f"/en{FEED}?municipality=aeroe")
     assert feed.feed.language == "en"
     assert feed.entries[0].title == f"New in the catalogue: {followed.title}"
+
+
+def test_a_search_with_control_characters_names_the_selection_without_them(client):
+    """XML 1.0 cannot carry them: the feed's title drops them instead of failing (found by fuzz)."""
+    feed = parse(client, f"{FEED}?q=%01psykiatri%1B")
+    assert feed.feed.title == "Indsatskataloget: »psykiatri«"
