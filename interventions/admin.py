@@ -21,6 +21,7 @@ from interventions.changes import collect_entry_changes
 from interventions.conflicts import EditStamp
 from interventions.models import (
     TEXT_SECTIONS,
+    Confirmation,
     Contact,
     Guidance,
     Intervention,
@@ -32,6 +33,7 @@ from interventions.models import (
     Municipality,
     PolicyArea,
     Region,
+    ServedMunicipality,
     SourceDocument,
     SourceSection,
     TargetGroup,
@@ -74,13 +76,29 @@ class ContactInline(admin.TabularInline):
     model = Contact
     form = ContactForm
     extra = 0
-    fields = ["name", "role", "organisation", "email", "phone", "order"]
+    fields = ["name", "role", "organisation", "email", "phone", "kind", "order"]
 
 
 class LegalBasisInline(admin.TabularInline):
     model = LegalBasis
     extra = 0
     autocomplete_fields = ["paragraph"]
+
+
+class ServedMunicipalityInline(admin.TabularInline):
+    model = ServedMunicipality
+    extra = 0
+    autocomplete_fields = ["municipality"]
+    fields = ["municipality", "basis", "source_first_line", "source_last_line", "note"]
+
+
+class ConfirmationInline(admin.TabularInline):
+    """Who confirmed the entry, when and how; the editor who records it is noted on save."""
+
+    model = Confirmation
+    extra = 0
+    fields = ["confirmed_on", "confirmed_by", "method", "note", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
 
 
 class KronerField(forms.IntegerField):
@@ -163,29 +181,49 @@ class InterventionForm(forms.ModelForm):
         return cleaned_data
 
 
-class FreshnessFilter(admin.SimpleListFilter):
-    title = _("aktualitet")
-    parameter_name = "aktualitet"
+class _CountedFilter(admin.SimpleListFilter):
+    """A custom filter whose choices are counted on the filtered list (the admin's facets)."""
 
-    def lookups(self, request, model_admin):
-        return [("stale", _("Forældet")), ("fresh", _("Aktuel"))]
+    def filtered(self, queryset, value: str):
+        raise NotImplementedError
 
     def queryset(self, request, queryset):
-        if self.value() == "stale":
-            return queryset.stale()
-        if self.value() == "fresh":
-            return queryset.fresh()
-        return queryset
+        return self.filtered(queryset, self.value()) if self.value() else queryset
 
     def get_facet_queryset(self, changelist):
-        # Facet counts for a custom filter: one count per choice on the filtered list.
         queryset = changelist.get_queryset(
             changelist.model_admin.request, exclude_parameters=[self.parameter_name]
         )
         return {
-            f"{i}__c": (queryset.stale() if value == "stale" else queryset.fresh()).count()
+            f"{i}__c": self.filtered(queryset, value).count()
             for i, (value, _label) in enumerate(self.lookup_choices)
         }
+
+
+class FreshnessFilter(_CountedFilter):
+    """How current the information is: the same four buckets as the public facet."""
+
+    title = _("aktualitet")
+    parameter_name = "aktualitet"
+
+    def lookups(self, request, model_admin):
+        return Intervention.Freshness.choices
+
+    def filtered(self, queryset, value):
+        return queryset.with_freshness().filter(freshness_bucket=value)
+
+
+class StatusCheckFilter(_CountedFilter):
+    """Entries whose stated status cannot be true any more (Intervention.needing_status_check)."""
+
+    title = _("status skal tjekkes")
+    parameter_name = "status_tjek"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Status kan ikke passe længere"))]
+
+    def filtered(self, queryset, value):
+        return queryset.needing_status_check() if value == "yes" else queryset
 
 
 @admin.register(Intervention)
@@ -201,13 +239,14 @@ class InterventionAdmin(HistoryAdmin):
         "status",
         "is_published",
         "freshness",
-        "last_verified",
+        "reviewed_on",
         "responsible_editor",
         "updated_at",
     ]
     list_filter = [
         "is_published",
         FreshnessFilter,
+        StatusCheckFilter,
         "source",
         "sector",
         "status",
@@ -234,9 +273,9 @@ class InterventionAdmin(HistoryAdmin):
         "source_section",
     ]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [LegalBasisInline, ContactInline]
-    readonly_fields = ["created_at", "updated_at"]
-    actions = ["publish", "unpublish", "mark_verified"]
+    inlines = [ConfirmationInline, LegalBasisInline, ServedMunicipalityInline, ContactInline]
+    readonly_fields = ["created_at", "updated_at", "last_confirmed_on"]
+    actions = ["publish", "unpublish", "mark_reviewed"]
     history_list_display = ["history_change_reason"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "alternative_titles", "summary"]}),
@@ -244,8 +283,10 @@ class InterventionAdmin(HistoryAdmin):
             _("Redaktion"),
             {
                 "fields": [
-                    ("is_published", "last_verified", "responsible_editor"),
+                    ("is_published", "responsible_editor"),
+                    ("reviewed_on", "last_confirmed_on"),
                     "editorial_note",
+                    "public_note",
                     ("created_at", "updated_at"),
                 ]
             },
@@ -323,12 +364,12 @@ class InterventionAdmin(HistoryAdmin):
             actions.pop("publish", None)
             actions.pop("unpublish", None)
         if not self.has_change_permission(request):
-            actions.pop("mark_verified", None)
+            actions.pop("mark_reviewed", None)
         return actions
 
     @admin.display(description=_("aktualitet"), boolean=False)
     def freshness(self, obj: Intervention) -> str:
-        return _("Forældet") if obj.is_stale else _("Aktuel")
+        return obj.freshness.label
 
     def save_model(self, request, obj, form, change):
         restoring = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
@@ -358,14 +399,10 @@ class InterventionAdmin(HistoryAdmin):
     def unpublish(self, request, queryset):
         self._update(request, queryset, gettext("Gjort til kladde"), is_published=False)
 
-    @admin.action(description=_("Markér som bekræftet i dag"), permissions=["change"])
-    def mark_verified(self, request, queryset):
-        self._update(
-            request,
-            queryset,
-            gettext("Bekræftet"),
-            last_verified=today(),
-        )
+    # Not a confirmation: only the owner (or an editor after contact) confirms, in the inline.
+    @admin.action(description=_("Markér som gennemgået mod kilden i dag"), permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        self._update(request, queryset, gettext("Gennemgået mod kilden"), reviewed_on=today())
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("interventions.publish_intervention")
@@ -378,6 +415,8 @@ class InterventionAdmin(HistoryAdmin):
             obj.delete()
         for obj in instances:
             obj._history_user = request.user
+            if isinstance(obj, Confirmation) and obj.recorded_by_id is None:
+                obj.recorded_by = request.user
             obj.save()
         formset.save_m2m()
 
@@ -476,8 +515,26 @@ class LegalParagraphAdmin(admin.ModelAdmin):
 
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "publisher", "year", "key"]
-    search_fields = ["title", "publisher", "key"]
+    formfield_overrides = HTTPS_URLS
+    list_display = ["title", "publisher", "published_on", "published_precision", "key"]
+    search_fields = ["title", "publisher", "key", "citation"]
+
+
+@admin.register(Confirmation)
+class ConfirmationAdmin(HistoryAdmin):
+    """Confirmations are recorded inline on their entry; here all of them, newest first."""
+
+    list_display = ["intervention", "confirmed_on", "confirmed_by", "method", "recorded_by"]
+    list_filter = ["method"]
+    list_select_related = ["intervention", "recorded_by"]
+    search_fields = ["intervention__title", "confirmed_by", "note"]
+    autocomplete_fields = ["intervention"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(SourceSection)

@@ -22,7 +22,7 @@ from interventions.search.documents import write_search_texts
 
 # Fields an `update_fields` save may write without the search texts changing (admin actions).
 NOT_IN_SEARCH_TEXTS = frozenset(
-    {"is_published", "last_verified", "responsible_editor", "updated_at", "edit_version"}
+    {"is_published", "reviewed_on", "responsible_editor", "updated_at", "edit_version"}
 )
 
 

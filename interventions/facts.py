@@ -85,26 +85,46 @@ def _period(obj: Intervention) -> str:
     return f"–{end}" if end else ""
 
 
-def information_date(obj: Intervention) -> date | None:
-    """The date the information is from: the last confirmation, else the source's year.
-
-    Curating an entry is not a confirmation (CURATION.md): until someone confirms it, the
-    information is as old as its source document.
-    """
-    return obj.last_verified
+def information_date(obj: Intervention) -> date:
+    """The date the information is from: the source's publication or the latest confirmation,
+    whichever is later (Intervention.information_date). Reviewing an entry against its source
+    is no confirmation (CURATION.md)."""
+    return obj.information_date
 
 
 def information_text(obj: Intervention) -> str:
-    if obj.last_verified:
-        return _("Bekræftet %(date)s") % {"date": obj.last_verified.strftime("%d.%m.%Y")}
-    return _("Som kilden oplyste i %(year)s") % {"year": obj.source.year}
+    if obj.information_is_confirmation:
+        return _("Bekræftet %(date)s") % {"date": obj.last_confirmed_on.strftime("%d.%m.%Y")}
+    return _("Som kilden oplyste i %(date)s") % {"date": obj.source.published_label}
+
+
+def confirmation_text(obj: Intervention) -> str:
+    latest = obj.latest_confirmation()
+    if latest is None:
+        return _("Aldrig bekræftet")
+    return _("Bekræftet af %(by)s %(date)s (%(method)s)") % {
+        "by": latest.confirmed_by,
+        "date": latest.confirmed_on.strftime("%d.%m.%Y"),
+        "method": latest.get_method_display(),
+    }
 
 
 def _as_said(obj: Intervention, text: str) -> str:
-    """Status and period are as the source said on its date, until someone confirms them."""
-    if not text or obj.last_verified:
+    """The period is as the source said on its date, until someone confirms it."""
+    if not text or obj.information_is_confirmation:
         return text
-    return _("%(text)s (ifølge kilden, %(year)s)") % {"text": text, "year": obj.source.year}
+    return _("%(text)s (ifølge kilden, %(year)s)") % {
+        "text": text,
+        "year": obj.source.published_on.year,
+    }
+
+
+def _served(obj: Intervention) -> list[str]:
+    return [
+        s.municipality.name
+        + ("" if s.basis == s.Basis.SOURCE else " " + _("(redaktionens vurdering)"))
+        for s in obj.served.all()
+    ]
 
 
 def _legal_bases(obj: Intervention) -> list[str]:
@@ -222,6 +242,14 @@ FACTS: tuple[Fact, ...] = (
         lambda o: _joined(m.name for m in o.municipalities.all()),
     ),
     Fact(
+        "served_municipalities",
+        gettext_lazy("Betjente kommuner"),
+        "Municipalities whose citizens the entry serves without running it, separated by '; '; "
+        "those the editors inferred (not stated in the source) are followed by "
+        "'(redaktionens vurdering)'.",
+        lambda o: _joined(_served(o)),
+    ),
+    Fact(
         "regions",
         gettext_lazy("Regioner"),
         "The regions that take part, separated by '; '.",
@@ -243,9 +271,10 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "status",
         gettext_lazy("Status"),
-        "The state as the source said on its date (or as last confirmed).",
+        "The state as the source said on its date (or as last confirmed); the text says "
+        "which, and 'Ukendt' when the stated period has ended.",
         lambda o: o.status,
-        text=lambda o: _as_said(o, _status_label(o.status)),
+        text=lambda o: o.status_as_stated,
         enum=Intervention.Status.values,
         watched=("status",),
         changed=_status_changed,
@@ -309,11 +338,30 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "information_date",
         gettext_lazy("Oplysningernes dato"),
-        "The day the information was last confirmed; empty when it is as the source said in "
-        "source_year.",
+        "The date of the information: the source's publication (first day of the month or "
+        "year it gives) or the latest confirmation, whichever is later.",
         lambda o: information_date(o),
         type="date",
         text=information_text,
+        constraints={"required": True},
+    ),
+    Fact(
+        "confirmed",
+        gettext_lazy("Bekræftet"),
+        "Whether the owner (or an editor after contact) has confirmed the entry: the latest "
+        "confirmation's date, or empty when it was never confirmed.",
+        lambda o: o.last_confirmed_on,
+        type="date",
+        text=confirmation_text,
+    ),
+    Fact(
+        "freshness",
+        gettext_lazy("Aktualitet"),
+        "How current the information is (older than 24 months counts as old).",
+        lambda o: o.freshness.value,
+        text=lambda o: str(o.freshness.label),
+        enum=Intervention.Freshness.values,
+        compare=False,
     ),
     Fact(
         "source",

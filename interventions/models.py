@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -248,6 +249,24 @@ class LegalParagraph(models.Model):
         return match.group(1), match.group(2).replace(" ", "")
 
 
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("år")
+    MONTH = "month", _("måned")
+    DAY = "day", _("dag")
+
+
+def date_label(on: date | None, precision: str = DatePrecision.DAY) -> str:
+    """A date as precisely as it is known, in the active language: "2016", "januar 2016",
+    "30. november 2018"."""
+    if on is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(on.year)
+    if precision == DatePrecision.MONTH:
+        return date_format(on, "F Y")
+    return date_format(on, "j. F Y")
+
+
 # --- Sources --------------------------------------------------------------------------------------
 
 
@@ -263,6 +282,32 @@ class SourceDocument(models.Model):
         help_text=_("Tekstudgaven som linjehenvisninger peger i."),
     )
     description = models.TextField(_("beskrivelse"), blank=True)
+    # The date of the information an entry holds until an owner confirms it (Intervention.
+    # information_date): the first day of the month or year the document gives.
+    published_on = models.DateField(
+        _("udgivet"),
+        help_text=_("Første dag i den måned eller det år, dokumentet angiver som udgivelse."),
+    )
+    published_precision = models.CharField(
+        _("udgivelsesdatoens præcision"),
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.YEAR,
+    )
+    published_basis = models.CharField(
+        _("hvor datoen står"),
+        max_length=300,
+        blank=True,
+        help_text=_("Hvor i dokumentet udgivelsesdatoen står, fx 'Kolofon, linje 12'."),
+    )
+    short_name = models.CharField(
+        _("kort navn"),
+        max_length=120,
+        help_text=_("Til sætninger som 'Oplysningerne stammer fra DASSOS' inspirationskatalog'."),
+    )
+    citation = models.TextField(_("henvisning"), blank=True)
+    url = models.URLField(_("webadresse"), max_length=300, blank=True)
+    isbn = models.CharField(_("ISBN"), max_length=20, blank=True)
 
     natural_key_field = "key"
     objects = NaturalKeyManager()
@@ -279,6 +324,11 @@ class SourceDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title} ({self.year})"
+
+    @property
+    def published_label(self) -> str:
+        """The publication date as precisely as the document gives it: "januar 2016", "2018"."""
+        return date_label(self.published_on, self.published_precision)
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -380,8 +430,10 @@ TEXT_SECTIONS: tuple[Section, ...] = (
 )
 
 
-# An entry not verified for this long is stale: flagged in the admin and on its public page.
+# Information older than this is stale: flagged on the cards, the entry's page and in the admin.
 STALE_AFTER_MONTHS = 24
+# A planned entry whose planned start lies this many years back is listed for editors to check.
+PLANNED_START_OVERDUE_YEARS = 2
 
 
 def today() -> date:
@@ -390,7 +442,7 @@ def today() -> date:
 
 
 def stale_cutoff(on: date | None = None) -> date:
-    """Entries last verified before this date are stale (24 months before `on`)."""
+    """Information dated before this is stale (24 months before `on`)."""
     on = on or today()
     year, month = divmod(on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS, 12)
     # 29 February, 24 months back, is 28 February: clamp the day to the month's length.
@@ -404,12 +456,31 @@ class InterventionQuerySet(models.QuerySet):
     def published(self) -> InterventionQuerySet:
         return self.filter(is_published=True)
 
+    def with_information_date(self) -> InterventionQuerySet:
+        """Annotated with `information_on`: the date of the information (Intervention.
+        information_date), for sorting by the newest information."""
+        return self.annotate(information_on=information_date_expression())
+
     def stale(self, on: date | None = None) -> InterventionQuerySet:
-        """Never verified, or last verified more than 24 months before `on` (default today)."""
-        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=stale_cutoff(on)))
+        """Entries whose information is more than 24 months older than `on` (default today):
+        neither the source nor a confirmation is that recent."""
+        return self.filter(_fresh_q(on, negate=True))
 
     def fresh(self, on: date | None = None) -> InterventionQuerySet:
-        return self.filter(last_verified__gte=stale_cutoff(on))
+        return self.filter(_fresh_q(on))
+
+    def with_freshness(self, on: date | None = None) -> InterventionQuerySet:
+        return self.annotate(freshness_bucket=freshness_expression(on))
+
+    def needing_status_check(self, on: date | None = None) -> InterventionQuerySet:
+        """Entries whose stated status cannot be true any more: running or planned while their
+        own period has ended, or planned with a start years ago. Listed for editors."""
+        year = (on or today()).year
+        active = [Status.RUNNING, Status.PLANNED]
+        return self.filter(
+            Q(status__in=active, period_end__lt=year)
+            | Q(status=Status.PLANNED, period_start__lte=year - PLANNED_START_OVERDUE_YEARS)
+        )
 
     def for_cards(self, snippets: bool = False) -> InterventionQuerySet:
         """What a result card in the list needs of the entry itself (`cards.attach_cards` loads
@@ -431,6 +502,10 @@ class InterventionQuerySet(models.QuerySet):
             "kkr_goals",
             models.Prefetch("legal_bases", queryset=legal_bases_in_order()),
             "contacts",
+            models.Prefetch(
+                "served", queryset=ServedMunicipality.objects.select_related("municipality")
+            ),
+            "confirmations",
         )
 
 
@@ -450,6 +525,46 @@ class Status(models.TextChoices):
     UNKNOWN = "unknown", _("Ukendt")
 
 
+class Freshness(models.TextChoices):
+    """How current an entry's information is; four buckets that never overlap (the facet
+    "Aktualitet", the admin filter)."""
+
+    CONFIRMED = "confirmed", _("Bekræftet inden for 2 år")
+    RECENT_SOURCE = "recent_source", _("Kilden er under 2 år gammel, ikke bekræftet siden")
+    CONFIRMED_LONG_AGO = "confirmed_long_ago", _("Ældre oplysninger, bekræftet for over 2 år siden")
+    NEVER_CONFIRMED = "never_confirmed", _("Ældre oplysninger, aldrig bekræftet")
+
+
+def information_date_expression() -> models.Expression:
+    """Intervention.information_date in SQL: the later of the source's publication and the
+    latest confirmation (SQLite's MAX() of a NULL is NULL, hence the Coalesce)."""
+    published = models.F("source__published_on")
+    return Greatest(published, Coalesce(models.F("last_confirmed_on"), published))
+
+
+def _fresh_q(on: date | None, negate: bool = False) -> Q:
+    cutoff = stale_cutoff(on)
+    fresh = Q(last_confirmed_on__gte=cutoff) | Q(source__published_on__gte=cutoff)
+    return ~fresh if negate else fresh
+
+
+def freshness_expression(on: date | None = None) -> models.Expression:
+    """Intervention.freshness in SQL: one Freshness value per entry."""
+    cutoff = stale_cutoff(on)
+    return models.Case(
+        models.When(last_confirmed_on__gte=cutoff, then=models.Value(Freshness.CONFIRMED.value)),
+        models.When(
+            source__published_on__gte=cutoff, then=models.Value(Freshness.RECENT_SOURCE.value)
+        ),
+        models.When(
+            last_confirmed_on__isnull=False,
+            then=models.Value(Freshness.CONFIRMED_LONG_AGO.value),
+        ),
+        default=models.Value(Freshness.NEVER_CONFIRMED.value),
+        output_field=models.CharField(),
+    )
+
+
 class EvaluationLevel(models.TextChoices):
     NONE_KNOWN = "none_known", _("Ingen kendt evaluering")
     INTERNAL = "internal", _("Intern opfølgning")
@@ -461,6 +576,7 @@ class Intervention(models.Model):
     Sector = Sector
     Status = Status
     EvaluationLevel = EvaluationLevel
+    Freshness = Freshness
 
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(_("titel"), max_length=250)
@@ -503,6 +619,14 @@ class Intervention(models.Model):
         related_name="interventions",
         verbose_name=_("kommuner"),
         help_text=_("Kommuner der driver eller er med til at drive indsatsen."),
+    )
+    served_municipalities = models.ManyToManyField(
+        Municipality,
+        through="ServedMunicipality",
+        blank=True,
+        related_name="served_by",
+        verbose_name=_("betjente kommuner"),
+        help_text=_("Kommuner hvis borgere indsatsen dækker uden at kommunen driver den."),
     )
     regions = models.ManyToManyField(
         Region,
@@ -564,16 +688,32 @@ class Intervention(models.Model):
     evaluation = models.TextField(_("erfaringer og evaluering"), blank=True)
     materials = models.TextField(_("materialer"), blank=True)
 
-    editorial_note = models.TextField(_("redaktionel note"), blank=True)
+    editorial_note = models.TextField(
+        _("intern note"),
+        blank=True,
+        help_text=_("Til redaktionen: kildehenvisninger, valg og tvivl. Vises aldrig offentligt."),
+    )
+    public_note = models.TextField(
+        _("offentlig note"),
+        blank=True,
+        help_text=_("En bemærkning til læserne, fx at kilden er uklar om perioden."),
+    )
     is_published = models.BooleanField(_("offentliggjort"), default=True)
-    last_verified = models.DateField(
-        _("sidst bekræftet"),
+    reviewed_on = models.DateField(
+        _("gennemgået mod kilden"),
         null=True,
         blank=True,
         help_text=_(
-            "Dagen en redaktør sidst har bekræftet, at oplysningerne er rigtige. "
-            "Efter 24 måneder regnes indsatsen som forældet."
+            "Dagen redaktionen sidst gennemgik indsatsen mod kildedokumentet. Det er ikke en "
+            "bekræftelse: kun ejeren eller en redaktør efter kontakt kan bekræfte oplysningerne."
         ),
+    )
+    last_confirmed_on = models.DateField(
+        _("senest bekræftet"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Datoen for den seneste bekræftelse; vedligeholdes ud fra bekræftelserne."),
     )
     responsible_editor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -628,6 +768,7 @@ class Intervention(models.Model):
             "search_title",
             "search_meta",
             "loaded_checksum",
+            "last_confirmed_on",  # follows the confirmations, which have a history of their own
             # Bookkeeping, not content: a restored version must not bring its old number back.
             "edit_version",
         ],
@@ -734,13 +875,90 @@ class Intervention(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    # --- The age of the information (ADR 0012) ---
+
+    @property
+    def information_date(self) -> date:
+        """The date of the information: the source's publication or the latest confirmation,
+        whichever is later. Never the day the entry was loaded or reviewed."""
+        published = self.source.published_on
+        confirmed = self.last_confirmed_on
+        return max(published, confirmed) if confirmed else published
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether an owner or an editor after contact has ever confirmed the entry."""
+        return self.last_confirmed_on is not None
+
+    @property
+    def information_is_confirmation(self) -> bool:
+        """Whether the information dates from a confirmation rather than from the source."""
+        return self.is_confirmed and self.last_confirmed_on >= self.source.published_on
+
+    def latest_confirmation(self) -> Confirmation | None:
+        """The latest confirmation (uses prefetched confirmations when there are any)."""
+        confirmations = list(self.confirmations.all())
+        return max(confirmations, key=lambda c: (c.confirmed_on, c.pk), default=None)
+
     def is_stale_on(self, on: date | None = None) -> bool:
-        return self.last_verified is None or self.last_verified < stale_cutoff(on)
+        return self.information_date < stale_cutoff(on)
 
     @property
     def is_stale(self) -> bool:
-        """Not verified within 24 months (or never): shown as a notice on the public page."""
+        """The information is more than 24 months old: shown on the card and the page."""
         return self.is_stale_on()
+
+    def freshness_on(self, on: date | None = None) -> Freshness:
+        """The same bucket as freshness_expression() computes in SQL."""
+        cutoff = stale_cutoff(on)
+        if self.last_confirmed_on and self.last_confirmed_on >= cutoff:
+            return Freshness.CONFIRMED
+        if self.source.published_on >= cutoff:
+            return Freshness.RECENT_SOURCE
+        if self.last_confirmed_on:
+            return Freshness.CONFIRMED_LONG_AGO
+        return Freshness.NEVER_CONFIRMED
+
+    @property
+    def freshness(self) -> Freshness:
+        return self.freshness_on()
+
+    @property
+    def information_year(self) -> int:
+        return self.information_date.year
+
+    def period_ended_while_active_on(self, on: date | None = None) -> bool:
+        """The entry says it runs or is planned, but its own period ended before this year."""
+        year = (on or today()).year
+        return (
+            self.status in (Status.RUNNING, Status.PLANNED)
+            and self.period_end is not None
+            and self.period_end < year
+        )
+
+    @property
+    def period_ended_while_active(self) -> bool:
+        return self.period_ended_while_active_on()
+
+    @property
+    def status_as_stated(self) -> str:
+        """The status as the information says it, with its age: "I drift ifølge kilden (2016)",
+        "I drift, bekræftet 2026", or "Ukendt — perioden sluttede 2018" when the stated status
+        cannot be true any more."""
+        if self.period_ended_while_active:
+            return _("Ukendt — perioden sluttede %(year)s") % {"year": self.period_end}
+        status = self.get_status_display()
+        if self.status == Status.UNKNOWN:
+            return status
+        if self.information_is_confirmation:
+            return _("%(status)s, bekræftet %(year)s") % {
+                "status": status,
+                "year": self.last_confirmed_on.year,
+            }
+        return _("%(status)s ifølge kilden (%(year)s)") % {
+            "status": status,
+            "year": self.source.published_on.year,
+        }
 
     def text_sections(self) -> list[tuple[Section, str]]:
         """The filled text sections in display order."""
@@ -793,7 +1011,16 @@ class LegalBasis(models.Model):
         return self.paragraph.label
 
 
+class ContactKind(models.TextChoices):
+    CONTACT = "contact", _("Kontaktperson")
+    # The 2018 source lists the people its authors met on municipal visits (seed 001, Bilag A):
+    # someone who was in a meeting, not someone who answers questions about the entry.
+    MEETING_PARTICIPANT = "meeting_participant", _("Deltog i kildens møde med kommunen")
+
+
 class Contact(models.Model):
+    Kind = ContactKind
+
     intervention = models.ForeignKey(
         Intervention, on_delete=models.CASCADE, related_name="contacts"
     )
@@ -808,6 +1035,9 @@ class Contact(models.Model):
         validators=[validate_danish_phone],
         help_text=_("8 cifre, evt. med +45, fx 76 29 00 00."),
     )
+    kind = models.CharField(
+        _("art"), max_length=20, choices=ContactKind, default=ContactKind.CONTACT
+    )
     order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
     history = HistoricalRecords()
@@ -819,12 +1049,155 @@ class Contact(models.Model):
                 condition=Q(email=Lower("email")), name="contact_email_lowercase"
             ),
             models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ContactKind.values), name="contact_kind_valid"
+            ),
         ]
         verbose_name = _("kontaktperson")
         verbose_name_plural = _("kontaktpersoner")
 
     def __str__(self) -> str:
         return self.name
+
+
+class ServedBasis(models.TextChoices):
+    SOURCE = "source", _("Angivet i kilden")
+    EDITORS = "editors", _("Redaktionens vurdering")
+
+
+class ServedMunicipality(models.Model):
+    """A municipality whose citizens an entry serves without running it (a regional team that
+    covers three municipalities), and on what basis: the source says so, or the editors infer it."""
+
+    Basis = ServedBasis
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="served")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="served_entries"
+    )
+    basis = models.CharField(
+        _("grundlag"), max_length=10, choices=ServedBasis, default=ServedBasis.SOURCE
+    )
+    source_first_line = models.PositiveIntegerField(_("første kildelinje"), null=True, blank=True)
+    source_last_line = models.PositiveIntegerField(_("sidste kildelinje"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["municipality__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "municipality"], name="unique_served_municipality"
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=ServedBasis.values), name="served_basis_valid"
+            ),
+        ]
+        verbose_name = _("betjent kommune")
+        verbose_name_plural = _("betjente kommuner")
+
+    def __str__(self) -> str:
+        return self.municipality.name
+
+
+class ConfirmationMethod(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    TELEPHONE = "telephone", _("Telefon")
+    LINK = "link", _("Bekræftelseslink")
+    INTAKE_FORM = "intake_form", _("Ejerens eget indberetningsskema")
+    MEETING = "meeting", _("Møde")
+
+
+class Confirmation(models.Model):
+    """The owner (or an editor after contacting the owner) confirmed that the entry is correct:
+    who, when and how. A history of confirmations, never one overwritten date."""
+
+    Method = ConfirmationMethod
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    confirmed_on = models.DateField(_("bekræftet den"))
+    confirmed_by = models.CharField(
+        _("bekræftet af"),
+        max_length=250,
+        help_text=_("Ejeren og evt. personen, fx 'Aarhus Kommune, Socialforvaltningen'."),
+    )
+    method = models.CharField(_("hvordan"), max_length=20, choices=ConfirmationMethod)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registreret af"),
+    )
+    recorded_at = models.DateTimeField(_("registreret"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-confirmed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=ConfirmationMethod.values), name="confirmation_method_valid"
+            ),
+            models.CheckConstraint(condition=~Q(confirmed_by=""), name="confirmation_by_not_empty"),
+        ]
+        verbose_name = _("bekræftelse")
+        verbose_name_plural = _("bekræftelser")
+
+    def __str__(self) -> str:
+        return f"{self.confirmed_by}, {self.confirmed_on:%d.%m.%Y}"
+
+    def clean(self) -> None:
+        problems = confirmation_date_problems(
+            self.confirmed_on,
+            source_published_on=(
+                self.intervention.source.published_on
+                if self.intervention_id and self.intervention.source_id
+                else None
+            ),
+        )
+        if problems:
+            raise ValidationError({"confirmed_on": problems})
+
+
+def confirmation_date_problems(
+    confirmed_on: date | None, *, source_published_on: date | None, on: date | None = None
+) -> list[str]:
+    """Why a confirmation date cannot be right (in the active language); [] if it can. Used by
+    the admin (Confirmation.clean) and the fixture check."""
+    if confirmed_on is None:
+        return []
+    if confirmed_on > (on or today()):
+        return [_("En bekræftelse kan ikke ligge i fremtiden.")]
+    if source_published_on and confirmed_on < source_published_on:
+        return [
+            _("Bekræftelsen (%(confirmed)s) ligger før kilden blev udgivet (%(published)s).")
+            % {
+                "confirmed": date_format(confirmed_on, "j. F Y"),
+                "published": date_format(source_published_on, "j. F Y"),
+            }
+        ]
+    return []
+
+
+def refresh_last_confirmed(intervention_ids) -> None:
+    """Set each entry's last_confirmed_on from its confirmations (after one is saved or deleted,
+    and after a load); an update, so no edit version or history record is spent on it."""
+    for pk in set(intervention_ids):
+        latest = (
+            Confirmation.objects.filter(intervention_id=pk)
+            .order_by("-confirmed_on")
+            .values_list("confirmed_on", flat=True)
+            .first()
+        )
+        Intervention.objects.filter(pk=pk).exclude(last_confirmed_on=latest).update(
+            last_confirmed_on=latest
+        )
 
 
 class SearchWord(models.Model):

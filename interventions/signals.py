@@ -20,7 +20,14 @@ from django.dispatch import receiver
 
 from interventions.caching.version import catalogue_changed
 from interventions.changes import NOT_IN_SEARCH_TEXTS, entries_changed, search_texts_stale
-from interventions.models import Contact, Intervention, LegalBasis
+from interventions.models import (
+    Confirmation,
+    Contact,
+    Intervention,
+    LegalBasis,
+    ServedMunicipality,
+    refresh_last_confirmed,
+)
 from interventions.search.documents import SEARCHED_NAMES, searched_fields
 
 CATALOGUE_APP = "interventions"
@@ -70,6 +77,22 @@ def _contact_changed(sender, instance, raw=False, **kwargs) -> None:
 def _legal_basis_changed(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         entries_changed([instance.intervention_id], searched=True)
+
+
+@receiver(post_save, sender=ServedMunicipality, dispatch_uid="entry-served-saved")
+@receiver(post_delete, sender=ServedMunicipality, dispatch_uid="entry-served-deleted")
+def _served_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        entries_changed([instance.intervention_id], searched=True)  # places are searched
+
+
+@receiver(post_save, sender=Confirmation, dispatch_uid="entry-confirmation-saved")
+@receiver(post_delete, sender=Confirmation, dispatch_uid="entry-confirmation-deleted")
+def _confirmation_changed(sender, instance, raw=False, **kwargs) -> None:
+    # A restore (raw) brings last_confirmed_on back with the entry's own row.
+    if not raw:
+        refresh_last_confirmed([instance.intervention_id])
+        entries_changed([instance.intervention_id], searched=False)
 
 
 class _Link(NamedTuple):

@@ -1,9 +1,12 @@
 """factory_boy factories for entries that tests build themselves (beside the curated catalogue)."""
 
+import datetime
+
 import factory
 
 from interventions.changes import refresh_search_texts
 from interventions.models import (
+    Confirmation,
     Contact,
     Intervention,
     LegalBasis,
@@ -56,3 +59,15 @@ class ContactFactory(factory.django.DjangoModelFactory):
     intervention = factory.SubFactory(InterventionFactory)
     name = "Test Person"
     email = "test.person@example.dk"
+
+
+def confirm(
+    entry: Intervention,
+    on: datetime.date,
+    by: str = "Horsens Kommune",
+    method: str = Confirmation.Method.EMAIL,
+) -> Confirmation:
+    """Record that the owner confirmed `entry` on `on` (as an editor does in the admin)."""
+    return Confirmation.objects.create(
+        intervention=entry, confirmed_on=on, confirmed_by=by, method=method
+    )

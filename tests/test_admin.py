@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.conflicts import EditStamp
 from interventions.models import (
+    Confirmation,
     Contact,
     Intervention,
     LegalBasis,
@@ -19,7 +20,7 @@ from interventions.models import (
     today,
 )
 from tests.admin_forms import posted
-from tests.factories import InterventionFactory
+from tests.factories import InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +81,10 @@ def form_data(obj: Intervention, **changes) -> dict:
         "alternative_titles": "[]",
         "summary": obj.summary,
         "is_published": "on" if obj.is_published else "",
-        "last_verified": obj.last_verified.isoformat() if obj.last_verified else "",
+        "reviewed_on": obj.reviewed_on.isoformat() if obj.reviewed_on else "",
         "responsible_editor": "",
         "editorial_note": obj.editorial_note,
+        "public_note": obj.public_note,
         "source": obj.source_id,
         "locator": obj.locator,
         "source_section": obj.source_section_id or "",
@@ -108,6 +110,10 @@ def form_data(obj: Intervention, **changes) -> dict:
         "legal_bases-INITIAL_FORMS": "0",
         "contacts-TOTAL_FORMS": "0",
         "contacts-INITIAL_FORMS": "0",
+        "confirmations-TOTAL_FORMS": "0",
+        "confirmations-INITIAL_FORMS": "0",
+        "served-TOTAL_FORMS": "0",
+        "served-INITIAL_FORMS": "0",
     }
     for section in ("purpose", "background", "target_group_text", "activities"):
         data[section] = getattr(obj, section)
@@ -131,6 +137,7 @@ def contact_form_data(obj: Intervention, email: str, phone: str) -> dict:
             "contacts-0-name": contact.name,
             "contacts-0-email": email,
             "contacts-0-phone": phone,
+            "contacts-0-kind": contact.kind,
             "contacts-0-order": "0",
         },
     )
@@ -176,17 +183,73 @@ def test_intervention_list_shows_owner_source_status_freshness_and_facet_counts(
     html = response.content.decode()
     for column in ("Organisation", "Kildedokument", "Status", "Aktualitet", "Offentliggjort"):
         assert column.lower() in html.lower()
-    # Facet counts beside the filters, e.g. "Aktuel (186)" on the unfiltered list.
-    total = Intervention.objects.count()
-    assert f"Aktuel ({total})" in editor_client.get(CHANGELIST).content.decode()
+    # Facet counts beside the filters: the 63 DEFACTUM entries (2025) are from a recent source,
+    # the other 123 are older and were never confirmed.
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "Kilden er under 2 år gammel, ikke bekræftet siden (63)" in html
+    assert "Ældre oplysninger, aldrig bekræftet (123)" in html
 
 
-def test_freshness_filter_separates_stale_and_current_entries(editor_client):
-    old = InterventionFactory(title="Gammel indsats", last_verified=datetime.date(2020, 1, 1))
-    response = editor_client.get(CHANGELIST, {"aktualitet": "stale"})
-    assert list(response.context["cl"].result_list) == [old]
-    response = editor_client.get(CHANGELIST, {"aktualitet": "fresh"})
-    assert old not in response.context["cl"].result_list
+def test_freshness_filter_separates_confirmed_and_old_entries(editor_client):
+    confirmed = InterventionFactory(title="Bekræftet indsats")
+    confirm(confirmed, today())
+    long_ago = InterventionFactory(title="Længe siden")
+    confirm(long_ago, datetime.date(2020, 1, 1))
+    response = editor_client.get(CHANGELIST, {"aktualitet": "confirmed"})
+    assert list(response.context["cl"].result_list) == [confirmed]
+    response = editor_client.get(CHANGELIST, {"aktualitet": "confirmed_long_ago"})
+    assert list(response.context["cl"].result_list) == [long_ago]
+    response = editor_client.get(CHANGELIST, {"aktualitet": "never_confirmed"})
+    assert confirmed not in response.context["cl"].result_list
+    assert response.context["cl"].result_count == 123
+
+
+def test_the_status_check_filter_lists_entries_whose_status_cannot_be_true(editor_client):
+    response = editor_client.get(CHANGELIST, {"status_tjek": "yes"})
+    listed = {i.slug for i in response.context["cl"].result_list}
+    assert {"breddeidraetsprojektet-kom-igen-aarhus", "fact-skive"} <= listed
+    assert listed == set(Intervention.objects.needing_status_check().values_list("slug", flat=True))
+
+
+def test_an_editor_records_a_confirmation_inline_and_is_named_as_its_recorder(
+    editor_client, editor
+):
+    obj = Intervention.objects.get(slug="biofeedback-horsens")
+    data = form_data(
+        obj,
+        **{
+            "confirmations-TOTAL_FORMS": "1",
+            "confirmations-0-confirmed_on": "2026-11-30",
+            "confirmations-0-confirmed_by": "Horsens Kommune, Socialafdelingen",
+            "confirmations-0-method": "telephone",
+            "confirmations-0-note": "Bekræftet af lederen.",
+        },
+    )
+    response = editor_client.post(change_url(obj), data)
+    assert response.status_code == 302
+    confirmation = obj.confirmations.get()
+    assert confirmation.recorded_by == editor
+    obj.refresh_from_db()
+    assert obj.last_confirmed_on == datetime.date(2026, 11, 30)
+
+
+def test_a_confirmation_in_the_future_is_refused_in_danish_and_nothing_is_saved(editor_client):
+    obj = Intervention.objects.get(slug="biofeedback-horsens")
+    data = form_data(
+        obj,
+        title="Ændret titel",
+        **{
+            "confirmations-TOTAL_FORMS": "1",
+            "confirmations-0-confirmed_on": "2099-01-01",
+            "confirmations-0-confirmed_by": "Horsens Kommune",
+            "confirmations-0-method": "email",
+        },
+    )
+    response = editor_client.post(change_url(obj), data)
+    assert response.status_code == 200
+    assert "En bekræftelse kan ikke ligge i fremtiden." in response.content.decode()
+    assert not obj.confirmations.exists()
+    assert Intervention.objects.get(pk=obj.pk).title == obj.title
 
 
 def test_admin_search_finds_an_entry_by_title_and_contact(editor_client):
@@ -256,7 +319,7 @@ def test_a_reader_can_look_but_not_change_add_delete_or_act(reader_client):
     assert response.status_code == 403
     request = reader_client.get(CHANGELIST).wsgi_request
     actions = admin.site._registry[Intervention].get_actions(request)
-    assert not {"publish", "unpublish", "mark_verified"} & set(actions)
+    assert not {"publish", "unpublish", "mark_reviewed"} & set(actions)
     response = reader_client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [obj.pk]})
     assert Intervention.objects.get(pk=obj.pk).is_published
     assert (
@@ -283,6 +346,8 @@ def rewrite_target(model):
         return entry, {"title": "Overtaget af en læser"}
     if model is Contact:
         return entry.contacts.first(), {"email": "attacker@evil.example"}
+    if model is Confirmation:
+        return confirm(entry, datetime.date(2026, 11, 30)), {"confirmed_by": "En læser"}
     if model is LegalBasis:
         basis = LegalBasis.objects.filter(stated_in_source=True).first()
         return basis, {"stated_in_source": None}  # untick: "assigned by an editor"
@@ -342,12 +407,12 @@ def test_an_editor_publishes_and_unpublishes_with_actions(editor_client, editor)
     assert not draft.is_published
 
 
-def test_mark_as_verified_sets_todays_date(editor_client):
-    old = InterventionFactory(last_verified=datetime.date(2020, 1, 1))
-    editor_client.post(CHANGELIST, {"action": "mark_verified", "_selected_action": [old.pk]})
+def test_marking_as_reviewed_sets_todays_date_and_confirms_nothing(editor_client):
+    old = InterventionFactory(reviewed_on=datetime.date(2020, 1, 1))
+    editor_client.post(CHANGELIST, {"action": "mark_reviewed", "_selected_action": [old.pk]})
     old.refresh_from_db()
-    assert old.last_verified == today()
-    assert not old.is_stale
+    assert old.reviewed_on == today()
+    assert not old.is_confirmed and old.is_stale
 
 
 def test_editors_cannot_delete_entries_or_vocabulary(editor_client):

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.http import QueryDict
@@ -12,15 +13,18 @@ from django.urls import reverse
 
 from interventions.listing.facets import compute_facets
 from interventions.models import (
+    Confirmation,
+    Freshness,
     Intervention,
     LegalBasis,
     LegalParagraph,
     Method,
+    SourceDocument,
     TargetGroup,
     stale_cutoff,
 )
 from tests.admin_forms import posted
-from tests.factories import ContactFactory, InterventionFactory
+from tests.factories import ContactFactory, InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -99,36 +103,127 @@ def test_a_draft_is_still_absent_from_lists_for_an_editor(client, editor, draft)
 # --- Freshness ------------------------------------------------------------------------------------
 
 
-def test_an_entry_is_stale_24_months_after_its_last_verification():
-    on = datetime.date(2028, 11, 22)
+def test_information_is_as_old_as_its_source_until_someone_confirms_it():
+    entry = InterventionFactory()  # DASSOS' catalogue, January 2016
+    assert entry.information_date == datetime.date(2016, 1, 1)
+    assert not entry.is_confirmed
+    assert entry.is_stale_on(datetime.date(2026, 12, 3))
+    assert entry.freshness_on(datetime.date(2026, 12, 3)) == Freshness.NEVER_CONFIRMED
+    assert entry in Intervention.objects.stale(datetime.date(2026, 12, 3))
+
+
+def test_reviewing_an_entry_against_its_source_is_no_confirmation():
+    entry = InterventionFactory(reviewed_on=datetime.date(2026, 11, 22))
+    assert not entry.is_confirmed
+    assert entry.information_date == datetime.date(2016, 1, 1)
+
+
+def test_a_confirmation_dates_the_information_and_ages_with_it():
+    entry = InterventionFactory()
+    confirm(entry, datetime.date(2026, 11, 22))
+    entry.refresh_from_db()
+    assert entry.last_confirmed_on == entry.information_date == datetime.date(2026, 11, 22)
+    on, later = datetime.date(2028, 11, 22), datetime.date(2028, 11, 23)
     assert stale_cutoff(on) == datetime.date(2026, 11, 22)
-    entry = InterventionFactory(last_verified=datetime.date(2026, 11, 22))
-    assert not entry.is_stale_on(on)
-    assert entry.is_stale_on(datetime.date(2028, 11, 23))
-    assert entry in Intervention.objects.stale(datetime.date(2028, 11, 23))
+    assert not entry.is_stale_on(on) and entry.is_stale_on(later)
+    assert entry.freshness_on(on) == Freshness.CONFIRMED
+    assert entry.freshness_on(later) == Freshness.CONFIRMED_LONG_AGO
     assert entry in Intervention.objects.fresh(on)
-    assert entry not in Intervention.objects.stale(on)
+    assert entry in Intervention.objects.stale(later)
+
+
+def test_the_latest_of_several_confirmations_counts_and_removing_it_goes_back():
+    entry = InterventionFactory()
+    confirm(entry, datetime.date(2025, 3, 1))
+    latest = confirm(entry, datetime.date(2026, 6, 1))
+    entry.refresh_from_db()
+    assert entry.last_confirmed_on == datetime.date(2026, 6, 1)
+    latest.delete()
+    entry.refresh_from_db()
+    assert entry.last_confirmed_on == datetime.date(2025, 3, 1)
+
+
+def test_a_recent_source_is_current_without_a_confirmation():
+    entry = InterventionFactory(source=SourceDocument.objects.get(key="defactum-akutpsykiatri"))
+    assert entry.freshness_on(datetime.date(2026, 12, 3)) == Freshness.RECENT_SOURCE
+    assert entry.freshness_on(datetime.date(2027, 1, 2)) == Freshness.NEVER_CONFIRMED
+
+
+def test_the_database_puts_every_entry_in_the_same_freshness_bucket_as_python():
+    confirm(Intervention.objects.first(), datetime.date(2026, 11, 1))
+    confirm(Intervention.objects.last(), datetime.date(2023, 1, 1))
+    for on in (datetime.date(2026, 12, 3), datetime.date(2027, 6, 1)):
+        annotated = Intervention.objects.with_freshness(on).select_related("source")
+        buckets = {obj.freshness_bucket for obj in annotated}
+        assert all(obj.freshness_bucket == obj.freshness_on(on) for obj in annotated)
+        assert len(buckets) >= 3
 
 
 def test_the_cutoff_of_29_february_is_28_february():
     assert stale_cutoff(datetime.date(2028, 2, 29)) == datetime.date(2026, 2, 28)
 
 
-def test_an_entry_never_verified_is_stale():
-    entry = InterventionFactory(last_verified=None)
-    assert entry.is_stale_on(datetime.date(2026, 1, 1))
-    assert entry in Intervention.objects.stale()
+def test_status_reads_as_the_source_said_until_confirmed(monkeypatch):
+    monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2026, 12, 3))
+    entry = InterventionFactory(status=Intervention.Status.RUNNING, period_start=2015)
+    assert entry.status_as_stated == "I drift ifølge kilden (2016)"
+    confirm(entry, datetime.date(2026, 11, 22))
+    entry.refresh_from_db()
+    assert entry.status_as_stated == "I drift, bekræftet 2026"
 
 
-def test_the_public_page_says_when_the_information_was_last_verified(client, monkeypatch):
-    entry = InterventionFactory(last_verified=datetime.date(2026, 11, 22))
+def test_a_running_entry_whose_period_ended_is_shown_as_unknown_and_listed(monkeypatch):
+    monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2026, 12, 3))
+    ended = InterventionFactory(
+        status=Intervention.Status.RUNNING, period_start=2015, period_end=2018
+    )
+    overdue = InterventionFactory(status=Intervention.Status.PLANNED, period_start=2021)
+    assert ended.status_as_stated == "Ukendt — perioden sluttede 2018"
+    check = Intervention.objects.needing_status_check()
+    assert ended in check and overdue in check
+    assert InterventionFactory(status=Intervention.Status.RUNNING) not in check
+
+
+@pytest.mark.parametrize(
+    "confirmed_on, message",
+    [
+        (datetime.date(2099, 1, 1), "kan ikke ligge i fremtiden"),
+        (datetime.date(2015, 6, 1), "ligger før kilden blev udgivet"),
+    ],
+)
+def test_an_impossible_confirmation_date_is_refused_in_danish(confirmed_on, message):
+    entry = InterventionFactory()
+    confirmation = Confirmation(
+        intervention=entry,
+        confirmed_on=confirmed_on,
+        confirmed_by="Horsens Kommune",
+        method="email",
+    )
+    with pytest.raises(ValidationError) as refused:
+        confirmation.full_clean()
+    assert message in " ".join(refused.value.message_dict["confirmed_on"])
+
+
+def test_the_public_page_says_where_the_information_comes_from(client, monkeypatch):
+    entry = InterventionFactory()
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert (
+        "Oplysningerne stammer fra DASSOS&#x27; inspirationskatalog (januar 2016) og er ikke "
+        "bekræftet siden. Kontakt indsatsens ejer, før du henviser." in html
+    )
+    assert "sidst bekræftet" not in html
+
+
+def test_the_public_page_names_a_confirmation_and_says_when_it_is_old(client, monkeypatch):
+    entry = InterventionFactory()
+    confirm(entry, datetime.date(2026, 11, 22))
     monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2027, 1, 1))
     html = client.get(entry.get_absolute_url()).content.decode()
-    assert "Oplysningerne er sidst bekræftet 22. november 2026" in html
-    assert "kan være forældede" not in html
+    assert "Oplysningerne er bekræftet af Horsens Kommune den 22. november 2026" in html
+    assert "mere end to år gammel" not in html
     monkeypatch.setattr("interventions.models.today", lambda: datetime.date(2029, 1, 1))
     html = client.get(entry.get_absolute_url()).content.decode()
-    assert "kan være forældede" in html
+    assert "Bekræftelsen er mere end to år gammel" in html
 
 
 # --- History --------------------------------------------------------------------------------------
@@ -140,11 +235,12 @@ def test_history_page_lists_who_changed_what(client, editor):
     url = reverse("admin:interventions_intervention_change", args=[entry.pk])
     client.post(
         reverse("admin:interventions_intervention_changelist"),
-        {"action": "mark_verified", "_selected_action": [entry.pk]},
+        {"action": "mark_reviewed", "_selected_action": [entry.pk]},
     )
     history = client.get(reverse("admin:interventions_intervention_history", args=[entry.pk]))
     html = history.content.decode()
-    assert "redaktor" in html and "Bekræftet" in html and "Indlæst fra fixtures" in html
+    assert "redaktor" in html and "Gennemgået mod kilden" in html
+    assert "Indlæst fra fixtures" in html
     assert client.get(url).status_code == 200
 
 
@@ -169,7 +265,7 @@ def test_revert_restores_fields_and_vocabulary_links(client, editor):
         for name in form.fields
     }
     data["alternative_titles"] = "[]"
-    data["last_verified"] = original.last_verified.isoformat()
+    data["reviewed_on"] = original.reviewed_on.isoformat() if original.reviewed_on else ""
     data["is_published"] = "on"
     response = client.post(revert_url, data)
     assert response.status_code == 302, form.errors

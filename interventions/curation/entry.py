@@ -17,7 +17,12 @@ import hashlib
 import json
 from typing import Any
 
-from interventions.curation.schema import CONTACT_KEYS, CURATED_ON, SET_KEYS
+from interventions.curation.schema import (
+    CONFIRMATION_KEYS,
+    CONTACT_DEFAULTS,
+    CONTACT_KEYS,
+    SET_KEYS,
+)
 from interventions.models import (
     TEXT_SECTIONS,
     Intervention,
@@ -51,6 +56,20 @@ def entry_from_db(obj: Intervention) -> dict[str, Any]:
         "organisation": obj.organisation,
         "municipalities": sorted(m.name for m in obj.municipalities.all()),
         "regions": sorted(r.name for r in obj.regions.all()),
+        "served_municipalities": sorted(
+            (
+                {
+                    "municipality": s.municipality.name,
+                    "basis": s.basis,
+                    "source_lines": [s.source_first_line, s.source_last_line]
+                    if s.source_first_line is not None
+                    else None,
+                    "note": s.note,
+                }
+                for s in obj.served.all()
+            ),
+            key=lambda s: s["municipality"],
+        ),
         "target_groups": sorted(t.slug for t in obj.target_groups.all()),
         "policy_areas": sorted(p.slug for p in obj.policy_areas.all()),
         "kkr_goals": sorted(g.slug for g in obj.kkr_goals.all()),
@@ -67,11 +86,15 @@ def entry_from_db(obj: Intervention) -> dict[str, Any]:
         "funding_source": obj.funding_source,
         "evaluation_level": obj.evaluation_level,
         "editorial_note": obj.editorial_note,
+        "public_note": obj.public_note,
         "published": obj.is_published,
-        "last_verified": obj.last_verified,
+        "reviewed_on": obj.reviewed_on,
         "related": sorted(r.slug for r in obj.related.all()),
         "sections": {s.key: getattr(obj, s.field) for s in TEXT_SECTIONS},
         "contacts": [{k: getattr(c, k) for k in CONTACT_KEYS} for c in obj.contacts.all()],
+        "confirmations": _confirmations_in_order(
+            {k: getattr(c, k) for k in CONFIRMATION_KEYS} for c in obj.confirmations.all()
+        ),
     }
 
 
@@ -93,6 +116,18 @@ def entry_from_fixture(entry: dict[str, Any], related: set[str]) -> dict[str, An
         "sector": entry["sector"],
         "organisation": entry["organisation"],
         **{key: sorted(entry.get(key) or []) for key in SET_KEYS},
+        "served_municipalities": sorted(
+            (
+                {
+                    "municipality": s["municipality"],
+                    "basis": s.get("basis") or "source",
+                    "source_lines": list(s["source_lines"]) if s.get("source_lines") else None,
+                    "note": (s.get("note") or "").strip(),
+                }
+                for s in entry.get("served_municipalities") or []
+            ),
+            key=lambda s: s["municipality"],
+        ),
         "legal_basis": [
             {
                 "paragraph": paragraph_label(b["paragraph"]),
@@ -108,14 +143,30 @@ def entry_from_fixture(entry: dict[str, Any], related: set[str]) -> dict[str, An
         "funding_source": entry.get("funding_source") or "",
         "evaluation_level": entry.get("evaluation_level") or "none_known",
         "editorial_note": (entry.get("editorial_note") or "").strip(),
+        "public_note": (entry.get("public_note") or "").strip(),
         "published": entry.get("published", True),
-        "last_verified": entry.get("last_verified", CURATED_ON),
+        "reviewed_on": entry.get("reviewed_on"),
         "related": sorted(related),
         "sections": {s.key: (sections.get(s.key) or "").strip() for s in TEXT_SECTIONS},
         "contacts": [
-            {k: c.get(k) or "" for k in CONTACT_KEYS} for c in entry.get("contacts") or []
+            {k: c.get(k) or CONTACT_DEFAULTS.get(k, "") for k in CONTACT_KEYS}
+            for c in entry.get("contacts") or []
         ],
+        "confirmations": _confirmations_in_order(
+            {
+                "confirmed_on": c["confirmed_on"],
+                "confirmed_by": c["confirmed_by"].strip(),
+                "method": c["method"],
+                "note": (c.get("note") or "").strip(),
+            }
+            for c in entry.get("confirmations") or []
+        ),
     }
+
+
+def _confirmations_in_order(confirmations) -> list[dict[str, Any]]:
+    """Oldest first, as a file lists them (a history is appended to)."""
+    return sorted(confirmations, key=lambda c: (c["confirmed_on"], c["confirmed_by"], c["method"]))
 
 
 def checksum(entry: dict[str, Any]) -> str:
@@ -166,7 +217,8 @@ def assign_entry(
     obj.funding_source = entry["funding_source"]
     obj.evaluation_level = entry["evaluation_level"]
     obj.editorial_note = entry["editorial_note"]
+    obj.public_note = entry["public_note"]
     obj.is_published = entry["published"]
-    obj.last_verified = entry["last_verified"]
+    obj.reviewed_on = entry["reviewed_on"]
     for section in TEXT_SECTIONS:
         setattr(obj, section.field, entry["sections"][section.key])

@@ -35,6 +35,7 @@ from interventions.curation.schema import (
 )
 from interventions.models import (
     TEXT_SECTIONS,
+    Confirmation,
     Contact,
     Intervention,
     LegalBasis,
@@ -374,14 +375,19 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
     return Intake(values, links, paragraphs, contacts)
 
 
+# The owner's form names contact persons; whether someone was only at a meeting is a curator's
+# distinction (Contact.kind), not asked for.
+INTAKE_CONTACT_KEYS = tuple(key for key in CONTACT_KEYS if key != "kind")
+
+
 def _check_contact(contact: dict, check: _Checker, where: str) -> dict[str, str]:
-    for key in sorted(set(contact) - set(CONTACT_KEYS), key=str):
+    for key in sorted(set(contact) - set(INTAKE_CONTACT_KEYS), key=str):
         check.add(
             f"{where}.{_quoted(str(key))}",
             "ukendt felt; brug name, role, organisation, email og phone",
         )
     row = {}
-    for key in CONTACT_KEYS:
+    for key in INTAKE_CONTACT_KEYS:
         value = contact.get(key)
         if key == "phone" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # 76290000 written without quotes
@@ -417,6 +423,9 @@ def _intake_source() -> SourceDocument:
             "title": "Indberetninger til Indsatskataloget",
             "publisher": "Kommuner og regioner",
             "year": today().year,
+            "published_on": today().replace(month=1, day=1),
+            "published_precision": "year",
+            "short_name": "ejerens egen indberetning",
             "description": "Indsatser som kommuner og regioner selv har beskrevet i "
             "katalogets indberetningsskema (fixtures/intake/TEMPLATE.yaml).",
         },
@@ -453,7 +462,7 @@ def _load_intake(path: Path) -> Intervention:
         source=_intake_source(),
         locator=f"Indberetning fra {values['organisation']}, {on}",
         is_published=False,
-        last_verified=None,
+        reviewed_on=None,
     )
     try:
         obj.full_clean()
@@ -467,6 +476,14 @@ def _load_intake(path: Path) -> Intervention:
         getattr(obj, name).set(objects)
     for paragraph in intake.paragraphs:
         LegalBasis.objects.create(intervention=obj, paragraph=paragraph, stated_in_source=True)
+    # The owner wrote the form: its information is the owner's own, as of the day it came in.
+    Confirmation.objects.create(
+        intervention=obj,
+        confirmed_on=today(),
+        confirmed_by=values["organisation"],
+        method=Confirmation.Method.INTAKE_FORM,
+        note=f"Indberetningsskemaet {path.name}",
+    )
     for i, contact in enumerate(intake.contacts):
         Contact.objects.create(intervention=obj, order=i, **contact)
     del obj.skip_history_when_saving

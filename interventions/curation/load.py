@@ -35,8 +35,10 @@ from interventions.curation.problems import (
     EditedEntry,
 )
 from interventions.curation.read import Fixtures
+from interventions.curation.schema import parse_published
 from interventions.curation.validate import validate
 from interventions.models import (
+    Confirmation,
     Contact,
     Guidance,
     Intervention,
@@ -48,9 +50,11 @@ from interventions.models import (
     Municipality,
     PolicyArea,
     Region,
+    ServedMunicipality,
     SourceDocument,
     SourceSection,
     TargetGroup,
+    refresh_last_confirmed,
 )
 
 # Change reason on the history records the loader writes.
@@ -263,6 +267,7 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
             paragraph.title, paragraph.url = wanted
             paragraph.save()
     for row in vocab["sources"]:
+        published_on, precision = parse_published(row["published"])
         _upsert(
             SourceDocument.objects,
             key=row["key"],
@@ -272,6 +277,13 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
                 "year": row["year"],
                 "file": row.get("file") or "",
                 "description": row.get("description") or "",
+                "published_on": published_on,
+                "published_precision": precision,
+                "published_basis": row.get("published_basis") or "",
+                "short_name": row["short_name"],
+                "citation": row.get("citation") or "",
+                "url": row.get("url") or "",
+                "isbn": row.get("isbn") or "",
             },
         )
 
@@ -335,6 +347,8 @@ def _load_content(fixtures: Fixtures) -> LoadReport:
             getattr(obj, name).set([table[key] for key in wanted[name]])
         _load_legal_basis(obj, wanted["legal_basis"], paragraphs)
         _load_contacts(obj, wanted["contacts"])
+        _load_served(obj, wanted["served_municipalities"], lookups["municipalities"])
+        _load_confirmations(obj, wanted["confirmations"])
         loaded[entry["slug"]] = obj
         written.append((obj, existing is None))
         if existing:
@@ -414,6 +428,43 @@ def _load_contacts(obj: Intervention, wanted: list[dict]) -> None:
     for row in current[len(wanted) :]:
         row._change_reason = LOADED_REASON
         row.delete()
+
+
+def _load_served(obj: Intervention, wanted: list[dict], municipalities: dict) -> None:
+    """Make the municipalities the entry serves match `wanted`, touching only rows that differ."""
+    current = {row.municipality_id: row for row in obj.served.all()}
+    for item in wanted:
+        municipality = municipalities[item["municipality"]]
+        first, last = item["source_lines"] or (None, None)
+        values = {"basis": item["basis"], "note": item["note"]}
+        values |= {"source_first_line": first, "source_last_line": last}
+        row = current.pop(municipality.pk, None) or ServedMunicipality(
+            intervention=obj, municipality=municipality
+        )
+        if row.pk is None or any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row._change_reason = LOADED_REASON
+            row.save()
+    for row in current.values():
+        row._change_reason = LOADED_REASON
+        row.delete()
+
+
+def _load_confirmations(obj: Intervention, wanted: list[dict]) -> None:
+    """Make the entry's confirmations match `wanted` (oldest first), then its latest date."""
+    current = list(obj.confirmations.order_by("confirmed_on", "confirmed_by", "method", "pk"))
+    for i, item in enumerate(wanted):
+        row = current[i] if i < len(current) else Confirmation(intervention=obj)
+        if row.pk is None or any(getattr(row, k) != v for k, v in item.items()):
+            for key, value in item.items():
+                setattr(row, key, value)
+            row._change_reason = LOADED_REASON
+            row.save()
+    for row in current[len(wanted) :]:
+        row._change_reason = LOADED_REASON
+        row.delete()
+    refresh_last_confirmed([obj.pk])
 
 
 def _unedited(pks: set[int]) -> set[int]:

@@ -25,10 +25,6 @@ from interventions.curation.problems import shown
 
 # --- The fixture format's keys ----------------------------------------------------------------
 
-# The day the five sources were curated (git log of fixtures/sources). An entry without a
-# `last_verified` key was last verified then; the key is written only when it differs.
-CURATED_ON = datetime.date(2026, 11, 22)
-
 # An entry's keys, in the order the files write them (fixtures/README.md).
 ENTRY_KEYS = (
     "slug",
@@ -42,6 +38,7 @@ ENTRY_KEYS = (
     "organisation",
     "municipalities",
     "regions",
+    "served_municipalities",
     "target_groups",
     "policy_areas",
     "kkr_goals",
@@ -55,17 +52,28 @@ ENTRY_KEYS = (
     "funding_source",
     "evaluation_level",
     "editorial_note",
+    "public_note",
     "published",
-    "last_verified",
+    "reviewed_on",
     "related",
     "sections",
     "contacts",
+    "confirmations",
 )
-# Keys a curated entry may leave out; the value they then have.
-OPTIONAL_DEFAULTS: dict[str, Any] = {"published": True, "last_verified": CURATED_ON}
+# Keys a curated entry may leave out; the value they then have. (`reviewed_on` has none: each
+# entry states the day it was reviewed against its source, ADR 0012.)
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "published": True,
+    "public_note": "",
+    "served_municipalities": [],
+    "confirmations": [],
+}
 # Vocabulary links: sets in the database, curated lists in the files.
 SET_KEYS = ("municipalities", "regions", "target_groups", "policy_areas", "kkr_goals", "methods")
-CONTACT_KEYS = ("name", "role", "organisation", "email", "phone")
+CONTACT_KEYS = ("name", "role", "organisation", "email", "phone", "kind")
+CONTACT_DEFAULTS = {"kind": "contact"}
+SERVED_KEYS = ("municipality", "basis", "source_lines", "note")
+CONFIRMATION_KEYS = ("confirmed_on", "confirmed_by", "method", "note")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -85,12 +93,19 @@ INTERVENTION_FIELDS: dict[str, str | None] = {
     "legal_basis": None,
     "sections": None,
     "contacts": None,
+    "served_municipalities": None,
+    "confirmations": None,
 }
 INTERVENTION_PROSE = frozenset(
     {"title", "summary", "locator", "organisation", "budget_note", "funding_source"}
-    | {"editorial_note"}
+    | {"editorial_note", "public_note"}
 )
 CONTACT_FIELDS = _same(*CONTACT_KEYS)
+SERVED_FIELDS: dict[str, str | None] = {"municipality": None, "source_lines": None}
+SERVED_FIELDS |= _same("basis", "note")
+SERVED_PROSE = frozenset({"note"})
+CONFIRMATION_FIELDS = _same(*CONFIRMATION_KEYS)
+CONFIRMATION_PROSE = frozenset({"confirmed_by", "note"})
 CONTACT_PROSE = frozenset({"name", "role", "organisation"})
 SOURCE_SECTION_FIELDS = _same("code", "kind", "name", "parent", "order")
 SOURCE_SECTION_PROSE = frozenset({"name"})
@@ -108,10 +123,35 @@ VOCABULARY_FIELDS: dict[str, tuple[str, dict[str, str | None]]] = {
     "paragraphs": ("LegalParagraph", _same("law", "number", "title", "url")),
     "sources": (
         "SourceDocument",
-        _same("key", "title", "publisher", "year", "file", "description"),
+        {
+            **_same("key", "title", "publisher", "year", "file", "description"),
+            **_same("published_basis", "short_name", "citation", "url", "isbn"),
+            "published": None,  # "2016", "2016-01" or 2018-11-30: parse_published()
+        },
     ),
 }
-VOCABULARY_PROSE = frozenset({"name", "title", "text", "description"})
+VOCABULARY_PROSE = frozenset(
+    {"name", "title", "text", "description", "short_name", "citation", "published_basis"}
+)
+
+# A source's publication date as precise as the document gives it.
+_PUBLISHED_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def parse_published(value: Any) -> tuple[datetime.date, str]:
+    """A source's `published` value as (first day, precision): "2016" -> (2016-01-01, "year"),
+    "2016-01" -> (2016-01-01, "month"), a date -> (it, "day"). ValueError if it is none."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value, "day"
+    match = _PUBLISHED_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(
+            f"must be a year, year-month or date like 2016, 2016-01, 2018-11-30; got {shown(value)}"
+        )
+    year, month = int(match[1]), int(match[2] or 1)
+    if not 1 <= month <= 12:
+        raise ValueError(f"has no month {month}")
+    return datetime.date(year, month, 1), ("month" if match[2] else "year")
 
 
 # --- What the database accepts, read from the models --------------------------------------------
@@ -123,6 +163,8 @@ TEXT_MAX_LENGTH = 20_000
 TEXT_MAX_LENGTHS = {
     "interventions.Intervention.summary": 2_000,  # 1-3 sentences
     "interventions.Intervention.editorial_note": 5_000,
+    "interventions.Intervention.public_note": 2_000,
+    "interventions.Confirmation.note": 2_000,
 }
 
 

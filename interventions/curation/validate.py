@@ -4,6 +4,8 @@ vocabularies, and the rules of a valid entry. Each problem names its file, entry
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from interventions.curation.pdf_text import debris_problems, excerpt, forbidden_
 from interventions.curation.problems import SHOWN_LENGTH, Problem, shown
 from interventions.curation.read import Fixtures
 from interventions.curation.schema import (
+    CONFIRMATION_FIELDS,
+    CONFIRMATION_PROSE,
     CONTACT_FIELDS,
     CONTACT_PROSE,
     ENGLISH,
@@ -26,6 +30,8 @@ from interventions.curation.schema import (
     INTERVENTION_FIELDS,
     INTERVENTION_PROSE,
     NOT_NULL_KINDS,
+    SERVED_FIELDS,
+    SERVED_PROSE,
     SLUG_RE,
     SOURCE_SECTION_FIELDS,
     SOURCE_SECTION_PROSE,
@@ -34,6 +40,7 @@ from interventions.curation.schema import (
     entry_rule_breaches,
     field_limits,
     found_kind,
+    parse_published,
     title_key,
     value_problems,
 )
@@ -41,12 +48,16 @@ from interventions.models import (
     MAX_YEAR,
     MIN_YEAR,
     TEXT_SECTIONS,
+    Confirmation,
     Contact,
     Guidance,
     Intervention,
     LegalBasis,
     LegalParagraph,
+    ServedMunicipality,
     SourceSection,
+    confirmation_date_problems,
+    today,
 )
 
 # The text sections of an entry: the fixture's key and the model field it is stored in.
@@ -143,7 +154,13 @@ class _Checker:
             self.add(field_name, "lists a value twice")
         return texts
 
-    def source_lines(self, value: Any, line_count: int | None, model: type[models.Model]) -> None:
+    def source_lines(
+        self,
+        value: Any,
+        line_count: int | None,
+        model: type[models.Model],
+        field_name: str = "source_lines",
+    ) -> None:
         if value is None:
             return
         if (
@@ -152,16 +169,16 @@ class _Checker:
             or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
             or value[0] > value[1]
         ):
-            self.add("source_lines", f"must be [first, last] line numbers, got {shown(value)}")
+            self.add(field_name, f"must be [first, last] line numbers, got {shown(value)}")
         elif line_count is not None and value[1] > line_count:
             self.add(
-                "source_lines",
+                field_name,
                 f"line {value[1]} is past the end of the source ({line_count} lines)",
             )
         else:
             for number in value:
                 for message in value_problems(number, field_limits(model, "source_first_line")):
-                    self.add("source_lines", message)
+                    self.add(field_name, message)
 
 
 def _seed_line_counts(fixtures: Fixtures, seeds_dir: Path | None) -> dict[str, int | None]:
@@ -263,6 +280,7 @@ def _validate(fixtures: Fixtures, seeds_dir: Path | None) -> list[Problem]:
     # linked to as related (two sources describing one service are linked, CURATION.md).
     links = related_links([entry for _f, _s, entry, _l in entries if isinstance(entry, dict)])
     titles: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    published = _published_dates(fixtures.vocabularies.get("sources") or [])
     for file, source_key, entry, label in entries:
         key = _title_key(entry)
         twins = []
@@ -277,6 +295,7 @@ def _validate(fixtures: Fixtures, seeds_dir: Path | None) -> list[Problem]:
             set(slugs),
             line_counts.get(source_key),
             has_twin=bool(twins),
+            published_on=published.get(source_key),
         )
 
     numbers: dict[str, set[int]] = defaultdict(set)
@@ -387,8 +406,30 @@ def _validate_vocabularies(vocab: dict[str, Any], problems: list[Problem]) -> di
     known["paragraphs"] = labels
     known["sources"] = _texts(rows["sources"], "key")
     for i, row in enumerate(rows["sources"], start=1):
-        _Checker(problems, "vocabularies/sources.yaml", f"#{i}").year("year", row.get("year"))
+        check = _Checker(problems, "vocabularies/sources.yaml", f"#{i}")
+        check.year("year", row.get("year"))
+        if row.get("published") is None:
+            check.add("published", "is required: the month or year the document was published")
+            continue
+        try:
+            published_on, _precision = parse_published(row["published"])
+        except ValueError as exc:
+            check.add("published", str(exc))
+            continue
+        if isinstance(row.get("year"), int) and published_on.year != row["year"]:
+            check.add("published", f"is in {published_on.year}, but the year says {row['year']}")
     return known
+
+
+def _published_dates(rows: list[Any]) -> dict[str, Any]:
+    """Each source's publication date (sources whose date is unreadable are left out: the
+    vocabulary check reports them)."""
+    found = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and isinstance(row.get("key"), str):
+            with contextlib.suppress(ValueError):
+                found[row["key"]] = parse_published(row.get("published"))[0]
+    return found
 
 
 def _validate_intervention(
@@ -399,9 +440,20 @@ def _validate_intervention(
     all_slugs: set[str],
     line_count: int | None,
     has_twin: bool,
+    published_on: Any = None,
 ) -> None:
     if not check.record(entry, Intervention, INTERVENTION_FIELDS, INTERVENTION_PROSE):
         return
+    reviewed = entry.get("reviewed_on")
+    # A draft may wait for its review (an owner's intake form); a published entry may not.
+    if reviewed is None and entry.get("published", True) is not False:
+        check.add("reviewed_on", "is required: the day the entry was reviewed against its source")
+    elif not isinstance(reviewed, datetime.date):
+        pass  # not given (a draft), or not a date: the field check above says so
+    elif published_on is not None and reviewed < published_on:
+        check.add("reviewed_on", f"is before the source was published ({published_on})")
+    elif reviewed > today():
+        check.add("reviewed_on", "is in the future")
     slug = entry.get("slug")
     if isinstance(slug, str) and slug and not SLUG_RE.match(slug):
         check.add("slug", f"must be a lower-case ASCII slug, got {shown(slug)}")
@@ -459,6 +511,61 @@ def _validate_intervention(
         contacts = []
     for i, contact in enumerate(contacts, start=1):
         check.record(contact, Contact, CONTACT_FIELDS, CONTACT_PROSE, where=f"contacts[{i}]")
+    _validate_served(entry, check, known["municipalities"], line_count)
+    _validate_confirmations(entry.get("confirmations"), check, published_on)
+
+
+def _validate_served(
+    entry: dict, check: _Checker, municipalities: set[str], line_count: int | None
+) -> None:
+    served = entry.get("served_municipalities")
+    if served is None:
+        return
+    if not isinstance(served, list):
+        check.add("served_municipalities", "must be a list")
+        return
+    runs = entry.get("municipalities")
+    runs = set(runs) if isinstance(runs, list) else set()
+    seen = set()
+    for i, item in enumerate(served, start=1):
+        where = f"served_municipalities[{i}]"
+        if not check.record(item, ServedMunicipality, SERVED_FIELDS, SERVED_PROSE, where=where):
+            continue
+        name = item.get("municipality")
+        if not isinstance(name, str) or name not in municipalities:
+            check.add(f"{where}.municipality", f"unknown municipality: {shown(name)}")
+        elif name in runs:
+            check.add(f"{where}.municipality", f"{name} runs the entry (municipalities) already")
+        elif name in seen:
+            check.add(f"{where}.municipality", f"{name} is listed twice")
+        seen.add(name)
+        if item.get("basis", "source") == "source" and not item.get("source_lines"):
+            check.add(where, "basis source needs the source_lines that say so")
+        if item.get("basis") == "editors" and not (item.get("note") or "").strip():
+            check.add(where, "basis editors needs a note saying why")
+        check.source_lines(
+            item.get("source_lines"), line_count, ServedMunicipality, f"{where}.source_lines"
+        )
+
+
+def _validate_confirmations(value: Any, check: _Checker, published_on: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, list):
+        check.add("confirmations", "must be a list")
+        return
+    for i, item in enumerate(value, start=1):
+        where = f"confirmations[{i}]"
+        if not check.record(
+            item, Confirmation, CONFIRMATION_FIELDS, CONFIRMATION_PROSE, where=where
+        ):
+            continue
+        confirmed_on = item.get("confirmed_on")
+        if confirmed_on is not None and not isinstance(confirmed_on, str):
+            for message in confirmation_date_problems(
+                confirmed_on, source_published_on=published_on
+            ):
+                check.add(f"{where}.confirmed_on", str(message))
 
 
 def _validate_legal_basis(value: Any, check: _Checker, labels: set[str]) -> None:

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from interventions.curation.entry import entry_from_db, paragraph_label, related_links
-from interventions.curation.schema import CONTACT_KEYS, ENTRY_KEYS, OPTIONAL_DEFAULTS, SET_KEYS
+from interventions.curation.schema import (
+    CONTACT_DEFAULTS,
+    CONTACT_KEYS,
+    ENTRY_KEYS,
+    OPTIONAL_DEFAULTS,
+    SET_KEYS,
+)
 from interventions.curation.yaml_writer import Collection, load_yaml, write
 from interventions.models import (
     TEXT_SECTIONS,
@@ -63,11 +69,14 @@ def _merge_legal_basis(original: Any, wanted: list[dict]) -> list[dict]:
 
 def _merge_contacts(original: Any, wanted: list[dict]) -> list[dict]:
     def normal(contact: dict) -> dict:
-        return {k: (contact.get(k) or "") for k in CONTACT_KEYS}
+        return {k: (contact.get(k) or CONTACT_DEFAULTS.get(k, "")) for k in CONTACT_KEYS}
 
     if [normal(c) for c in original or []] == wanted:
         return original
-    return wanted
+    # A default kind is not written: the curated contacts leave it out.
+    return [
+        {k: v for k, v in contact.items() if CONTACT_DEFAULTS.get(k) != v} for contact in wanted
+    ]
 
 
 def _merge_sections(original: Any, wanted: dict[str, str]) -> dict[str, str]:
@@ -156,7 +165,23 @@ def source_from_db(source: SourceDocument) -> dict[str, Any]:
         "year": source.year,
         "file": source.file,
         "description": source.description,
+        "published": published_value(source),
+        "published_basis": source.published_basis,
+        "short_name": source.short_name,
+        "citation": source.citation,
+        "url": source.url,
+        "isbn": source.isbn,
     }
+
+
+def published_value(source: SourceDocument) -> Any:
+    """`published` as the file writes it (schema.parse_published() reads it back)."""
+    on, precision = source.published_on, source.published_precision
+    if precision == "year":
+        return str(on.year)
+    if precision == "month":
+        return f"{on.year}-{on.month:02d}"
+    return on
 
 
 def merge_plain(original: dict[str, Any] | None, wanted: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_safe
 
 from interventions.facts import WATCHED
 from interventions.listing.filters import InterventionFilter
-from interventions.models import Contact, Intervention
+from interventions.models import Confirmation, Contact, Intervention
 from interventions.views.downloads import _filter
 
 MAX_ITEMS = 50
@@ -74,7 +74,7 @@ def _entry_changes(pks: list[int]) -> dict[int, list[Change]]:
     rows = (
         Intervention.history.filter(id__in=pks)
         .order_by("id", "history_date", "history_id")
-        .values("id", "history_id", "history_date", "is_published", "last_verified", *watched)
+        .values("id", "history_id", "history_date", "is_published", *watched)
     )
     changes: dict[int, list[Change]] = {pk: [] for pk in pks}
     previous: dict[int, dict] = {}
@@ -91,10 +91,16 @@ def _entry_changes(pks: list[int]) -> dict[int, list[Change]]:
         for fact in WATCHED:
             if fact.changed and any(before[name] != row[name] for name in fact.watched):
                 found.append(Change(when, f"{fact.name}-{number}", fact.changed(before, row)))
-        if row["last_verified"] and row["last_verified"] != before["last_verified"]:
-            found.append(Change(when, f"confirmed-{number}", _("Bekræftet af redaktionen")))
     for change in _contact_changes(pks, previous):
         changes[change[0]].append(change[1])
+    for confirmation in Confirmation.objects.filter(intervention_id__in=pks):
+        changes[confirmation.intervention_id].append(
+            Change(
+                confirmation.recorded_at,
+                f"confirmed-{confirmation.pk}",
+                _("Bekræftet af %(by)s") % {"by": confirmation.confirmed_by},
+            )
+        )
     for found in changes.values():
         found.sort(key=lambda change: change.when)
     return changes

@@ -319,8 +319,8 @@ def test_sources_count_their_guidance(client):
 
 # The count, the page, and one query each for municipalities, target groups and paragraphs.
 LIST_QUERIES = 5
-# The entry with source and section, then eight relations (see InterventionQuerySet.with_relations).
-DETAIL_QUERIES = 9
+# The entry with source and section, then ten relations (see InterventionQuerySet.with_relations).
+DETAIL_QUERIES = 11
 
 
 @pytest.mark.parametrize("size", [1, 200])

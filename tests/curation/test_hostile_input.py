@@ -385,8 +385,8 @@ RAW_CASES = [
     ("a number of 5,000 digits", "  budget_dkk: " + "9" * 5000 + "\n", "budget_dkk", "digits"),
     (
         "a date that does not exist",
-        "  last_verified: 2026-13-45\n",
-        "last_verified",
+        "  reviewed_on: 2026-13-45\n",
+        "reviewed_on",
         "not a date at line 4",
     ),
     (

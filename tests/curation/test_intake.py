@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from interventions.curation.intake import IntakeInvalid, load_intake, read_intake
-from interventions.models import Intervention, TargetGroup
+from interventions.models import Intervention, TargetGroup, today
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,15 @@ def test_the_empty_template_names_the_fields_to_fill_in():
     assert all("skal udfyldes" in p.message for p in problems)
 
 
-def test_a_filled_intake_is_valid_and_loads_as_an_unverified_draft(capsys):
+def test_a_filled_intake_loads_as_a_draft_confirmed_by_its_owner_that_day(capsys):
     call_command("check_intake", INTAKE_EXAMPLE)
     assert "Indberetningen er gyldig" in capsys.readouterr().out
     call_command("load_intake", INTAKE_EXAMPLE)
     entry = Intervention.objects.get(title="Værkstedsfællesskab for unge med autisme")
-    assert not entry.is_published and entry.last_verified is None
+    assert not entry.is_published and entry.reviewed_on is None
+    confirmation = entry.confirmations.get()
+    assert confirmation.method == "intake_form" and confirmation.confirmed_by == entry.organisation
+    assert entry.information_date == confirmation.confirmed_on == today()
     assert entry.budget_dkk == 450_000
     assert set(entry.target_groups.values_list("slug", flat=True)) == {
         "voksne-med-autisme",

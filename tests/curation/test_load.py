@@ -19,7 +19,6 @@ from interventions.curation import load as loading
 from interventions.curation.load import load
 from interventions.curation.problems import CatalogueInvalid
 from interventions.curation.read import read_fixtures
-from interventions.curation.schema import CURATED_ON
 from interventions.curation.validate import validate
 from interventions.models import Contact, Guidance, Intervention, LegalBasis, SourceSection
 from tests.support import MANAGE, ROOT, production_env
@@ -77,9 +76,17 @@ def test_loading_twice_changes_nothing(curated_fixtures):
     assert snapshot() == before
 
 
-def test_loaded_entries_count_as_verified_on_the_curation_day():
+def test_loaded_entries_were_reviewed_on_the_curation_day_and_never_confirmed():
     entry = Intervention.objects.get(slug="biofeedback-horsens")
-    assert entry.last_verified == CURATED_ON == datetime.date(2026, 11, 22)
+    assert entry.reviewed_on == datetime.date(2026, 11, 22)
+    assert not entry.is_confirmed and not entry.confirmations.exists()
+    assert entry.information_date == entry.source.published_on == datetime.date(2016, 1, 1)
+    assert entry.source.published_precision == "month"
+
+
+def test_every_loaded_entry_states_when_it_was_reviewed():
+    assert not Intervention.objects.filter(reviewed_on__isnull=True).exists()
+    assert Intervention.objects.filter(last_confirmed_on__isnull=False).count() == 0
 
 
 def test_loading_records_one_history_entry_per_entry_without_a_user():

@@ -7,6 +7,7 @@ exact line the check reports: `file · entry · field: message`. Validation touc
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -94,8 +95,8 @@ VALUE_CASES: list[Case] = [
     ),
     (
         "a date that is text",
-        lambda f: entry(f).update(last_verified="i går"),
-        f"{FIRST} · last_verified: must be a date like 2026-11-22, not text",
+        lambda f: entry(f).update(reviewed_on="i går"),
+        f"{FIRST} · reviewed_on: must be a date like 2026-11-22, not text",
     ),
     (
         "a list of references that is text",
@@ -364,6 +365,83 @@ ENTRY_CASES: list[Case] = [
     ),
 ]
 
+# The age of the information (ADR 0012): review dates, confirmations, served municipalities,
+# the sources' publication dates.
+AGE_CASES: list[Case] = [
+    (
+        "a published entry without its review date",
+        lambda f: entry(f).pop("reviewed_on"),
+        f"{FIRST} · reviewed_on: is required: the day the entry was reviewed against its source",
+    ),
+    (
+        "a review before the source was published",
+        lambda f: entry(f).update(reviewed_on=datetime.date(2015, 12, 31)),
+        f"{FIRST} · reviewed_on: is before the source was published (2016-01-01)",
+    ),
+    (
+        "a confirmation in the future",
+        lambda f: entry(f).update(
+            confirmations=[
+                {"confirmed_on": datetime.date(2099, 1, 1), "confirmed_by": "X", "method": "email"}
+            ]
+        ),
+        f"{FIRST} · confirmations[1].confirmed_on: A confirmation cannot lie in the future.",
+    ),
+    (
+        "a confirmation by an unknown method",
+        lambda f: entry(f).update(
+            confirmations=[
+                {"confirmed_on": datetime.date(2026, 1, 5), "confirmed_by": "X", "method": "brev"}
+            ]
+        ),
+        f"{FIRST} · confirmations[1].method: must be one of email, telephone, link, "
+        "intake_form, meeting, got 'brev'",
+    ),
+    (
+        "a served municipality the vocabulary lacks",
+        lambda f: entry(f).update(
+            served_municipalities=[{"municipality": "Atlantis", "source_lines": [22, 23]}]
+        ),
+        f"{FIRST} · served_municipalities[1].municipality: unknown municipality: 'Atlantis'",
+    ),
+    (
+        "a served municipality that already runs the entry",
+        lambda f: entry(f).update(
+            served_municipalities=[{"municipality": "Horsens", "source_lines": [22, 23]}]
+        ),
+        f"{FIRST} · served_municipalities[1].municipality: Horsens runs the entry "
+        "(municipalities) already",
+    ),
+    (
+        "a served municipality stated in the source without the lines",
+        lambda f: entry(f).update(served_municipalities=[{"municipality": "Skive"}]),
+        f"{FIRST} · served_municipalities[1]: basis source needs the source_lines that say so",
+    ),
+    (
+        "an editors' inference without a reason",
+        lambda f: entry(f).update(
+            served_municipalities=[{"municipality": "Skive", "basis": "editors"}]
+        ),
+        f"{FIRST} · served_municipalities[1]: basis editors needs a note saying why",
+    ),
+    (
+        "a source without a publication date",
+        lambda f: vocabulary(f, "sources")[0].pop("published"),
+        "vocabularies/sources.yaml · #1 · published: is required: the month or year the "
+        "document was published",
+    ),
+    (
+        "a publication month that does not exist",
+        lambda f: vocabulary(f, "sources")[0].update(published="2016-13"),
+        "vocabularies/sources.yaml · #1 · published: has no month 13",
+    ),
+    (
+        "a publication date in another year than the source's",
+        lambda f: vocabulary(f, "sources")[0].update(published="2015-12"),
+        "vocabularies/sources.yaml · #1 · published: is in 2015, but the year says 2016",
+    ),
+]
+
 # The rules of a valid entry (schema.entry_rule_breaches), as the loader words them.
 RULE_CASES: list[Case] = [
     (
@@ -392,7 +470,7 @@ RULE_CASES: list[Case] = [
 
 
 CASES = VALUE_CASES + RECORD_CASES + SECTION_AND_GUIDANCE_CASES + VOCABULARY_CASES
-CASES += ENTRY_CASES + RULE_CASES
+CASES += ENTRY_CASES + AGE_CASES + RULE_CASES
 
 
 @pytest.mark.parametrize(("change", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -106,15 +106,15 @@ def test_an_admin_edit_changes_exactly_its_lines_and_loads_back(fixtures_copy):
     assert database_content() == before
 
 
-def test_drafts_and_verification_dates_are_exported(fixtures_copy):
+def test_drafts_and_review_dates_are_exported(fixtures_copy):
     Intervention.objects.filter(slug="biofeedback-horsens").update(
-        is_published=False, last_verified="2027-03-01"
+        is_published=False, reviewed_on="2026-12-01"
     )
     export_fixtures(fixtures_copy)
     data = yaml.safe_load((fixtures_copy / "sources" / "000-dassos-2015-a.yaml").read_text())
     entry = next(e for e in data["interventions"] if e["slug"] == "biofeedback-horsens")
     assert entry["published"] is False
-    assert str(entry["last_verified"]) == "2027-03-01"
+    assert str(entry["reviewed_on"]) == "2026-12-01"
 
 
 def test_export_command_writes_into_a_folder(fixtures_copy, capsys):

@@ -1,6 +1,7 @@
 """The compare page: 2-4 published entries in columns, the facts in rows, differences marked;
 bad choices answer 400/404 with a Danish message."""
 
+import datetime
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from interventions.facts import COMPARED
 from interventions.models import Intervention
 from interventions.views.compare import MAX_ENTRIES
-from tests.factories import InterventionFactory
+from tests.factories import InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 URL = "/sammenlign/"
@@ -59,10 +60,13 @@ def test_a_row_is_marked_only_where_the_entries_differ(client):
 
 def test_status_is_shown_as_the_source_said_until_confirmed(client):
     a = InterventionFactory(status=Intervention.Status.PLANNED)
-    b = InterventionFactory(status=Intervention.Status.PLANNED, last_verified="2026-01-15")
+    b = InterventionFactory(status=Intervention.Status.PLANNED)
+    confirm(b, datetime.date(2026, 1, 15), by="Testkommune")
     body = client.get(URL + query([a.slug, b.slug])).content.decode()
-    assert f"Planlagt (ifølge kilden, {a.source.year})" in body
+    assert "Planlagt ifølge kilden (2016)" in body
+    assert "Planlagt, bekræftet 2026" in body
     assert "Bekræftet 15.01.2026" in body
+    assert "Bekræftet af Testkommune 15.01.2026 (E-mail)" in body
 
 
 def test_the_same_entry_twice_is_one_column(client):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from interventions.models import Contact, Intervention, Municipality
-from tests.factories import ContactFactory, InterventionFactory
+from tests.factories import ContactFactory, InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 FEED = "/indsatser/feed.atom"
@@ -86,11 +86,10 @@ def test_budget_text_and_confirmation_are_items(client, followed):
     Intervention.history.filter(history_id=newest.history_id).update(
         history_date=timezone.now() - timedelta(hours=12)
     )
-    followed.last_verified = date(2026, 11, 1)
-    followed.save()
+    confirm(followed, date(2026, 11, 1), by="Testkommune")
     feed = parse(client, f"/indsatser/{followed.slug}/feed.atom")
     texts = [e.summary for e in feed.entries]
-    assert "Bekræftet af redaktionen." in texts[0]
+    assert "Bekræftet af Testkommune." in texts[0]
     assert "Budget oplyst: 250.000 kr." in texts[1]
     assert "Teksten er ændret: Formål." in texts[1]
 
