@@ -442,8 +442,8 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 @admin.register(TargetGroup, PolicyArea, Method)
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug", "description"]
+    list_display = ["name", "slug", "aliases"]
+    search_fields = ["name", "slug", "description", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
 
 

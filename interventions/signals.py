@@ -22,8 +22,11 @@ from interventions.caching.version import catalogue_changed
 from interventions.changes import NOT_IN_SEARCH_TEXTS, entries_changed, search_texts_stale
 from interventions.models import Contact, Intervention, LegalBasis
 from interventions.search.documents import SEARCHED_NAMES, searched_fields
+from interventions.search.query import forget_vocabulary
 
 CATALOGUE_APP = "interventions"
+# The models whose names and aliases the search keeps in memory (search.query.vocabulary()).
+VOCABULARY_NAMES = frozenset({"TargetGroup", "PolicyArea", "Method", "Municipality", "Region"})
 
 # --- The catalogue version ------------------------------------------------------------------------
 
@@ -37,6 +40,8 @@ def _is_catalogue(sender) -> bool:
 def _on_save_or_delete(sender, **kwargs) -> None:
     if _is_catalogue(sender):  # raw saves too: a restore changes what every page shows
         catalogue_changed()
+        if sender.__name__ in VOCABULARY_NAMES:
+            forget_vocabulary()  # a name or alias the search looks terms and places up by
 
 
 @receiver(m2m_changed, dispatch_uid="catalogue_m2m_changed")

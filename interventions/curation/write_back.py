@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from interventions.curation.entry import entry_from_db, paragraph_label, related_links
-from interventions.curation.schema import CONTACT_KEYS, ENTRY_KEYS, OPTIONAL_DEFAULTS, SET_KEYS
+from interventions.curation.schema import (
+    CONTACT_KEYS,
+    ENTRY_KEYS,
+    OPTIONAL_DEFAULTS,
+    SET_KEYS,
+    aliases_list,
+)
 from interventions.curation.yaml_writer import Collection, load_yaml, write
 from interventions.models import (
     TEXT_SECTIONS,
@@ -175,10 +181,13 @@ def merge_plain(original: dict[str, Any] | None, wanted: dict[str, Any]) -> dict
 
 def _vocabulary_files() -> dict[str, tuple[dict, list[Collection]]]:
     def terms(model) -> list[dict]:
-        return [
-            {"slug": t.slug, "name": t.name, "description": t.description}
-            for t in model.objects.all()
-        ]
+        rows = []
+        for t in model.objects.all():
+            row = {"slug": t.slug, "name": t.name, "description": t.description}
+            if t.aliases:  # curated other names, written only where a term has them
+                row["aliases"] = aliases_list(t.aliases)
+            rows.append(row)
+        return rows
 
     paragraphs = LegalParagraph.objects.select_related("law")
     return {
