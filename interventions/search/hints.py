@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from interventions.models import Intervention
 from interventions.search.query import (
@@ -33,7 +33,6 @@ from interventions.search.query import (
     word_term,
 )
 from interventions.search.text import (
-    MIN_INFIX_LENGTH,
     InvalidQuery,
     normalise,
     pattern_matches_word,
@@ -56,6 +55,10 @@ class Lexicon:
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
+
+    def uses(self, patterns) -> int:
+        """How many of the catalogue's words one of these patterns matches."""
+        return max(self.text.count(p) for p in patterns)
 
 
 def _load_lexicon() -> Lexicon:
@@ -177,10 +180,14 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
     terms = _joined(parsed.terms, lex)
     refined, corrections = [], {}
     for term in terms:
-        if not _is_word(term) or term.quoted or _known(term, lex):
-            refined.append(_with_parts(term, lex) if _is_word(term) else term)
+        if not _is_word(term) or term.quoted:
+            refined.append(term)
             continue
-        fixed = _respelled(term.word, lex) or _closest(term.word, lex)
+        fixed = _respelled(term.word, lex)
+        if not fixed and _known(term, lex):
+            refined.append(_with_parts(term, lex))
+            continue
+        fixed = fixed or _closest(term.word, lex)
         if fixed:
             corrections[term.word] = fixed
             refined.append(word_term(fixed))
@@ -210,21 +217,24 @@ def _known(term: Term, lex: Lexicon) -> bool:
 
 def _respelled(word: str, lex: Lexicon) -> str | None:
     """ "ae", "oe" (and "aa", already folded) typed for "æ", "ø": the word with the letters, if
-    the catalogue knows it so."""
+    the catalogue uses it so more than as typed (a web address may hold "hjemloese")."""
     respelled = word.replace("ae", "æ").replace("oe", "ø")
-    if respelled != word and all(lex.contains(p) for p in word_patterns(respelled)):
+    if respelled == word or known_word(word):
+        return None
+    if lex.uses(word_patterns(respelled)) > lex.uses(word_patterns(word)):
         return respelled
     return None
 
 
 def _closest(word: str, lex: Lexicon) -> str | None:
-    """The catalogue word nearest to an unknown word: one edit for a word of up to seven
-    letters, two for longer ones; the more frequent on a tie. None when nothing is that near."""
+    """The catalogue word nearest to an unknown word: one edit (a letter added, dropped,
+    changed, or two swapped) for a word of up to seven letters, two for longer ones; the more
+    frequent on a tie. None when nothing is that near."""
     if len(word) < MIN_CORRECTED:
         return None
     most = 1 if len(word) <= 7 else 2
     found = process.extract(
-        word, lex.words, scorer=Levenshtein.distance, score_cutoff=most, limit=20
+        word, lex.words, scorer=OSA.distance, score_cutoff=most, limit=20
     )
     if not found:
         return None
@@ -255,8 +265,6 @@ def _with_parts(term: Term, lex: Lexicon) -> Term:
     if not parts:
         return term
     group = tuple(text_pattern(p) for p in parts)
-    if any(len(p.strip()) < MIN_INFIX_LENGTH for p in group):
-        return term
     return Term(term.word, term.pattern, alternatives=(*term.alternatives, group))
 
 

@@ -80,6 +80,7 @@ W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
 K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
+COVERAGE = 1.0  # a longer query's score times (share of its words met) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
 
@@ -300,6 +301,9 @@ def parse_query(query: str) -> ParsedQuery:
             parsed.terms.append(Term(token, f" {token} ", place=True, quoted=token in quoted))
         else:
             parsed.terms.append(word_term(token, quoted=token in quoted))
+    if any(t.place for t in parsed.terms) and len(parsed.terms) > 1:
+        # "Region Sjælland", "Aarhus Kommune": the place says it all.
+        parsed.terms = [t for t in parsed.terms if t.word not in IGNORED_PLACE_WORDS]
     parsed.terms = parsed.terms[:MAX_TERMS]
     parsed.text = rest
     return parsed
@@ -518,6 +522,7 @@ def ranked(query: str | ParsedQuery, queryset: QuerySet | None = None) -> list[t
         candidates &= set(texts)
     total = max(published.count(), 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
+    covered: Counter = Counter()
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
         if not entries:
@@ -526,6 +531,13 @@ def ranked(query: str | ParsedQuery, queryset: QuerySet | None = None) -> list[t
         for pk in entries & candidates:
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
+            covered[pk] += 1
+    if not parsed.required:
+        # A longer query: an entry that meets more of its words ranks above one that meets a
+        # rare word alone.
+        asked = sum(1 for matches in matched if matches.entries)
+        for pk in scores:
+            scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
     kept.sort(key=lambda row: -row[1])
