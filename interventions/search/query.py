@@ -75,6 +75,7 @@ W_VOCABULARY = 4.0  # a target group, method or policy area the entry has, by na
 W_TITLE = 3.0  # per occurrence in the title, at most 3
 W_META = 1.0  # per occurrence in the summary, owner, places and vocabulary names, at most 5
 W_BODY = 0.5  # anywhere in the entry's words
+W_ALIAS_NAME = 0.5  # per use in title or metadata of the name of a term the query named by alias
 W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and its municipalities)
 W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
@@ -350,6 +351,8 @@ class _Named:
     relation: str  # the entries' lookup to the term ("target_groups")
     pk: int
     text: str  # the normalised name and aliases, space-padded (document_text)
+    name: str  # the normalised name alone, space-padded
+    key: str  # the text pattern of the name's longest word ("misbrug" for "Borgere med misbrug")
 
 
 # The vocabularies a term is looked up in by name and alias: their own field of the score.
@@ -371,7 +374,9 @@ def _load_vocabulary() -> list[_Named]:
     named = []
     for relation, model in VOCABULARIES:
         for pk, name, aliases in model.objects.values_list("pk", "name", "aliases"):
-            named.append(_Named(relation, pk, document_text([name, *aliases.splitlines()])))
+            text = document_text([name, *aliases.splitlines()])
+            longest = max(words(name), key=len)
+            named.append(_Named(relation, pk, text, document_text([name]), text_pattern(longest)))
     return named
 
 
@@ -430,6 +435,9 @@ class _TermMatches:
 
     body: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
+    # The names of the terms reached only through an alias ("substance abuse" -> "misbrug"):
+    # entries whose title and summary use the name rank above those that only carry the term.
+    names: set[str] = field(default_factory=set)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
 
@@ -465,6 +473,8 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
         for named in vocabulary():
             if any(_group_in(group, named.text) for group in term.groups):
                 by_relation[named.relation].append(named.pk)
+                if not any(_group_in(group, named.name) for group in term.groups):
+                    found.names.add(named.key)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
             found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
@@ -487,6 +497,8 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
     weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
+    if matches.names and pk in matches.vocabulary:
+        weight += W_ALIAS_NAME * max(_count((n,), title + meta, 3) for n in matches.names)
     if pk in matches.places:
         weight += W_PLACE
     weight += matches.paragraphs.get(pk, 0.0)
