@@ -244,7 +244,7 @@ class FacetIndex:
             if found is not None:
                 self._searches.move_to_end(query)
                 return found
-        rows = ranked(parsed or query)
+        rows = ranked(parsed or query, total=len(self.pks))
         position = self.position
         # Best first; equal ranks in title order, which is position order.
         order = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from interventions.models import Intervention, SearchWord
 from interventions.search.hints import forget_lexicon
-from interventions.search.query import forget_paragraphs
+from interventions.search.query import forget_paragraphs, forget_vocabulary
 from interventions.search.text import document_text, paragraph_words, word_set
 
 # The names that go into an entry's search texts, by model, and how entries reach the model.
@@ -86,6 +86,7 @@ def write_search_texts(entry: Intervention) -> bool:
 
 
 def forget_caches() -> None:
-    """Forget this process's cached paragraphs and lexicon: the search texts changed."""
+    """Forget this process's cached paragraphs, lexicon, vocabulary names and places."""
     forget_paragraphs()
     forget_lexicon()
+    forget_vocabulary()

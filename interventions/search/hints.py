@@ -233,9 +233,7 @@ def _closest(word: str, lex: Lexicon) -> str | None:
     if len(word) < MIN_CORRECTED:
         return None
     most = 1 if len(word) <= 7 else 2
-    found = process.extract(
-        word, lex.words, scorer=OSA.distance, score_cutoff=most, limit=20
-    )
+    found = process.extract(word, lex.words, scorer=OSA.distance, score_cutoff=most, limit=20)
     if not found:
         return None
     nearest = min(distance for _w, distance, _i in found)
@@ -291,11 +289,12 @@ def _joined(terms: list[Term], lex: Lexicon) -> list[Term]:
 
 
 def _replaced(text: str, corrections: dict[str, str]) -> str:
-    """The query as typed with its corrected words replaced."""
-    normalised = " ".join(normalise(text).split())
-    for word, fixed in corrections.items():
-        normalised = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fixed, normalised)
-    return normalised
+    """The query as typed with its corrected words replaced, the rest as it was typed."""
+
+    def replace(match: re.Match) -> str:
+        return corrections.get(normalise(match.group()), match.group())
+
+    return " ".join(_TOKEN.sub(replace, text).split())
 
 
 def suggest(query: str | ParsedQuery) -> str | None:

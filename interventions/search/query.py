@@ -505,10 +505,13 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
     return weight
 
 
-def ranked(query: str | ParsedQuery, queryset: QuerySet | None = None) -> list[tuple[int, int]]:
+def ranked(
+    query: str | ParsedQuery, queryset: QuerySet | None = None, total: int | None = None
+) -> list[tuple[int, int]]:
     """The entries matching the query as (id, score), best first; ties in no particular order.
 
-    `queryset`: the entries to search, the published ones by default. The one ranking of the
+    `queryset`: the entries to search, the published ones by default; `total`: how many they
+    are, if the caller knows (the catalogue index does), else counted. The one ranking of the
     site: the list page (through the catalogue index), the API and the downloads (`search`).
     """
     parsed = _understood(query)
@@ -532,7 +535,7 @@ def ranked(query: str | ParsedQuery, queryset: QuerySet | None = None) -> list[t
         ):
             texts[pk] = (title, meta)
         candidates &= set(texts)
-    total = max(published.count(), 1)
+    total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
     for term, matches in zip(parsed.terms, matched, strict=True):

@@ -56,19 +56,27 @@ def test_known_words_and_paragraphs_get_no_suggestion():
     assert suggest("§ 85 bostøtte") is None
 
 
-def test_list_page_offers_the_suggestion_keeping_the_filters(client):
+def test_list_page_searches_the_correction_and_links_the_original_keeping_the_filters(client):
     response = client.get("/indsatser/", {"q": "psykatri", "region": "region-midtjylland"})
     assert response.context["suggestion"] == {
         "text": "psykiatri",
-        "url": "?q=psykiatri&region=region-midtjylland",
+        "original": "psykatri",
+        "url": "?q=%22psykatri%22&region=region-midtjylland",
     }
+    corrected = client.get("/indsatser/", {"q": "psykiatri", "region": "region-midtjylland"})
+    assert response.context["page"].paginator.count == corrected.context["page"].paginator.count
     page = response.content.decode()
-    assert "Mente du" in page
-    assert '<a href="?q=psykiatri&amp;region=region-midtjylland"' in page
+    assert "Viser resultater for »psykiatri«" in page
+    assert '<a href="?q=%22psykatri%22&amp;region=region-midtjylland"' in page
 
 
-def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
-    # Three words: entries with the other two are listed, and the typo still gets its hint.
+def test_a_quoted_word_is_never_corrected(client):
+    response = client.get("/indsatser/", {"q": '"psykatri"'})
+    assert response.context["suggestion"] is None
+    assert response.context["page"].paginator.count == 0
+
+
+def test_list_page_corrects_a_typo_among_known_words(client):
     response = client.get("/indsatser/", {"q": "psykatri akut Herning"})
     assert response.context["page"].paginator.count
     assert response.context["suggestion"]["text"] == "psykiatri akut Herning"
