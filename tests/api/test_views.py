@@ -113,7 +113,8 @@ def test_paragraphs_in_a_list_item_carry_label_slug_and_provenance(client):
 def test_pages_of_twenty_by_default_with_links(client):
     total = Intervention.objects.published().count()
     body = client.get(LIST).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "corrected_query"}
+    assert body["corrected_query"] is None
     assert body["count"] == total and len(body["results"]) == 20
     assert body["previous"] is None
     second = client.get(body["next"]).json()
