@@ -43,7 +43,8 @@ def curated_fixtures():
 def _no_page_cache(settings):
     """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on.
 
-    The facet index and the search's caches go too: the rollback that ends a test takes data away without a signal.
+    The facet index and the search's caches go too: the rollback that ends a test takes data
+    away without a signal.
     The tests run in one process, which learns of its own commits at once, so the shared
     catalogue version is not read again every second: query counts do not depend on how fast a
     test runs (tests/caching/test_page_cache.py checks what reading it costs).
