@@ -16,13 +16,14 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import get_language
 
 from interventions.listing.cards import attach_cards
 from interventions.listing.facets import Facet, FacetResult, SelectionPages, compute_facets
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.index import FacetIndex
 from interventions.models import Intervention
-from interventions.search.hints import snippet
+from interventions.search.hints import danish_terms, snippet
 from interventions.search.query import ParsedQuery
 
 
@@ -112,3 +113,18 @@ class Listing:
             "original": query.original,
             "url": f"?{params.urlencode()}",
         }
+
+    def danish_hint(self, page: Page) -> dict | None:
+        """On a page in another language than Danish, when a search found nothing: the entries'
+        texts are Danish, so the nearest Danish vocabulary terms are offered (`terms`: each its
+        name and the link that searches it, with the same other parameters)."""
+        query = self.query
+        if query is None or page.paginator.count or (get_language() or "da").startswith("da"):
+            return None
+        terms = []
+        for name in danish_terms(query):
+            params = self.params.copy()
+            params.pop("page", None)
+            params["q"] = name
+            terms.append({"text": name, "url": f"?{params.urlencode()}"})
+        return {"terms": terms}

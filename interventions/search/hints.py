@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from interventions.models import Intervention
@@ -162,6 +162,7 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
 
 
 MIN_CORRECTED = 4  # shorter words are not corrected: too many catalogue words lie one edit away
+LONG_WORD = 10  # a word this long may be corrected by two edits
 MIN_PART = 4  # a compound's parts: at least this long, and catalogue words of their own
 
 
@@ -190,7 +191,7 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
         fixed = fixed or _closest(term.word, lex)
         if fixed:
             corrections[term.word] = fixed
-            refined.append(word_term(fixed))
+            refined.append(_with_parts(word_term(fixed), lex))
         else:
             refined.append(_with_parts(term, lex))
     parsed.terms = refined
@@ -228,11 +229,12 @@ def _respelled(word: str, lex: Lexicon) -> str | None:
 
 def _closest(word: str, lex: Lexicon) -> str | None:
     """The catalogue word nearest to an unknown word: one edit (a letter added, dropped,
-    changed, or two swapped) for a word of up to seven letters, two for longer ones; the more
-    frequent on a tie. None when nothing is that near."""
+    changed, or two swapped), two for a word of LONG_WORD letters or more; the more frequent on
+    a tie. None when nothing is that near (most English words: "mentoring" is two edits from
+    "mestring", too far for a nine-letter word)."""
     if len(word) < MIN_CORRECTED:
         return None
-    most = 1 if len(word) <= 7 else 2
+    most = 1 if len(word) < LONG_WORD else 2
     found = process.extract(word, lex.words, scorer=OSA.distance, score_cutoff=most, limit=20)
     if not found:
         return None
@@ -305,3 +307,20 @@ def suggest(query: str | ParsedQuery) -> str | None:
         return understand(query).corrected
     except InvalidQuery:
         return None
+
+
+def danish_terms(parsed: ParsedQuery, limit: int = 3) -> list[str]:
+    """The Danish names of the vocabulary terms whose names or aliases come nearest to a query
+    that found nothing (an English word the aliases lack): what to offer on /en/, where the
+    entries' texts are Danish. At most `limit`, nearest first; none below a ratio of 80."""
+    from interventions.search.query import VOCABULARIES
+
+    query = normalise(parsed.original)
+    scored: dict[str, float] = {}
+    for _relation, model in VOCABULARIES:
+        for name, aliases in model.objects.values_list("name", "aliases"):
+            for alias in [name, *aliases.splitlines()]:
+                score = fuzz.WRatio(query, normalise(alias))
+                if score >= 80:
+                    scored[name] = max(scored.get(name, 0.0), score)
+    return sorted(scored, key=lambda name: (-scored[name], name))[:limit]

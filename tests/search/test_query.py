@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interventions.listing.filters import InterventionFilter
-from interventions.models import Intervention, LegalBasis
+from interventions.models import Intervention, LegalBasis, Method, Municipality, TargetGroup
 from interventions.search.hints import snippet, suggest, understand
 from interventions.search.query import parse_query, search, word_like
 from interventions.search.text import InvalidQuery, stem
@@ -313,3 +313,61 @@ def test_any_query_is_either_refused_in_danish_or_answered(query):
     for entry in results:
         assert isinstance(snippet(entry, parsed), str)
     suggest(query)
+
+
+# --- Ranking: places, paragraphs in the text, vocabulary and aliases -----------------------------
+
+
+def test_a_place_name_stays_whole_and_its_entries_come_first():
+    struer = Municipality.objects.get(name="Struer")
+    run_there = InterventionFactory(title="Zebrafisk", municipalities=[struer])
+    inside = InterventionFactory(title="Zebrafisk på Struervej")
+    mentioned = InterventionFactory(title="Zebrafisk", summary="Som i Struer.")
+    found = slugs("zebrafisk struer")
+    assert found[0] == run_there.slug
+    assert mentioned.slug in found
+    assert inside.slug not in found
+    assert parse_query("struer").terms[0].place
+
+
+def test_a_region_finds_its_municipalities_entries():
+    struer = Municipality.objects.get(name="Struer")  # in Region Midtjylland
+    entry = InterventionFactory(title="Zebrafisk", municipalities=[struer])
+    assert entry.slug in slugs("zebrafisk Region Midtjylland")
+
+
+def test_a_paragraph_stated_only_in_the_text_is_found_below_the_legal_basis():
+    text = InterventionFactory(title="Zebrafisk", activities="Tilbuddet gives efter § 82a-d.")
+    basis = InterventionFactory(title="Zebrafisk", paragraphs=["SEL § 82b"])
+    assert slugs("zebrafisk § 82b") == [basis.slug, text.slug]
+    assert "forebyggelse-funktionel-hjemloeshed-act-aarhus" in slugs("§ 110")  # its text says so
+
+
+def test_a_vocabulary_term_outranks_a_passing_mention():
+    tagged = InterventionFactory(
+        title="Zebrafisk", target_groups=[TargetGroup.objects.get(slug="voksne-med-autisme")]
+    )
+    mention = InterventionFactory(title="Zebrafisk", activities="Nogle har autisme.")
+    found = slugs("zebrafisk autisme")
+    assert found.index(tagged.slug) < found.index(mention.slug)
+
+
+def test_an_alias_reaches_the_terms_entries():
+    method = Method.objects.get(slug="peer-stoette")
+    entry = InterventionFactory(title="Zebrafisk")
+    entry.methods.set([method])
+    assert entry.slug in slugs("zebrafisk peer support")
+    assert entry.slug in slugs("zebrafisk ligestillet støtte")
+    method.aliases = "zebrafiskestøtte"
+    method.save()
+    assert entry.slug in slugs("zebrafiskestøtte")
+
+
+def test_question_words_are_stop_words_and_long_queries_rank_by_rarer_words():
+    assert [t.word for t in parse_query("hvordan kan vi hjælpe hjemløse").terms] == [
+        "hjælpe",
+        "hjemløse",
+    ]
+    entry = InterventionFactory(title="Zebrafisk", summary="Okapi.")
+    # Not every word is required of a longer query: the rare ones carry it.
+    assert entry.slug in slugs("zebrafisk okapi kolibri struds")
