@@ -34,11 +34,8 @@ from typing import Generic, TypeVar
 
 from django.db.models import (
     Case,
-    Exists,
     IntegerField,
     Lookup,
-    OuterRef,
-    Q,
     QuerySet,
     TextField,
     Value,
@@ -180,18 +177,6 @@ class Term:
         """Every text pattern of the term, each once (for snippets and highlighting)."""
         return list(dict.fromkeys(p for group in self.groups for p in group))
 
-    def condition(self) -> Q:
-        """The entries matching the term, as a filter (in the database, indexed)."""
-        q = Q()
-        for group in self.groups:
-            both = Q()
-            for pattern in group:
-                both &= Q(search_document__words_match=pattern)
-            q |= both
-        if self.paragraph_ids is not None:
-            q |= _has_paragraph(self.paragraph_ids)
-        return q
-
 
 def word_term(word: str, quoted: bool = False) -> Term:
     """The term of a query word: its stem, and its lemma's stem when that differs."""
@@ -228,15 +213,6 @@ def word_like(pattern: str) -> str:
     """The LIKE pattern for single words that a text pattern matches (its spaces: word edges)."""
     core = pattern.strip().replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
     return ("" if pattern.startswith(" ") else "%") + core + ("" if pattern.endswith(" ") else "%")
-
-
-def _has_paragraph(ids: tuple[int, ...], stated: bool | None = None) -> Q:
-    if not ids:
-        return Q(pk__isnull=True)  # an unknown paragraph matches nothing
-    bases = LegalBasis.objects.filter(intervention=OuterRef("pk"), paragraph_id__in=ids)
-    if stated is not None:
-        bases = bases.filter(stated_in_source=stated)
-    return Q(Exists(bases))
 
 
 @dataclass
