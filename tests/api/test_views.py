@@ -402,3 +402,12 @@ def test_a_place_ranks_its_own_entries_first_in_the_api(client):
     )
     slugs = api_slugs(client, "q=Struer")
     assert set(slugs[: len(struer)]) == struer
+
+
+def test_target_groups_policy_areas_and_methods_list_their_aliases(client):
+    methods = {m["slug"]: m for m in client.get("/api/methods/").json()}
+    assert "Individual Placement and Support" in methods["ips"]["aliases"]
+    groups = {t["slug"]: t for t in client.get("/api/target-groups/").json()}
+    assert "dual diagnosis" in groups["dobbeltdiagnose"]["aliases"]
+    areas = client.get("/api/policy-areas/").json()
+    assert all(isinstance(a["aliases"], list) for a in areas)
