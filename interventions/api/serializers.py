@@ -10,16 +10,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interventions.curation.export import intervention_data
+from interventions.curation.schema import aliases_list
 from interventions.facets_registry import Facet
 from interventions.models import (
     TEXT_SECTIONS,
     Intervention,
     LegalParagraph,
+    Method,
     Municipality,
+    PolicyArea,
     SourceDocument,
+    TargetGroup,
 )
 
 
@@ -178,6 +183,25 @@ class CountedSerializer(serializers.ModelSerializer):
 
 COUNTED = ["count", "interventions_url"]
 
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class AliasesField(serializers.Field):
+    """A term's aliases, stored one a line, as a list."""
+
+    def to_representation(self, value: str) -> list[str]:
+        return aliases_list(value)
+
+
+def _aliases() -> dict[str, serializers.Field]:
+    return {
+        "aliases": AliasesField(
+            read_only=True,
+            help_text="Andre navne, som søgningen også finder termen ved (engelske navne, "
+            "forkortelser, danske varianter).",
+        )
+    }
+
+
 # Fields of a vocabulary's endpoint that are not its model's plain fields, by model.
 DECLARED_FIELDS: dict[type, Callable[[], dict[str, serializers.Field]]] = {
     Municipality: lambda: {"region": TermSerializer(read_only=True)},
@@ -190,6 +214,9 @@ DECLARED_FIELDS: dict[type, Callable[[], dict[str, serializers.Field]]] = {
             read_only=True, source="link", help_text="Paragraffens lovtekst."
         ),
     },
+    TargetGroup: _aliases,
+    PolicyArea: _aliases,
+    Method: _aliases,
     SourceDocument: lambda: {
         "guidance_count": serializers.IntegerField(
             read_only=True, help_text="Antal anbefalinger og gode råd fra kilden."

@@ -248,6 +248,21 @@ VOCABULARY_CASES: list[Case] = [
         "vocabularies/target_groups.yaml · #1 · slug: not a slug: 'Voksne_med'",
     ),
     (
+        "aliases that are no list",
+        lambda f: vocabulary(f, "methods")[0].update(aliases="peer support"),
+        "vocabularies/methods.yaml · #1 · aliases: must be a list, not text",
+    ),
+    (
+        "an alias given twice",
+        lambda f: vocabulary(f, "target_groups")[0].update(aliases=["IPS", "ips"]),
+        "vocabularies/target_groups.yaml · #1 · aliases: lists a name twice",
+    ),
+    (
+        "an alias of two lines",
+        lambda f: vocabulary(f, "policy_areas")[0].update(aliases=["a\nb"]),
+        "vocabularies/policy_areas.yaml · #1 · aliases: must hold names of one line, got 'a\\nb'",
+    ),
+    (
         "an unknown part of the legal paragraphs",
         lambda f: f.vocabularies["legal_paragraphs"].update(chapters=[]),
         "vocabularies/legal_paragraphs.yaml · - · chapters: unknown field",

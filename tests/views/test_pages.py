@@ -209,15 +209,20 @@ def test_the_card_shows_title_owner_municipalities_groups_and_snippet(client):
         assert group.name in html
 
 
-def test_suggestion_is_offered_when_the_view_gives_one(client):
-    # The search branch's view adds `suggestion`; the template shows it as "Mente du: ...?".
+def test_a_correction_is_shown_with_a_link_to_the_original(client):
+    # The view adds `suggestion` when a typo was corrected; the template says what was searched.
     response = client.get("/indsatser/", {"q": "psykiatr"})
     context = response.context[-1].flatten()
-    context["suggestion"] = {"text": "psykiatri", "url": "?q=psykiatri"}
+    context["suggestion"] = {
+        "text": "psykiatri",
+        "original": "psykiatr",
+        "url": "?q=%22psykiatr%22",
+    }
     html = render_to_string(
         "interventions/includes/_results.html", context, request=response.wsgi_request
     )
-    assert 'Mente du: <a href="?q=psykiatri" hx-get="?q=psykiatri">psykiatri</a>?' in html
+    assert "Viser resultater for »psykiatri«. Søg i stedet efter »<a" in html
+    assert '<a href="?q=%22psykiatr%22" hx-get="?q=%22psykiatr%22">psykiatr</a>«' in html
 
 
 class TestLanguages:
