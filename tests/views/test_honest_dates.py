@@ -87,12 +87,15 @@ def test_a_confirmed_entry_says_who_confirmed_it_and_when(client):
     ContactFactory(intervention=entry)
     today = timezone.localdate()
     confirm(entry, today - datetime.timedelta(days=400), by="Testkommune, Socialforvaltningen")
-    confirm(
+    latest = confirm(
         entry,
         today,
         by="Testkommune, Socialforvaltningen",
         method=entry.confirmations.model.Method.TELEPHONE,
     )
+    # The note is the recording editor's (who was spoken to, what was said): not for the page.
+    latest.note = "Talte med lederen, der bad os rette budgettet"
+    latest.save()
     page = client.get(entry.get_absolute_url()).content.decode()
     text = visible_text(page)
     date = f"{today.day}. {DANISH_MONTHS[today.month - 1]} {today.year}"
@@ -108,6 +111,7 @@ def test_a_confirmed_entry_says_who_confirmed_it_and_when(client):
     assert facts_value(page, "facts-period") == "2015–"  # confirmed: no "ifølge kilden"
     assert f"Kontakt, bekræftet {today.year}" in text
     assert "ikke bekræftet" not in text and "Mere end to år gamle" not in text
+    assert latest.note not in text
 
 
 def test_a_confirmation_long_ago_is_marked_stale(client):
