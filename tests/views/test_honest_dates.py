@@ -201,6 +201,10 @@ def test_runs_and_serves_are_told_apart_with_their_basis(client):
     assert "Ikast-Brande (ifølge kilden)" in served
     assert "Norddjurs (redaktionens vurdering: Teamet dækker hele klyngen)" in served
     assert 'title="Seed 003 l.6445"' in page
+    assert "<dt>Dækker også</dt>" in page
+    entry.municipalities.clear()  # a regional team: it runs in no municipality, it covers some
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "<dt>Dækker</dt>" in page and "Drives af" not in page
 
 
 def test_the_sources_page_gives_full_citations_and_the_entries_link_to_it(client):
