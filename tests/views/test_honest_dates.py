@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from interventions.models import Intervention, Municipality, ServedMunicipality, SourceDocument
 from tests.factories import ContactFactory, InterventionFactory, confirm
@@ -238,7 +238,10 @@ def test_front_page_and_about_do_not_promise_contacts(client):
 
 def test_the_english_page_reads_naturally(client):
     entry = InterventionFactory(organisation="Horsens Kommune", period_start=2016)
-    text = visible_text(client.get("/en" + entry.get_absolute_url()).content.decode())
+    # The request activates English in this thread; the override puts Danish back afterwards,
+    # or the next test's reverse() would give /en/ addresses.
+    with translation.override("da"):
+        text = visible_text(client.get("/en" + entry.get_absolute_url()).content.decode())
     assert (
         "The information comes from DASSOS' inspirationskatalog (January 2016) and has not been "
         "confirmed since. Contact the owner before referring anyone."
