@@ -7,8 +7,10 @@ card together with its own snippet. Rendering 20 cards through the template engi
 of a list page's time; a page whose cards are all kept reads them in one cache lookup and does
 not load the entries' places and target groups at all.
 
-Keys carry the catalogue index's stamp (its catalogue version and build), so an edit is never
-shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`.
+Keys carry the catalogue index's stamp (its catalogue version, day and build), so an edit is
+never shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`. A card
+says how old its information is and whether it is stale, which changes with the date: the stamp's
+day (an index serves one day only) keeps a card from outliving the day it was rendered for.
 """
 
 from __future__ import annotations

@@ -24,10 +24,11 @@ CARDS = 2
 LOOKUP = 0
 # A search runs one query the first time it is asked in a catalogue version; the index keeps it.
 SEARCH = 1
-# Building the catalogue index: the published entries, 7 link tables and 9 vocabularies. Once
-# per catalogue version and process, whatever the catalogue's size; the list page, the API and the
-# downloads share it.
-INDEX = 17
+# Building the catalogue index: the published entries (with their freshness, computed in the same
+# query), 8 link tables (the served municipalities since ADR 0012: 17 -> 18) and 9 vocabularies.
+# Once per catalogue version, day and process, whatever the catalogue's size; the list page, the
+# API and the downloads share it.
+INDEX = 18
 
 PSYKIATRI = {"target_group": "borgere-i-akut-psykisk-krise", "policy_area": "psykiatri"}
 THREE_FACETS = {**PSYKIATRI, "region": "region-midtjylland"}
@@ -63,8 +64,10 @@ PAGE_BUDGETS = [
     # counts, target groups, the entry points by paragraph/place/source, newest (with the served
     # municipalities and confirmations every entry is shown with, ADR 0012)
     ("/", 17),
-    ("/api/interventions/", 5),
-    ("/api/interventions/?page_size=200", 5),
+    # The API list: count, page, municipalities, served municipalities (ADR 0012: 5 -> 6),
+    # target groups, paragraphs.
+    ("/api/interventions/", 6),
+    ("/api/interventions/?page_size=200", 6),
 ]
 DETAIL = 12  # the entry, its 10 prefetched relations and its related entries
 
