@@ -186,3 +186,29 @@ def test_the_freshness_counts_move_on_with_the_date(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
     assert facet_counts("", "freshness").get("confirmed", 0) == 0
     assert entry.slug in slugs("freshness=confirmed_long_ago")
+
+
+# --- On the page ---------------------------------------------------------------------------------
+
+
+def test_the_page_offers_the_sort_and_the_facet_and_orders_by_the_newest_information(client):
+    entry = InterventionFactory(title="Zyx nyeste oplysninger")
+    confirm(entry, recently())
+    response = client.get("/indsatser/", {"sort": "-information"})
+    html = response.content.decode()
+    assert '<option value="-information" selected>Nyeste oplysninger</option>' in html
+    assert "Aktualitet" in html and "Bekræftet inden for 2 år" in html
+    shown = list(response.context["page"])
+    assert shown[0] == entry
+    dates = [e.information_date for e in shown]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_the_page_filters_by_freshness_and_by_a_served_municipality(client):
+    entry = InterventionFactory(municipalities=[])
+    serve(entry, "herning")
+    confirm(entry, recently())
+    for query in ({"freshness": "confirmed"}, {"municipality": "herning"}):
+        page = client.get("/indsatser/", query).context["page"]
+        assert entry in page.paginator.object_list, query
+        assert page.paginator.count == len(slugs("&".join(f"{k}={v}" for k, v in query.items())))

@@ -45,6 +45,13 @@ LIST_CASES = [
     ("search and three facets", {**THREE_FACETS, "q": "psykiatri"}, LOOKUP),
     ("budget and a facet", {"has_budget": "true", "source": "dassos-2015"}, LOOKUP),
     ("sorted, page 2", {"sort": "-updated", "page": "2"}, 0),
+    # The information date and freshness are computed in the same query (ADR 0012).
+    (
+        "newest information, one freshness",
+        {"sort": "-information", "freshness": "never_confirmed"},
+        0,
+    ),
+    ("runs or serves a municipality", {"municipality": "aarhus"}, LOOKUP),
     ("source and section", {"source": "dassos-2015", "section": "voksne-med-handicap"}, LOOKUP),
     (
         "seven vocabularies",
