@@ -27,7 +27,8 @@ def served_data(obj: Intervention) -> list[dict[str, str]]:
 
 
 def age_data(obj: Intervention) -> dict[str, Any]:
-    """How old the entry's information is, for every list item and export row (ADR 0012).
+    """How old the entry's information is, in every export row (ADR 0012); the API's list items
+    say the same through their serializer's fields.
 
     `reviewed_on` is the day the editors checked the entry against its source: never a
     confirmation. The editors' internal note is never public, so it is never here.
