@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from interventions.models import Intervention
+from interventions.models import Intervention, Municipality, ServedMunicipality
 from tests.factories import InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,15 @@ def test_the_card_shows_the_stale_marker_in_words_inside_the_card(client):
     entry = InterventionFactory(title="Zyxkort markør")
     html = card(client, entry)
     assert f'<strong class="result-stale">{STALE}</strong>' in html
+
+
+def test_a_card_names_the_municipalities_it_serves_apart_from_those_that_run_it(client):
+    entry = InterventionFactory(
+        title="Zyxkort betjener", municipalities=Municipality.objects.filter(slug="aarhus")
+    )
+    for slug in ("herning", "skive"):
+        ServedMunicipality.objects.create(
+            intervention=entry, municipality=Municipality.objects.get(slug=slug)
+        )
+    html = card(client, entry)
+    assert "Testkommune · Aarhus · Betjener Herning, Skive</p>" in html

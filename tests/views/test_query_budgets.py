@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 # The list page: its entries. The result count, the 12 facets and which entries the page shows
 # come from the catalogue index, in memory, and each card is rendered once and kept.
 LIST = 1
-# Cards not kept yet: their places and target groups, for all of them at once.
-CARDS = 2
+# Cards not kept yet: their places (run and served: 2 -> 3, ADR 0012) and target groups, for all
+# of them at once.
+CARDS = 3
 # The chosen values of every vocabulary (target group, policy area, region...) are checked in the
 # catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
 LOOKUP = 0
