@@ -14,10 +14,12 @@ RESULTS = ROOT / "bench" / "results"
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DATABASES = ("sqlite", "postgres")
 CURATED = 0  # "size" of the real curated catalogue, with nothing generated
+# Several checkouts sharing one PostgreSQL server keep their bench databases apart with this.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "indsats_bench")
 
 
 def db_name(size: int) -> str:
-    return f"indsats_bench_{size or 'curated'}"
+    return f"{DB_PREFIX}_{size or 'curated'}"
 
 
 def database_url(db: str, size: int) -> str:

@@ -481,8 +481,8 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 @admin.register(TargetGroup, PolicyArea, Method)
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug", "description"]
+    list_display = ["name", "slug", "aliases"]
+    search_fields = ["name", "slug", "description", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
 
 

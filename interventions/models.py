@@ -95,6 +95,15 @@ class VocabularyTerm(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(_("navn"), max_length=120, unique=True)
     description = models.TextField(_("beskrivelse"), blank=True)
+    aliases = models.TextField(
+        _("andre navne"),
+        blank=True,
+        help_text=_(
+            "Ét navn pr. linje, som søgningen også finder termen ved: engelske navne, "
+            "forkortelser og danske varianter (fx 'IPS', 'peer support'). Ikke synonymer for "
+            "andre termer."
+        ),
+    )
 
     natural_key_field = "slug"
     objects = NaturalKeyManager()

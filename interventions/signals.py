@@ -29,8 +29,11 @@ from interventions.models import (
     refresh_last_confirmed,
 )
 from interventions.search.documents import SEARCHED_NAMES, searched_fields
+from interventions.search.query import forget_vocabulary
 
 CATALOGUE_APP = "interventions"
+# The models whose names and aliases the search keeps in memory (search.query.vocabulary()).
+VOCABULARY_NAMES = frozenset({"TargetGroup", "PolicyArea", "Method", "Municipality", "Region"})
 
 # --- The catalogue version ------------------------------------------------------------------------
 
@@ -44,6 +47,8 @@ def _is_catalogue(sender) -> bool:
 def _on_save_or_delete(sender, **kwargs) -> None:
     if _is_catalogue(sender):  # raw saves too: a restore changes what every page shows
         catalogue_changed()
+        if sender.__name__ in VOCABULARY_NAMES:
+            forget_vocabulary()  # a name or alias the search looks terms and places up by
 
 
 @receiver(m2m_changed, dispatch_uid="catalogue_m2m_changed")

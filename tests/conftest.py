@@ -10,6 +10,7 @@ from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
 from interventions.curation.read import read_fixtures
 from interventions.listing.index import forget_index
+from interventions.search.documents import forget_caches
 
 SYSTEM = Path(__file__).parent / "system"
 
@@ -42,7 +43,8 @@ def curated_fixtures():
 def _no_page_cache(settings):
     """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on.
 
-    The facet index goes too: the rollback that ends a test takes data away without a signal.
+    The facet index and the search's caches go too: the rollback that ends a test takes data
+    away without a signal.
     The tests run in one process, which learns of its own commits at once, so the shared
     catalogue version is not read again every second: query counts do not depend on how fast a
     test runs (tests/caching/test_page_cache.py checks what reading it costs).
@@ -51,6 +53,7 @@ def _no_page_cache(settings):
     settings.CATALOGUE_VERSION_SECONDS = 3600
     cache.clear()
     forget_index()
+    forget_caches()  # the search's words, names and places, for the same reason
 
 
 @pytest.fixture(scope="session")

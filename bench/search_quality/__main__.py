@@ -1,13 +1,16 @@
 """`make bench-search`: how well the site's search finds what caseworkers type (not a timing).
 
     python -m bench.search_quality [--dbs sqlite,postgres] [--kind KIND,...] [--show-misses]
-                                   [--queries FILE] [--out FILE]
+                                   [--queries FILE] [--out FILE] [--half dev|check] [--halves]
 
 Builds (or reuses) the curated catalogue as a bench database on each of SQLite and PostgreSQL
 (bench.generate, size 0: the fixtures, nothing synthetic), runs every query of the judged set
 (queries.yaml, or --queries FILE in the same format, e.g. a held-out set) through the list
 page's search (`run.ranked_slugs`), and prints the measures by kind of query for each database.
 Everything, with each query's results, is saved to bench/results/search-<time>-<host>.json.
+Every query belongs to a stable half by a hash of its id (`judgements.half`): tune on "dev"
+(`--half dev`, with --show-misses), measure on "check" (`--half check`); `--halves` prints both
+tables.
 --show-misses prints, per query, the grade-2 entries missing from the first ten (with the rank
 where they came, if at all) and the first ten results with their grades.
 
@@ -41,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import CURATED, DATABASES, RESULTS, ROOT, django_env, run_step
-from bench.search_quality.judgements import KINDS, QUERIES, QuerySetError, load
+from bench.search_quality.judgements import HALVES, KINDS, QUERIES, QuerySetError, half, load
 from bench.search_quality.metrics import DEPTH, means
 
 
@@ -69,10 +72,10 @@ def summarise(rows: list[dict]) -> dict[str, dict]:
     }
 
 
-def print_table(run: dict) -> None:
+def print_table(run: dict, label: str = "") -> None:
     print(
         f"\n{run['db']} · {run['entries']} entries · {len(run['queries'])} queries "
-        f"({run['seconds']} s)"
+        f"({run['seconds']} s){label}"
     )
     print(
         f"  {'kind':<12}{'n':>5}{'judged':>8}{'recall@10':>11}{'MRR':>9}{'nDCG@10':>9}"
@@ -126,6 +129,8 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=QUERIES, help="a judged query file")
     parser.add_argument("--show-misses", action="store_true", help="print each query's misses")
     parser.add_argument("--out", help="results file (default bench/results/search-<time>-<host>)")
+    parser.add_argument("--half", choices=HALVES, help="only the queries of one half")
+    parser.add_argument("--halves", action="store_true", help="a table for each half as well")
     args = parser.parse_args()
     dbs = [d for d in args.dbs.split(",") if d]
     for db in dbs:
@@ -152,10 +157,18 @@ def main() -> None:
         generated = run_step("generate", ["--db", db, "--size", str(CURATED)], env)
         log(f"{db}: searching ...")
         measured = run_step("search_quality.run", step_args, env)
+        if args.half:
+            measured["queries"] = [r for r in measured["queries"] if half(r["id"]) == args.half]
         run = {"db": db, "generate": generated, **measured}
         run["summary"] = summarise(run["queries"])
         results["runs"].append(run)
-        print_table(run)
+        print_table(run, f" · half {args.half}" if args.half else "")
+        if args.halves:
+            run["halves"] = {}
+            for name in HALVES:
+                rows = [r for r in run["queries"] if half(r["id"]) == name]
+                run["halves"][name] = summarise(rows)
+                print_table({**run, "queries": rows, "summary": run["halves"][name]}, f" · {name}")
         if args.show_misses:
             print_misses(run, queries)
     RESULTS.mkdir(parents=True, exist_ok=True)

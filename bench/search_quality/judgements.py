@@ -6,6 +6,7 @@ judged slug is a published entry). Either raises `QuerySetError` listing every p
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,15 @@ class Query:
     @property
     def has_relevant(self) -> bool:
         return bool(self.judgements)
+
+
+HALVES = ("dev", "check")
+
+
+def half(query_id: str) -> str:
+    """The stable half a query belongs to, by a hash of its id: "dev" (to look at while
+    changing the search) or "check" (to measure the change on, unseen)."""
+    return HALVES[hashlib.sha256(query_id.encode()).digest()[0] % 2]
 
 
 def load(path: Path = QUERIES, kinds: Iterable[str] | None = None) -> list[Query]:

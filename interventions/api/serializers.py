@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interventions.curation.export import information_basis, intervention_data
+from interventions.curation.schema import aliases_list
 from interventions.facets_registry import Facet
 from interventions.models import (
     TEXT_SECTIONS,
@@ -21,9 +22,12 @@ from interventions.models import (
     DatePrecision,
     Intervention,
     LegalParagraph,
+    Method,
     Municipality,
+    PolicyArea,
     ServedMunicipality,
     SourceDocument,
+    TargetGroup,
 )
 
 
@@ -287,6 +291,25 @@ class CountedSerializer(serializers.ModelSerializer):
 
 COUNTED = ["count", "interventions_url"]
 
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class AliasesField(serializers.Field):
+    """A term's aliases, stored one a line, as a list."""
+
+    def to_representation(self, value: str) -> list[str]:
+        return aliases_list(value)
+
+
+def _aliases() -> dict[str, serializers.Field]:
+    return {
+        "aliases": AliasesField(
+            read_only=True,
+            help_text="Andre navne, som søgningen også finder termen ved (engelske navne, "
+            "forkortelser, danske varianter).",
+        )
+    }
+
+
 # Fields of a vocabulary's endpoint that are not its model's plain fields, by model.
 DECLARED_FIELDS: dict[type, Callable[[], dict[str, serializers.Field]]] = {
     Municipality: lambda: {"region": TermSerializer(read_only=True)},
@@ -299,6 +322,9 @@ DECLARED_FIELDS: dict[type, Callable[[], dict[str, serializers.Field]]] = {
             read_only=True, source="link", help_text="Paragraffens lovtekst."
         ),
     },
+    TargetGroup: _aliases,
+    PolicyArea: _aliases,
+    Method: _aliases,
     SourceDocument: lambda: {
         "guidance_count": serializers.IntegerField(
             read_only=True, help_text="Antal anbefalinger og gode råd fra kilden."

@@ -73,6 +73,8 @@ class CataloguePagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
+        listing = getattr(view, "listing", None)
+        self.corrected_query = listing.corrected_query if listing is not None else None
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
         number = self._positive_int(request, self.page_query_param, 1)
         try:
@@ -86,6 +88,24 @@ class CataloguePagination(PageNumberPagination):
             ) % {"pages": pages}
             raise ValidationError({self.page_query_param: [message]}) from None
         return list(self.page)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        # The query searched instead of `q` when a typo was corrected (null when none).
+        response.data["corrected_query"] = getattr(self, "corrected_query", None)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["corrected_query"] = {
+            "type": "string",
+            "nullable": True,
+            "description": (
+                "Søgningen, der blev kørt i stedet for `q`, når et ord var stavet forkert "
+                "(null, når intet blev rettet). Et ord i anførselstegn rettes aldrig."
+            ),
+        }
+        return response
 
     def get_schema_operation_parameters(self, view):
         page, page_size = super().get_schema_operation_parameters(view)
@@ -105,7 +125,7 @@ class CatalogueFilterBackend(DjangoFilterBackend):
     """
 
     def filter_queryset(self, request, queryset, view):
-        listing = Listing(request.query_params, queryset)
+        listing = view.listing = Listing(request.query_params, queryset)
         if not listing.valid:
             raise translate_validation(listing.filterset.errors)
         return listing.qs

@@ -35,7 +35,7 @@ from interventions.curation.problems import (
     EditedEntry,
 )
 from interventions.curation.read import Fixtures
-from interventions.curation.schema import parse_published
+from interventions.curation.schema import aliases_text, parse_published
 from interventions.curation.validate import validate
 from interventions.models import (
     Confirmation,
@@ -234,7 +234,11 @@ def _load_vocabularies(vocab: dict[str, Any]) -> None:
             _upsert(
                 model.objects,
                 slug=row["slug"],
-                defaults={"name": row["name"], "description": row.get("description") or ""},
+                defaults={
+                    "name": row["name"],
+                    "description": row.get("description") or "",
+                    "aliases": aliases_text(row.get("aliases")),
+                },
             )
     for i, row in enumerate(vocab["kkr_goals"]):
         _upsert(

@@ -115,9 +115,10 @@ GUIDANCE_PROSE = frozenset({"title", "text", "group"})
 VOCABULARY_FIELDS: dict[str, tuple[str, dict[str, str | None]]] = {
     "regions": ("Region", _same("code", "name", "slug")),
     "municipalities": ("Municipality", _same("code", "name", "slug", "region")),
-    "target_groups": ("TargetGroup", _same("slug", "name", "description")),
-    "policy_areas": ("PolicyArea", _same("slug", "name", "description")),
-    "methods": ("Method", _same("slug", "name", "description")),
+    # aliases: a list of other names (checked on its own), stored one a line.
+    "target_groups": ("TargetGroup", {**_same("slug", "name", "description"), "aliases": None}),
+    "policy_areas": ("PolicyArea", {**_same("slug", "name", "description"), "aliases": None}),
+    "methods": ("Method", {**_same("slug", "name", "description"), "aliases": None}),
     "kkr_goals": ("KKRGoal", _same("slug", "area", "text", "order")),
     "laws": ("Law", _same("abbreviation", "name", "full_name", "url")),
     "paragraphs": ("LegalParagraph", _same("law", "number", "title", "url")),
@@ -133,6 +134,19 @@ VOCABULARY_FIELDS: dict[str, tuple[str, dict[str, str | None]]] = {
 VOCABULARY_PROSE = frozenset(
     {"name", "title", "text", "description", "short_name", "citation", "published_basis"}
 )
+
+ALIAS_MAX_LENGTH = 120  # an alias is a name, as long as a name may be
+
+
+def aliases_text(aliases: list[str] | None) -> str:
+    """A term's aliases as the database stores them: one a line."""
+    return "\n".join(a.strip() for a in aliases or [] if a.strip())
+
+
+def aliases_list(text: str) -> list[str]:
+    """A term's stored aliases as the files list them."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
 
 # A source's publication date as precise as the document gives it.
 _PUBLISHED_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")

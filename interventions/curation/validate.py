@@ -19,6 +19,7 @@ from interventions.curation.pdf_text import debris_problems, excerpt, forbidden_
 from interventions.curation.problems import SHOWN_LENGTH, Problem, shown
 from interventions.curation.read import Fixtures
 from interventions.curation.schema import (
+    ALIAS_MAX_LENGTH,
     CONFIRMATION_FIELDS,
     CONFIRMATION_PROSE,
     CONTACT_FIELDS,
@@ -332,6 +333,8 @@ def _validate_rows(
         check = _Checker(problems, file, label.format(number=number))
         if not check.record(row, model, keys, VOCABULARY_PROSE):
             continue
+        if "aliases" in keys:
+            _check_aliases(check, row.get("aliases"))
         valid.append(row)
         for key, model_field in keys.items():
             value = row.get(key)
@@ -340,6 +343,22 @@ def _validate_rows(
                 if seen[key][value] == 2:
                     check.add(key, f"duplicate {key}: {shown(value)}")
     return valid
+
+
+def _check_aliases(check: _Checker, aliases: Any) -> None:
+    """A term's aliases: a list of distinct short names, each on one line."""
+    if aliases is None:
+        return
+    if not isinstance(aliases, list):
+        check.add("aliases", f"must be a list, not {found_kind(aliases, ENGLISH)}")
+        return
+    for alias in aliases:
+        if not isinstance(alias, str) or not alias.strip() or "\n" in alias:
+            check.add("aliases", f"must hold names of one line, got {shown(alias)}")
+        elif len(alias) > ALIAS_MAX_LENGTH:
+            check.add("aliases", f"an alias is at most {ALIAS_MAX_LENGTH} characters")
+    if len({a.casefold() for a in aliases if isinstance(a, str)}) < len(aliases):
+        check.add("aliases", "lists a name twice")
 
 
 def _texts(rows: list[dict], key: str) -> set[str]:

@@ -18,6 +18,7 @@ from interventions.curation.schema import (
     ENTRY_KEYS,
     OPTIONAL_DEFAULTS,
     SET_KEYS,
+    aliases_list,
 )
 from interventions.curation.yaml_writer import Collection, load_yaml, write
 from interventions.models import (
@@ -200,10 +201,13 @@ def merge_plain(original: dict[str, Any] | None, wanted: dict[str, Any]) -> dict
 
 def _vocabulary_files() -> dict[str, tuple[dict, list[Collection]]]:
     def terms(model) -> list[dict]:
-        return [
-            {"slug": t.slug, "name": t.name, "description": t.description}
-            for t in model.objects.all()
-        ]
+        rows = []
+        for t in model.objects.all():
+            row = {"slug": t.slug, "name": t.name, "description": t.description}
+            if t.aliases:  # curated other names, written only where a term has them
+                row["aliases"] = aliases_list(t.aliases)
+            rows.append(row)
+        return rows
 
     paragraphs = LegalParagraph.objects.select_related("law")
     return {

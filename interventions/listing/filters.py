@@ -18,7 +18,8 @@ from interventions import facets_registry
 from interventions.facets_registry import Facet
 from interventions.listing.index import FacetIndex, catalogue_index
 from interventions.models import Intervention, information_date_expression
-from interventions.search.query import ParsedQuery, parse_query, search
+from interventions.search.hints import understand
+from interventions.search.query import ParsedQuery, search
 from interventions.search.text import InvalidQuery, query_terms
 
 
@@ -245,7 +246,8 @@ class InterventionFilter(django_filters.FilterSet):
         return self._index
 
     def parsed_query(self) -> ParsedQuery | None:
-        """The valid `q`, parsed once: the search, the index and the snippets all use it."""
+        """The valid `q`, parsed and fitted to the catalogue's words once (a typo corrected, a
+        compound split): the search, the index, the snippets and the messages all use it."""
         if not self.is_bound:
             return None
         self.is_valid()  # validates once; an invalid `q` is left out of the cleaned data
@@ -253,7 +255,7 @@ class InterventionFilter(django_filters.FilterSet):
         if not query:
             return None
         if self._parsed is None:
-            self._parsed = parse_query(query)
+            self._parsed = understand(query)
         return self._parsed
 
     def filter_q(self, queryset, name, value):

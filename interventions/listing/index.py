@@ -33,7 +33,7 @@ from interventions import facets_registry
 from interventions.caching.version import data_version
 from interventions.facets_registry import Facet, Text
 from interventions.models import Intervention, today
-from interventions.search.query import ParsedQuery, search
+from interventions.search.query import ParsedQuery, ranked
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
@@ -62,7 +62,7 @@ class SearchMatches:
 
     bits: int
     ordered: array  # positions, best first; ties in title order, as the database orders them
-    ranks: array  # the rank of each, as `InterventionQuerySet.search` computes it
+    ranks: array  # the score of each, as `search.query.ranked` computes it
 
 
 class FacetIndex:
@@ -251,15 +251,14 @@ class FacetIndex:
             if found is not None:
                 self._searches.move_to_end(query)
                 return found
-        matching = search(Intervention.objects.published(), parsed or query)
-        rows = matching.order_by().values_list("pk", "rank")
+        rows = ranked(parsed or query, total=len(self.pks))
         position = self.position
         # Best first; equal ranks in title order, which is position order.
-        ranked = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
+        order = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
         found = SearchMatches(
-            bits=self._bits_at(at for _key, at in ranked),
-            ordered=array("l", (at for _key, at in ranked)),
-            ranks=array("l", (-negated for negated, _at in ranked)),
+            bits=self._bits_at(at for _key, at in order),
+            ordered=array("l", (at for _key, at in order)),
+            ranks=array("l", (-negated for negated, _at in order)),
         )
         with self._searches_lock:
             self._searches[query] = found

@@ -16,13 +16,14 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import get_language
 
 from interventions.listing.cards import attach_cards
 from interventions.listing.facets import Facet, FacetResult, SelectionPages, compute_facets
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.index import FacetIndex
 from interventions.models import Intervention
-from interventions.search.hints import snippet, suggest, worth_suggesting
+from interventions.search.hints import danish_terms, snippet
 from interventions.search.query import ParsedQuery
 
 
@@ -90,16 +91,40 @@ class Listing:
         attach_cards(page.object_list, self.index)
         return page
 
-    def suggestion(self, page: Page) -> dict[str, str] | None:
-        """ "Mente du: ...?" when the page suggests a typo: the corrected query as `text`, and as
-        `url` the link that runs it with the same other parameters."""
+    @property
+    def corrected_query(self) -> str | None:
+        """The query searched instead of `q` when a typo was corrected, or None."""
         query = self.query
-        if query is None or not worth_suggesting(query, page.object_list, page.paginator.count):
-            return None
-        text = suggest(query)
-        if not text:
+        return query.corrected if query is not None else None
+
+    def suggestion(self, page: Page | None = None) -> dict[str, str] | None:
+        """ "Viser resultater for »text«. Søg i stedet efter »original«" when a typo was corrected:
+        the corrected query as `text`, the query as typed as `original`, and as `url` the link
+        that searches the original in quotes (a quoted word is never corrected), with the same
+        other parameters."""
+        query = self.query
+        if query is None or not query.corrected:
             return None
         params = self.params.copy()
         params.pop("page", None)
-        params["q"] = text
-        return {"text": text, "url": f"?{params.urlencode()}"}
+        params["q"] = f'"{query.original}"'
+        return {
+            "text": query.corrected,
+            "original": query.original,
+            "url": f"?{params.urlencode()}",
+        }
+
+    def danish_hint(self, page: Page) -> dict | None:
+        """On a page in another language than Danish, when a search found nothing: the entries'
+        texts are Danish, so the nearest Danish vocabulary terms are offered (`terms`: each its
+        name and the link that searches it, with the same other parameters)."""
+        query = self.query
+        if query is None or page.paginator.count or (get_language() or "da").startswith("da"):
+            return None
+        terms = []
+        for name in danish_terms(query):
+            params = self.params.copy()
+            params.pop("page", None)
+            params["q"] = name
+            terms.append({"text": name, "url": f"?{params.urlencode()}"})
+        return {"terms": terms}

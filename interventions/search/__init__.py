@@ -1,7 +1,9 @@
 """Free-text search over interventions: one entry point, the same behaviour on every database.
 
-- `text`: pure Danish text helpers (normalise, words, stems); no database.
-- `query`: a query parsed into terms, matched and ranked in the database (`search()`).
+- `text`: pure Danish text helpers (normalise, words, lemmas and stems, paragraph mentions); no
+  database.
+- `query`: a query parsed into terms and ranked (`ranked()`: BM25F over indexed lookups;
+  `search()`: the same as a queryset), ADR 0011.
 - `documents`: the denormalised texts each entry is searched by.
-- `hints`: snippets and "Mente du" suggestions.
+- `hints`: the query fitted to the catalogue's words (typo corrections, compounds), snippets.
 """

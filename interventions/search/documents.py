@@ -2,7 +2,8 @@
 
 `build_search_texts` makes them from the entry and its vocabularies: its title (and alternative
 titles), its metadata (summary, owner, locator, places, vocabulary names, paragraphs, the source
-section) and the set of all its words (metadata, method descriptions, KKR goals, text sections).
+section) and the set of all its words (metadata, method descriptions, KKR goals, text sections,
+and the paragraphs its texts mention as "paragraf85"-style words).
 `write_search_texts` stores them when they changed. When to refresh them is not this module's
 business: interventions/changes.py does it after every edit, wherever it is made, and
 interventions/signals.py when a vocabulary term an entry uses is renamed (`SEARCHED_NAMES`).
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 from interventions.models import Intervention, SearchWord
 from interventions.search.hints import forget_lexicon
-from interventions.search.query import forget_paragraphs
-from interventions.search.text import document_text, word_set
+from interventions.search.query import forget_paragraphs, forget_vocabulary
+from interventions.search.text import document_text, paragraph_words, word_set
 
 # The names that go into an entry's search texts, by model, and how entries reach the model.
 SEARCHED_NAMES = {
@@ -56,10 +57,13 @@ def build_search_texts(intervention: Intervention) -> dict[str, str]:
     body = [m.description for m in methods]
     body += [g.text for g in intervention.kkr_goals.all()]
     body += [text for _section, text in intervention.text_sections()]
+    # "§ 85" in a text is also the word "paragraf85": a paragraph query finds the entries whose
+    # text states it, when their legal basis lacks it.
+    mentioned = " ".join(w for text in [intervention.summary, *body] for w in paragraph_words(text))
     return {
         "search_title": document_text(title),
         "search_meta": document_text(meta),
-        "search_document": word_set(title + meta + body),
+        "search_document": word_set([*title, *meta, *body, mentioned]),
     }
 
 
@@ -82,6 +86,7 @@ def write_search_texts(entry: Intervention) -> bool:
 
 
 def forget_caches() -> None:
-    """Forget this process's cached paragraphs and lexicon: the search texts changed."""
+    """Forget this process's cached paragraphs, lexicon, vocabulary names and places."""
     forget_paragraphs()
     forget_lexicon()
+    forget_vocabulary()

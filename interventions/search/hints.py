@@ -1,23 +1,44 @@
-"""What a result list shows beside the results: snippets, and "Mente du" suggestions.
+"""What the search learns from the catalogue's own words: typo corrections, compounds, snippets.
 
+`understand()` parses a query and fits it to the catalogue's lexicon (the words of its entries):
+- a word the catalogue does not know is corrected when a confident correction exists, and the
+  correction is searched (`ParsedQuery.corrected`; the page says "Viser resultater for »X«" and
+  the API gives `corrected_query`): "ae"/"oe" read as "æ"/"ø" first, then the closest catalogue
+  word by edit distance (rapidfuzz), the more frequent on a tie. A word the catalogue knows (in
+  its texts, a vocabulary name or alias, a place) is never corrected, nor a word in quotes;
+- a compound the texts write apart is also found as its parts, both required ("døgnophold":
+  "døgn" and "ophold"); two words the texts write as one are also found joined ("bo støtte").
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
-query's terms, matched words in `<mark>`. `suggest()` offers a corrected query ("Mente du:
-psykiatri?") for words the catalogue does not know, built from a lexicon of its own words.
+query's terms, matched words in `<mark>`.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from interventions.models import Intervention
-from interventions.search.query import MATCHED, KeptValue, ParsedQuery, parse_query
-from interventions.search.text import InvalidQuery, normalise, pattern_matches_word
+from interventions.search.query import (
+    KeptValue,
+    ParsedQuery,
+    Term,
+    known_word,
+    parse_query,
+    word_term,
+)
+from interventions.search.text import (
+    InvalidQuery,
+    normalise,
+    pattern_matches_word,
+    text_pattern,
+    word_patterns,
+)
 
 # The standard library's escape, as Django's uses, without its lazy-string wrapper: snippets
 # escape every word of a passage.
@@ -30,17 +51,23 @@ class Lexicon:
 
     frequency: Counter
     text: str  # " word1 word2 ... ", for fast substring tests
+    words: list[str]  # the words a typo is corrected to (letters only, three or more)
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
+
+    def uses(self, patterns) -> int:
+        """How many of the catalogue's words one of these patterns matches."""
+        return max(self.text.count(p) for p in patterns)
 
 
 def _load_lexicon() -> Lexicon:
     frequency: Counter = Counter()
     documents = Intervention.objects.published().values_list("search_document", flat=True)
     for document in documents.iterator():
-        frequency.update(w for w in document.split() if w.isalpha() and len(w) > 2)
-    return Lexicon(frequency, f" {' '.join(frequency)} ")
+        frequency.update(document.split())
+    frequency = Counter({w: n for w, n in frequency.items() if w.isalpha() and len(w) > 2})
+    return Lexicon(frequency, f" {' '.join(frequency)} ", list(frequency))
 
 
 _lexicon_cache = KeptValue(_load_lexicon)
@@ -66,7 +93,7 @@ SNIPPET_WORDS = 30
 def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     """The passage that best shows why the entry matched, matched words in <mark>; "" if the
     match is not in its text (a paragraph or a vocabulary term)."""
-    patterns = [t.pattern for t in parsed.terms if t.pattern]
+    patterns = list(dict.fromkeys(p for t in parsed.terms for p in t.patterns))
     if not patterns:
         return mark_safe("")
     finders = [_finder(p) for p in patterns]
@@ -134,60 +161,166 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     return mark_safe("".join(out).strip())  # every piece of text is escaped above
 
 
-def worth_suggesting(parsed: ParsedQuery, shown: list, total: int) -> bool:
-    """Whether to look for typos: nothing matched, or the first entry shown misses a term.
-
-    Asking only then keeps ordinary searches from ever paying for the lexicon.
-    """
-    if not total:
-        return True
-    rank = getattr(shown[0], "rank", None) if shown else None
-    return rank is not None and rank < len(parsed.terms) * MATCHED
+MIN_CORRECTED = 4  # shorter words are not corrected: too many catalogue words lie one edit away
+LONG_WORD = 10  # a word this long may be corrected by two edits
+MIN_PART = 4  # a compound's parts: at least this long, and catalogue words of their own
 
 
-def suggest(query: str | ParsedQuery) -> str | None:
-    """The query with unknown words replaced by the closest words of the catalogue, or None.
+def understand(query: str) -> ParsedQuery:
+    """The query parsed and fitted to the catalogue's words (typos, compounds); raises
+    InvalidQuery like `parse_query`."""
+    return refine(parse_query(query))
 
-    A word is unknown when its stem occurs nowhere in the catalogue; the replacement is the most
-    similar catalogue word (difflib ratio >= 0.75), the more frequent one on a tie. `query`: the
-    text, or the query `parse_query` already made of it.
-    """
-    if isinstance(query, ParsedQuery):
-        parsed = query
-    else:
-        try:
-            parsed = parse_query(query)
-        except InvalidQuery:
-            return None
-    lex = None
-    corrected = parsed.text
-    changed = False
-    for term in parsed.terms:
-        if term.paragraph_ids is not None or not term.word.isalpha() or len(term.word) < 4:
+
+def refine(parsed: ParsedQuery) -> ParsedQuery:
+    """The parsed query with split words joined, compounds split and typos corrected; the
+    correction, if any, in `corrected`."""
+    if not any(_is_word(t) for t in parsed.terms):
+        return parsed
+    lex = lexicon()
+    terms = _joined(parsed.terms, lex)
+    refined, corrections = [], {}
+    for term in terms:
+        if not _is_word(term) or term.quoted:
+            refined.append(term)
             continue
-        lex = lex or lexicon()
-        if lex.contains(term.pattern):
+        fixed = _respelled(term.word, lex)
+        if not fixed and _known(term, lex):
+            refined.append(_with_parts(term, lex))
             continue
-        replacement = _closest(term.word, lex)
-        if replacement:
-            corrected = re.sub(
-                rf"(?<!\w){re.escape(term.word)}(?!\w)", replacement, corrected, flags=re.I
-            )
-            changed = True
-    if not changed:
+        fixed = fixed or _closest(term.word, lex)
+        if fixed:
+            corrections[term.word] = fixed
+            refined.append(_with_parts(word_term(fixed), lex))
+        else:
+            refined.append(_with_parts(term, lex))
+    parsed.terms = refined
+    if corrections:
+        parsed.corrected = _replaced(parsed.original, corrections)
+    return parsed
+
+
+def _is_word(term: Term) -> bool:
+    return (
+        bool(term.pattern)
+        and term.paragraph_ids is None
+        and not term.place
+        and term.word.isalpha()
+        and " " not in term.word
+    )
+
+
+def _known(term: Term, lex: Lexicon) -> bool:
+    """Whether the catalogue knows the word: a group of its patterns is in its words, or it is
+    a vocabulary name's or alias's word or a place's."""
+    return any(all(lex.contains(p) for p in g) for g in term.groups) or known_word(term.word)
+
+
+def _respelled(word: str, lex: Lexicon) -> str | None:
+    """ "ae", "oe" (and "aa", already folded) typed for "æ", "ø": the word with the letters, if
+    the catalogue uses it so more than as typed (a web address may hold "hjemloese")."""
+    respelled = word.replace("ae", "æ").replace("oe", "ø")
+    if respelled == word or known_word(word):
         return None
-    # Put the paragraph references back in front of the corrected words.
-    labels = [t.word for t in parsed.terms if t.paragraph_ids is not None and not t.pattern]
-    return " ".join([*labels, " ".join(corrected.split())]).strip()
+    if lex.uses(word_patterns(respelled)) > lex.uses(word_patterns(word)):
+        return respelled
+    return None
 
 
 def _closest(word: str, lex: Lexicon) -> str | None:
-    candidates = [w for w in lex.frequency if abs(len(w) - len(word)) <= 2]
-    scored = []
-    for candidate in candidates:
-        matcher = difflib.SequenceMatcher(None, word, candidate)
-        if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
-            ratio = matcher.ratio()
-            if ratio >= 0.75:
-                scored.append((ratio, lex.frequency[candidate], candidate))
-    return max(scored)[2] if scored else None
+    """The catalogue word nearest to an unknown word: one edit (a letter added, dropped,
+    changed, or two swapped), two for a word of LONG_WORD letters or more; the more frequent on
+    a tie. None when nothing is that near (most English words: "mentoring" is two edits from
+    "mestring", too far for a nine-letter word)."""
+    if len(word) < MIN_CORRECTED:
+        return None
+    most = 1 if len(word) < LONG_WORD else 2
+    found = process.extract(word, lex.words, scorer=OSA.distance, score_cutoff=most, limit=20)
+    if not found:
+        return None
+    nearest = min(distance for _w, distance, _i in found)
+    best = [w for w, distance, _i in found if distance == nearest]
+    return max(best, key=lambda w: (lex.frequency[w], w))
+
+
+def _split(word: str, lex: Lexicon) -> tuple[str, str] | None:
+    """A compound as two catalogue words ("døgnophold" -> "døgn", "ophold"; a linking "s" or
+    "e" may join them), the split whose rarer part is most frequent; None if there is none."""
+    if len(word) < 2 * MIN_PART:
+        return None
+    best, best_frequency = None, 0
+    for at in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:at], word[at:]
+        heads = [head] + ([head[:-1]] if head[-1] in "se" and len(head) > MIN_PART else [])
+        for first in heads:
+            frequency = min(lex.frequency.get(first, 0), lex.frequency.get(tail, 0))
+            if frequency > best_frequency:
+                best, best_frequency = (first, tail), frequency
+    return best if best_frequency >= 2 else None
+
+
+def _with_parts(term: Term, lex: Lexicon) -> Term:
+    """A compound word that also matches as its parts, both required."""
+    parts = _split(term.word, lex)
+    if not parts:
+        return term
+    group = tuple(text_pattern(p) for p in parts)
+    return Term(term.word, term.pattern, alternatives=(*term.alternatives, group))
+
+
+def _joined(terms: list[Term], lex: Lexicon) -> list[Term]:
+    """Two words typed apart that the catalogue writes as one ("bo støtte" -> "bostøtte"):
+    one term that matches the joined word, or both words."""
+    out: list[Term] = []
+    i = 0
+    while i < len(terms):
+        term = terms[i]
+        after = terms[i + 1] if i + 1 < len(terms) else None
+        if after is not None and _is_word(term) and _is_word(after):
+            joined = term.word + after.word
+            if lex.frequency.get(joined, 0) >= 1 and not term.quoted and not after.quoted:
+                both = tuple(p for t in (term, after) for p in (t.pattern,))
+                out.append(
+                    Term(f"{term.word} {after.word}", text_pattern(joined), alternatives=(both,))
+                )
+                i += 2
+                continue
+        out.append(term)
+        i += 1
+    return out
+
+
+def _replaced(text: str, corrections: dict[str, str]) -> str:
+    """The query as typed with its corrected words replaced, the rest as it was typed."""
+
+    def replace(match: re.Match) -> str:
+        return corrections.get(normalise(match.group()), match.group())
+
+    return " ".join(_TOKEN.sub(replace, text).split())
+
+
+def suggest(query: str | ParsedQuery) -> str | None:
+    """The corrected query the search runs instead of this one, or None."""
+    if isinstance(query, ParsedQuery):
+        return query.corrected
+    try:
+        return understand(query).corrected
+    except InvalidQuery:
+        return None
+
+
+def danish_terms(parsed: ParsedQuery, limit: int = 3) -> list[str]:
+    """The Danish names of the vocabulary terms whose names or aliases come nearest to a query
+    that found nothing (an English word the aliases lack): what to offer on /en/, where the
+    entries' texts are Danish. At most `limit`, nearest first; none below a ratio of 80."""
+    from interventions.search.query import VOCABULARIES
+
+    query = normalise(parsed.original)
+    scored: dict[str, float] = {}
+    for _relation, model in VOCABULARIES:
+        for name, aliases in model.objects.values_list("name", "aliases"):
+            for alias in [name, *aliases.splitlines()]:
+                score = fuzz.WRatio(query, normalise(alias))
+                if score >= 80:
+                    scored[name] = max(scored.get(name, 0.0), score)
+    return sorted(scored, key=lambda name: (-scored[name], name))[:limit]

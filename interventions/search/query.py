@@ -1,56 +1,85 @@
-"""Queries: parsed once into terms, matched and ranked in the database, the same on every one.
+"""Queries: parsed once into terms, then ranked by a field-weighted relevance score (BM25F).
 
 How a query is understood (`parse_query`):
 - Legal paragraphs as people type them ("§ 85", "§85", "SEL 85", "servicelovens § 108",
-  "paragraf 104", "82b") become paragraph terms, matched through the entries' legal basis; an
-  entry whose source states the paragraph ranks above one where an editor assigned it.
-- Every other word is stemmed (search/text.py) and looked for as a substring of the entry's
-  normalised text, so inflections and compounds match. A stem shorter than four letters must
-  start a word ("unge" -> "ung" finds "ungdom" but not "sammenhæng"); a word with digits must be
-  a whole word.
-- Danish stop words are ignored unless the query has nothing else.
-- An entry must match every term of a one- or two-term query, and all terms but one of a longer
-  one (a caseworker's sentence often has a word no entry uses).
+  "paragraf 104", "82b") become paragraph terms, matched through the entries' legal basis and
+  through the paragraphs their texts mention ("paragraf85" words, search/documents.py).
+- Place names (municipalities and regions) stay whole words: "Aarhus" is not stemmed and matches
+  no other word; the entries run in the place rank first.
+- Every other word is lemmatised and stemmed (search/text.py) and looked for as a substring of
+  the entry's words, so inflections and compounds match. A stem shorter than four letters must
+  start a word; a word with digits must be a whole word.
+- Danish stop words and question words are ignored unless the query has nothing else.
 
-Matching and ranking run in the database through the `words_match` lookup and `Case`/`When`
-sums, so SQLite and PostgreSQL give the same answers: a substring test on SQLite; on PostgreSQL
-the stem's words from `SearchWord` and a GIN index over each entry's words (migration
-`search_words`, ADR 0006). Ranking: all terms above some terms; per term, a title match above a
-summary/vocabulary match above a body match; then how often the terms occur in title and
-metadata; then title and slug, so the order is stable.
+How entries are ranked (`ranked`): one indexed lookup per pattern of each term in the words of
+the entries (`words_match`: on PostgreSQL through `SearchWord` and a GIN index), one per relation
+for the vocabulary terms and places a term names, one for the paragraphs; no query reads every
+row. The score is computed in Python, the same on every database: per term, its fields weighted
+(vocabulary names and aliases 4, title 3, place 5, paragraph 5-6, summary and metadata 1 per
+occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
+rarity (idf). An entry must match every term of a one- or two-term query; a longer query ranks by
+its rarer words instead, and results below `CUT` of the best score are left out (ADR 0011).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from django.db.models import (
     Case,
-    Exists,
-    F,
     IntegerField,
     Lookup,
-    OuterRef,
-    Q,
     QuerySet,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Least, Length, Replace
 from django.db.models.lookups import Contains
 
-from interventions.models import LegalBasis, LegalParagraph
-from interventions.search.text import STOPWORDS, normalise, query_terms, text_pattern, words
+from interventions.models import (
+    Intervention,
+    LegalBasis,
+    LegalParagraph,
+    Method,
+    Municipality,
+    PolicyArea,
+    Region,
+    TargetGroup,
+)
+from interventions.search.text import (
+    STOPWORDS,
+    document_text,
+    normalise,
+    paragraph_word,
+    query_terms,
+    text_pattern,
+    word_patterns,
+    words,
+)
 from interventions.validators import PARAGRAPH_DIGITS
 
 MAX_TERMS = 10  # more words than this add SQL, not precision
-MATCHED = 10000  # rank per matched term; the field weights of all terms stay below it
+
+# The fields of the score (BM25F): what one occurrence of a term in each is worth.
+W_VOCABULARY = 4.0  # a target group, method or policy area the entry has, by name or alias
+W_TITLE = 3.0  # per occurrence in the title, at most 3
+W_META = 1.0  # per occurrence in the summary, owner, places and vocabulary names, at most 5
+W_BODY = 0.5  # anywhere in the entry's words
+W_ALIAS_NAME = 0.5  # per use in title or metadata of the name of a term the query named by alias
+W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and its municipalities)
+W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
+W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
+K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
+CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
+COVERAGE = 1.0  # a longer query's score times (share of its words met) ** COVERAGE
+SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
 
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
@@ -123,51 +152,36 @@ def _paragraphs() -> list[_ParagraphRef]:
 
 @dataclass(frozen=True)
 class Term:
-    """One condition of a query: a word, a paragraph reference, or a bare number that may be
-    either ("82b" is the paragraph and also the text "82b")."""
+    """One condition of a query: a word, a place, a paragraph reference, or a bare number that
+    may be either ("82b" is the paragraph and also the text "82b").
+
+    A word matches an entry when any of its groups does, and a group when all its patterns do:
+    its stem and its lemma's stem are groups of one; a compound typed as one word that the texts
+    write apart is a group of its parts ("døgnophold": "døgn" and "ophold").
+    """
 
     word: str
-    pattern: str = ""  # text pattern; empty for a paragraph-only term
+    pattern: str = ""  # the main text pattern; empty for a paragraph-only term
     paragraph_ids: tuple[int, ...] | None = None
+    alternatives: tuple[tuple[str, ...], ...] = ()  # other groups of patterns that match
+    place: bool = False  # a place name: a whole word, and the entries run in the place
+    quoted: bool = False  # typed in quotes: taken as typed, never corrected
 
-    def condition(self) -> Q:
-        q = Q()
-        if self.pattern:
-            q |= Q(search_document__words_match=self.pattern)
-        if self.paragraph_ids is not None:
-            q |= _has_paragraph(self.paragraph_ids)
-        return q
+    @property
+    def groups(self) -> tuple[tuple[str, ...], ...]:
+        first = ((self.pattern,),) if self.pattern else ()
+        return first + tuple(g for g in self.alternatives if g != (self.pattern,))
 
-    def score(self, certain: bool) -> Case:
-        """What this term adds to an entry's rank: MATCHED when the entry matches it at all, plus
-        its best field (title 100, summary/vocabulary 40, body 10; a paragraph the source states
-        120, one an editor assigned 80) and how often it occurs in title and metadata (0-9).
+    @property
+    def patterns(self) -> list[str]:
+        """Every text pattern of the term, each once (for snippets and highlighting)."""
+        return list(dict.fromkeys(p for group in self.groups for p in group))
 
-        `certain`: the filter already guarantees a match, so the big body text is not read again
-        (on PostgreSQL each LIKE over it costs more than all the rest of the rank).
-        """
-        whens = []
-        if self.paragraph_ids is not None:
-            stated = _has_paragraph(self.paragraph_ids, stated=True)
-            whens.append(When(stated, then=Value(MATCHED + 120)))
-            whens.append(When(_has_paragraph(self.paragraph_ids), then=Value(MATCHED + 80)))
-        if self.pattern:
-            whens.append(When(Q(search_title__contains=self.pattern), then=Value(MATCHED + 100)))
-            whens.append(When(Q(search_meta__contains=self.pattern), then=Value(MATCHED + 40)))
-            if not certain:
-                whens.append(When(self.condition(), then=Value(MATCHED + 10)))
-        default = Value(MATCHED + 10 if certain else 0)
-        field = Case(*whens, default=default, output_field=IntegerField())
-        return field + self.frequency() if self.pattern else field
 
-    def frequency(self) -> Least:
-        """How often the text pattern occurs in title and metadata, at most 9: a tie-breaker that
-        every database computes the same way (the length lost when it is replaced by "")."""
-        total = Value(0)
-        for name in ("search_title", "search_meta"):
-            text = F(name)
-            total += Length(text) - Length(Replace(text, Value(self.pattern), Value("")))
-        return Least(total / len(self.pattern), Value(9), output_field=IntegerField())
+def word_term(word: str, quoted: bool = False) -> Term:
+    """The term of a query word: its stem, and its lemma's stem when that differs."""
+    patterns = word_patterns(word)
+    return Term(word, patterns[0], alternatives=tuple((p,) for p in patterns[1:]), quoted=quoted)
 
 
 @TextField.register_lookup
@@ -201,25 +215,19 @@ def word_like(pattern: str) -> str:
     return ("" if pattern.startswith(" ") else "%") + core + ("" if pattern.endswith(" ") else "%")
 
 
-def _has_paragraph(ids: tuple[int, ...], stated: bool | None = None) -> Q:
-    if not ids:
-        return Q(pk__isnull=True)  # an unknown paragraph matches nothing
-    bases = LegalBasis.objects.filter(intervention=OuterRef("pk"), paragraph_id__in=ids)
-    if stated is not None:
-        bases = bases.filter(stated_in_source=stated)
-    return Q(Exists(bases))
-
-
 @dataclass
 class ParsedQuery:
     terms: list[Term] = field(default_factory=list)
     text: str = ""  # the query with paragraph references taken out
+    original: str = ""  # the query as typed
+    corrected: str | None = None  # the query searched instead, when a typo was corrected
 
     @property
     def required(self) -> int:
-        """How many terms an entry must match: all of one or two, all but one of more."""
+        """How many terms an entry must match: all of one or two; a longer query ranks by its
+        rarer words instead of requiring them (a caseworker's sentence has filler words)."""
         n = len(self.terms)
-        return n if n <= 2 else n - 1
+        return n if n <= 2 else 0
 
 
 def _paragraph_term(label: str, law_word: str | None, number: str) -> Term:
@@ -228,7 +236,8 @@ def _paragraph_term(label: str, law_word: str | None, number: str) -> Term:
     ids = tuple(
         p.pk for p in _paragraphs() if p.number == number and (law is None or law in p.law_keys)
     )
-    return Term(word=label, paragraph_ids=ids)
+    # The texts' mentions ("paragraf85") match too: the legal basis still ranks higher.
+    return Term(word=label, paragraph_ids=ids, alternatives=((f" {paragraph_word(number)} ",),))
 
 
 def _is_law(word: str) -> bool:
@@ -236,11 +245,19 @@ def _is_law(word: str) -> bool:
     return any(key in p.law_keys for p in _paragraphs())
 
 
+_QUOTED = re.compile(r'"([^"]*)"|»([^«]*)«|“([^”]*)”')
+
+
 def parse_query(query: str) -> ParsedQuery:
     """Split a query into terms; raises InvalidQuery like `query_terms`."""
     query_terms(query)
     query = unicodedata.normalize("NFC", (query or "").strip())
-    parsed = ParsedQuery()
+    parsed = ParsedQuery(original=query)
+    quoted = {
+        w
+        for m in _QUOTED.finditer(query)
+        for w in words(next(g for g in m.groups() if g is not None))
+    }
     rest = query
     if any(c.isdigit() for c in query):
         rest = _take_paragraphs(query, parsed)
@@ -248,6 +265,7 @@ def parse_query(query: str) -> ParsedQuery:
     content = [t for t in tokens if t not in STOPWORDS] or tokens
     seen = {t.word for t in parsed.terms}
     known_numbers = {p.number for p in _paragraphs()} if any(_digits(t) for t in content) else ()
+    places = place_words()
     for token in content:
         if token in seen:
             continue
@@ -256,8 +274,13 @@ def parse_query(query: str) -> ParsedQuery:
             # "82b": the paragraph, or the text where a title says "82c pladser".
             paragraph = _paragraph_term(token, None, token)
             parsed.terms.append(Term(token, text_pattern(token), paragraph.paragraph_ids))
+        elif token in places:
+            parsed.terms.append(Term(token, f" {token} ", place=True, quoted=token in quoted))
         else:
-            parsed.terms.append(Term(token, text_pattern(token)))
+            parsed.terms.append(word_term(token, quoted=token in quoted))
+    if any(t.place for t in parsed.terms) and len(parsed.terms) > 1:
+        # "Region Sjælland", "Aarhus Kommune": the place says it all.
+        parsed.terms = [t for t in parsed.terms if t.word not in IGNORED_PLACE_WORDS]
     parsed.terms = parsed.terms[:MAX_TERMS]
     parsed.text = rest
     return parsed
@@ -296,30 +319,250 @@ def _take_paragraphs(query: str, parsed: ParsedQuery) -> str:
     return law_number.sub(replace, rest)
 
 
+# --- Vocabulary and places ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Named:
+    relation: str  # the entries' lookup to the term ("target_groups")
+    pk: int
+    text: str  # the normalised name and aliases, space-padded (document_text)
+    name: str  # the normalised name alone, space-padded
+    key: str  # the text pattern of the name's longest word ("misbrug" for "Borgere med misbrug")
+
+
+# The vocabularies a term is looked up in by name and alias: their own field of the score.
+VOCABULARIES = (("target_groups", TargetGroup), ("policy_areas", PolicyArea), ("methods", Method))
+IGNORED_PLACE_WORDS = frozenset({"region", "regionen", "kommune", "kommunes", "kommunen"})
+
+
+def place_relations() -> list[tuple[str, type, str]]:
+    """Where an entry's places come from: (the entries' lookup, the place model, its name's
+    lookup). The one list the place field is built from; another relation is one more line."""
+    return [
+        ("municipalities", Municipality, "name"),
+        # The municipalities an entry serves count as its places too (ADR 0012).
+        ("served_municipalities", Municipality, "name"),
+        ("regions", Region, "name"),
+        ("municipalities__region", Region, "name"),
+    ]
+
+
+def _load_vocabulary() -> list[_Named]:
+    named = []
+    for relation, model in VOCABULARIES:
+        for pk, name, aliases in model.objects.values_list("pk", "name", "aliases"):
+            text = document_text([name, *aliases.splitlines()])
+            longest = max(words(name), key=len)
+            named.append(_Named(relation, pk, text, document_text([name]), text_pattern(longest)))
+    return named
+
+
+def _load_places() -> dict[str, list[tuple[str, int]]]:
+    """Each word of a place name (four letters or more) with the places that have it."""
+    found: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for relation, model, name in place_relations():
+        for pk, text in model.objects.values_list("pk", name):
+            for word in words(text):
+                if len(word) >= 4 and word not in IGNORED_PLACE_WORDS:
+                    found[word].append((relation, pk))
+    return dict(found)
+
+
+_vocabulary_cache = KeptValue(_load_vocabulary)
+_place_cache = KeptValue(_load_places)
+
+
+def forget_vocabulary() -> None:
+    """Forget this process's vocabulary names, aliases and places (an editor changed them)."""
+    _vocabulary_cache.forget()
+    _place_cache.forget()
+
+
+def vocabulary() -> list[_Named]:
+    """The target groups, policy areas and methods with their names and aliases: cached."""
+    return _vocabulary_cache.get()
+
+
+def place_words() -> dict[str, list[tuple[str, int]]]:
+    """The words of the place names, and the places each belongs to: cached."""
+    return _place_cache.get()
+
+
+def known_word(word: str) -> bool:
+    """Whether a normalised word is a vocabulary name or alias word, or a place name's."""
+    padded = f" {word} "
+    return word in place_words() or any(padded in n.text for n in vocabulary())
+
+
+# --- Ranking ------------------------------------------------------------------------------------
+
+
+def _group_in(group: tuple[str, ...], text: str) -> bool:
+    return all(pattern in text for pattern in group)
+
+
+def _count(group: tuple[str, ...], text: str, most: int) -> int:
+    return min(min(text.count(pattern) for pattern in group), most)
+
+
+@dataclass
+class _TermMatches:
+    """What one term matched: the entries, and per entry its vocabulary, place and paragraph
+    hits (the title and summary counts are read from the texts afterwards)."""
+
+    body: set[int] = field(default_factory=set)
+    vocabulary: Counter = field(default_factory=Counter)
+    # The names of the terms reached only through an alias ("substance abuse" -> "misbrug"):
+    # entries whose title and summary use the name rank above those that only carry the term.
+    names: set[str] = field(default_factory=set)
+    places: set[int] = field(default_factory=set)
+    paragraphs: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> set[int]:
+        return self.body | set(self.vocabulary) | self.places | set(self.paragraphs)
+
+
+def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -> _TermMatches:
+    """One indexed lookup per pattern, relation and paragraph set; never a scan of every row."""
+    found = _TermMatches()
+    for group in term.groups:
+        entries: set[int] | None = None
+        for pattern in group:
+            rows = published.filter(search_document__words_match=pattern).values_list(
+                "pk", "search_title", "search_meta"
+            )
+            pks = set()
+            for pk, title, meta in rows:
+                pks.add(pk)
+                texts[pk] = (title, meta)
+            entries = pks if entries is None else entries & pks
+        found.body |= entries or set()
+    if term.place:
+        by_relation: dict[str, list[int]] = defaultdict(list)
+        for relation, pk in place_words().get(term.word, ()):
+            by_relation[relation].append(pk)
+        for relation, pks in by_relation.items():
+            lookup = {f"{relation}__in": pks}
+            found.places |= set(published.filter(**lookup).values_list("pk", flat=True))
+    elif term.pattern or term.alternatives:
+        by_relation = defaultdict(list)
+        for named in vocabulary():
+            if any(_group_in(group, named.text) for group in term.groups):
+                by_relation[named.relation].append(named.pk)
+                if not any(_group_in(group, named.name) for group in term.groups):
+                    found.names.add(named.key)
+        for relation, pks in by_relation.items():
+            lookup = {f"{relation}__in": pks}
+            found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
+    if term.paragraph_ids:
+        bases = LegalBasis.objects.filter(
+            paragraph_id__in=term.paragraph_ids, intervention__in=published
+        ).values_list("intervention_id", "stated_in_source")
+        for pk, stated in bases:
+            weight = W_STATED if stated else W_ASSIGNED
+            found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
+    return found
+
+
+def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
+    """The term's weighted frequency in an entry, over its fields."""
+    title, meta = texts.get(pk, ("", ""))
+    groups = term.groups
+    weight = W_BODY if pk in matches.body else 0.0
+    if groups:
+        weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
+        weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
+    weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
+    if matches.names and pk in matches.vocabulary:
+        weight += W_ALIAS_NAME * max(_count((n,), title + meta, 3) for n in matches.names)
+    if pk in matches.places:
+        weight += W_PLACE
+    weight += matches.paragraphs.get(pk, 0.0)
+    return weight
+
+
+def ranked(
+    query: str | ParsedQuery, queryset: QuerySet | None = None, total: int | None = None
+) -> list[tuple[int, int]]:
+    """The entries matching the query as (id, score), best first; ties in no particular order.
+
+    `queryset`: the entries to search, the published ones by default; `total`: how many they
+    are, if the caller knows (the catalogue index does), else counted. The one ranking of the
+    site: the list page (through the catalogue index), the API and the downloads (`search`).
+    """
+    parsed = _understood(query)
+    if not parsed.terms:
+        return []
+    published = Intervention.objects.published() if queryset is None else queryset
+    texts: dict[int, tuple[str, str]] = {}
+    matched = [_match(term, published, texts) for term in parsed.terms]
+    candidates: set[int] = set()
+    for matches in matched:
+        candidates |= matches.entries
+    if not candidates:
+        return []
+    if parsed.required:
+        for matches in matched:
+            candidates &= matches.entries
+    missing = [pk for pk in candidates if pk not in texts]
+    if missing:
+        for pk, title, meta in published.filter(pk__in=missing).values_list(
+            "pk", "search_title", "search_meta"
+        ):
+            texts[pk] = (title, meta)
+        candidates &= set(texts)
+    total = max(published.count() if total is None else total, 1)
+    scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
+    covered: Counter = Counter()
+    for term, matches in zip(parsed.terms, matched, strict=True):
+        entries = matches.entries
+        if not entries:
+            continue
+        idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+        for pk in entries & candidates:
+            weight = _weight(term, matches, pk, texts)
+            scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
+            covered[pk] += 1
+    if not parsed.required:
+        # A longer query: an entry that meets more of its words ranks above one that meets a
+        # rare word alone.
+        asked = sum(1 for matches in matched if matches.entries)
+        for pk in scores:
+            scores[pk] *= (covered[pk] / asked) ** COVERAGE
+    best = max(scores.values(), default=0.0)
+    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
+    kept.sort(key=lambda row: -row[1])
+    return kept
+
+
+def _understood(query: str | ParsedQuery) -> ParsedQuery:
+    if isinstance(query, ParsedQuery):
+        return query
+    from interventions.search.hints import understand  # hints builds on this module
+
+    return understand(query)
+
+
 def search(queryset: QuerySet, query: str | ParsedQuery) -> QuerySet:
-    """Entries matching the query, best first, with their relevance as `rank`.
+    """Entries matching the query, best first, with their relevance as `rank`; equal ranks in
+    title and slug order, as the list page shows them.
 
     `query`: the text, or the query `parse_query` already made of it.
     """
-    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    parsed = _understood(query)
     if not parsed.terms:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
-    every = parsed.required == len(parsed.terms)
-    rank = sum(term.score(certain=every) for term in parsed.terms)
-    if every:
-        # A plain AND, which PostgreSQL answers from its index of words.
-        for term in parsed.terms:
-            queryset = queryset.filter(term.condition())
-        return queryset.annotate(rank=rank).order_by("-rank", "title", "slug")
-    # All terms but one, written as an OR of ANDs that leave one term out each: PostgreSQL
-    # answers it from its index of words, where a count of matched terms would read every row.
-    all_but_one = Q()
-    for left_out in range(len(parsed.terms)):
-        group = Q()
-        for i, term in enumerate(parsed.terms):
-            if i != left_out:
-                group &= term.condition()
-        all_but_one |= group
-    # Each matched term adds MATCHED, more than all field weights together: all terms rank above
-    # some terms.
-    return queryset.filter(all_but_one).annotate(rank=rank).order_by("-rank", "title", "slug")
+    by_score: dict[int, list[int]] = defaultdict(list)
+    for pk, score in ranked(parsed):
+        by_score[score].append(pk)
+    if not by_score:
+        return queryset.none().annotate(rank=Value(0, output_field=IntegerField()))
+    rank = Case(
+        *(When(pk__in=pks, then=Value(score)) for score, pks in by_score.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    every = [pk for pks in by_score.values() for pk in pks]
+    return queryset.filter(pk__in=every).annotate(rank=rank).order_by("-rank", "title", "slug")

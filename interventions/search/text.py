@@ -3,7 +3,11 @@
 Accents are dropped except on æ, ø and å, which are letters of their own; "aa" is read as "å"
 (in texts and queries alike, so "Aabenraa" and "Åbenrå" find each other). Stems are Snowball
 Danish, made safe for substring matching (`stem`), so inflections and compounds match:
-"hjemløse" finds "hjemløshed", "misbruger" finds "misbrugsbehandling".
+"hjemløse" finds "hjemløshed", "misbruger" finds "misbrugsbehandling". A query word is also
+lemmatised first (simplemma's Danish data, shipped in the package): Snowball alone misses past
+participles and person nouns ("skizofrene", "selvmordstruede") and cuts "-ig" ("bolig" -> "bol").
+Paragraph mentions in a text ("§ 85", "paragraf 107", "§ 82a-d", "§ 82 (A–D)") become words of
+their own (`paragraph_words`: "paragraf85", "paragraf82a" ...), so a paragraph query finds them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 import threading
 import unicodedata
 
+import simplemma
 import Stemmer
 
 MAX_QUERY_LENGTH = 200
@@ -22,13 +27,17 @@ _STEMMER = Stemmer.Stemmer("danish")
 _STEMMER_LOCK = threading.Lock()  # a PyStemmer object is not thread-safe
 
 # Snowball's Danish stop-word list, plus abbreviations that carry no meaning in a search.
-_STOPWORD_TEXT = """
+_STOPWORD_TEXT = (
+    """
 og i jeg det at en den til er som på de med han af for ikke der var mig sig men et har om vi min
 havde ham hun nu over da fra du ud sin dem os op man hans hvor eller hvad skal selv her alle vil
 blev kunne ind når være dog noget ville jo deres efter ned skulle denne end dette mit også under
 have dig anden hende mine alt meget sit sine vor mod disse hvis din nogle hos blive mange ad bliver
 hendes været thi jer sådan jf fx mv samt
+hvordan hvilke hvilken hvilket hvem hvorfor hvornår hvorledes findes gives kan får få
 """
+    + "\n"
+)  # question words and their verbs: "hvilke tilbud findes til ..." asks for the rest
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Inflection endings stripped when Snowball's stem is too short to be safe ("ledige" -> "led").
 _LIGHT_ENDINGS = ("erne", "ene", "ers", "er", "en", "et", "es", "e", "s")
@@ -110,6 +119,31 @@ def stem(word: str) -> str:
     return stemmed
 
 
+def lemma(word: str) -> str:
+    """The word's Danish dictionary form (simplemma), normalised; the word itself if unknown."""
+    found = simplemma.lemmatize(word, lang="da")
+    return normalise(found) if found else word
+
+
+def word_patterns(word: str) -> tuple[str, ...]:
+    """The text patterns a query word matches by: its stem, and its lemma's stem when that
+    differs and is not already found by the first ("skizofrene" -> "skizofren", "bolig")."""
+    first = text_pattern(word)
+    if any(c.isdigit() for c in word):
+        return (first,)
+    lemmatised = lemma(word)
+    if lemmatised == word or not lemmatised.isalpha():
+        return (first,)
+    second = text_pattern(lemmatised)
+    # A pattern found inside the other finds everything the other does: keep the shorter only
+    # when it is a safe one (four letters or a word start), as text_pattern makes them.
+    if second in first or second == first:
+        return (second,) if len(second.strip()) >= MIN_INFIX_LENGTH else (first, second)
+    if first in second:
+        return (first,)
+    return (first, second)
+
+
 def text_pattern(word: str) -> str:
     """The substring the normalised texts must contain for `word` to match."""
     if any(c.isdigit() for c in word):
@@ -122,3 +156,42 @@ def pattern_matches_word(pattern: str, word: str) -> bool:
     """Whether a single normalised word matches a text pattern (used for highlighting)."""
     padded = f" {word} "
     return pattern in padded
+
+
+# "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82a-d", "§ 82 (A–D)", "§ 82 a": mentions in a text.
+_LETTER = r"(?:[a-zæøå]|\s[a-hj-zæ])(?![\wæøå])"  # "82a", "82 b"; not "85 i serviceloven"
+_RANGE = r"(?:\s*\(?\s*[a-zæøå]?\s*[-–]\s*[a-zæøå]\s*\)?(?![\wæøå]))"  # "82a-d", "82 (A–D)"
+_MENTION = re.compile(
+    rf"(?:§§?|\bparagraf(?:fen|ferne|fer)?\b|\bpar\.)\s*"
+    rf"(?P<list>\d{{1,3}}(?:{_LETTER})?{_RANGE}?"
+    rf"(?:\s*(?:,|/|og|eller|[-–])\s*\d{{1,3}}(?:{_LETTER})?{_RANGE}?)*)",
+    re.IGNORECASE,
+)
+_MENTIONED = re.compile(
+    rf"(?P<number>\d{{1,3}})(?P<letter>{_LETTER})?"
+    r"(?:\s*\(?\s*(?P<first>[a-zæøå])?\s*[-–]\s*(?P<last>[a-zæøå])\s*\)?(?![\wæøå]))?",
+    re.IGNORECASE,
+)
+
+
+def paragraph_word(number: str) -> str:
+    """The word a paragraph mention is indexed as: "82 a" -> "paragraf82a"."""
+    return "paragraf" + number.replace(" ", "").casefold()
+
+
+def paragraph_words(text: str) -> list[str]:
+    """The paragraphs a text mentions, as words ("paragraf85"), ranges expanded: "§ 82a-d" and
+    "§ 82 (A–D)" are 82a, 82b, 82c and 82d."""
+    found: list[str] = []
+    for mention in _MENTION.finditer(text):
+        for m in _MENTIONED.finditer(mention.group("list")):
+            number, letter = m.group("number"), (m.group("letter") or "").strip().casefold()
+            last = (m.group("last") or "").casefold()
+            first = (m.group("first") or letter).casefold()
+            if last and first and first <= last and ord(last) - ord(first) < 12:
+                found += [paragraph_word(number + chr(c)) for c in range(ord(first), ord(last) + 1)]
+                if not m.group("first") and not letter:
+                    found.append(paragraph_word(number))
+            else:
+                found.append(paragraph_word(number + letter))
+    return list(dict.fromkeys(found))

@@ -42,6 +42,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         "filterset": listing.filterset,
         "page": page,
         "suggestion": listing.suggestion(page),
+        "danish_hint": listing.danish_hint(page),
         "facets": listing.facet_list,
         "errors": listing.errors,
     }

@@ -1,5 +1,7 @@
 """The JSON API under /api/: the list page's filters, strict paging, the export format, counts."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client
 
@@ -115,7 +117,8 @@ def test_paragraphs_in_a_list_item_carry_label_slug_and_provenance(client):
 def test_pages_of_twenty_by_default_with_links(client):
     total = Intervention.objects.published().count()
     body = client.get(LIST).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "corrected_query"}
+    assert body["corrected_query"] is None
     assert body["count"] == total and len(body["results"]) == 20
     assert body["previous"] is None
     second = client.get(body["next"]).json()
@@ -359,3 +362,55 @@ def test_one_entry_takes_a_fixed_number_of_queries(client, django_assert_num_que
 def test_a_vocabulary_is_one_query(client, django_assert_num_queries, path, model, param, key):
     with django_assert_num_queries(1):
         assert client.get(path).status_code == 200
+
+
+# --- Search: the same results as the list page, and the corrected query -------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "corrected"),
+    [
+        ("støtekontaktperson", "støttekontaktperson"),
+        ("hjemloese", "hjemløse"),
+        ("psykatri Herning", "psykiatri Herning"),
+        ('"psykatri"', None),  # quoted: taken as typed
+        ("psykiatri", None),
+    ],
+)
+def test_a_typo_is_corrected_in_the_results_and_named(client, q, corrected):
+    body = client.get(LIST, {"q": q, "page_size": 200}).json()
+    assert body["corrected_query"] == corrected
+    slugs = [item["slug"] for item in body["results"]]
+    assert slugs == page_slugs(client, urlencode({"q": q}))
+    if corrected:
+        assert slugs and slugs == api_slugs(client, urlencode({"q": corrected}))
+
+
+@pytest.mark.parametrize("q", ["§ 110", "Struer", "Region Midtjylland bostøtte", "peer support"])
+def test_paragraphs_in_the_text_places_and_aliases_match_the_list_page(client, q):
+    slugs = api_slugs(client, urlencode({"q": q}))
+    assert slugs
+    assert slugs == page_slugs(client, urlencode({"q": q}))
+
+
+def test_a_paragraph_stated_in_the_text_is_found_through_the_api(client):
+    assert "forebyggelse-funktionel-hjemloeshed-act-aarhus" in api_slugs(client, "q=§ 110")
+
+
+def test_a_place_ranks_its_own_entries_first_in_the_api(client):
+    struer = set(
+        Intervention.objects.published()
+        .filter(municipalities__name="Struer")
+        .values_list("slug", flat=True)
+    )
+    slugs = api_slugs(client, "q=Struer")
+    assert set(slugs[: len(struer)]) == struer
+
+
+def test_target_groups_policy_areas_and_methods_list_their_aliases(client):
+    methods = {m["slug"]: m for m in client.get("/api/methods/").json()}
+    assert "Individual Placement and Support" in methods["ips"]["aliases"]
+    groups = {t["slug"]: t for t in client.get("/api/target-groups/").json()}
+    assert "dual diagnosis" in groups["dobbeltdiagnose"]["aliases"]
+    areas = client.get("/api/policy-areas/").json()
+    assert all(isinstance(a["aliases"], list) for a in areas)

@@ -311,3 +311,12 @@ def test_a_load_that_waits_too_long_for_another_gives_up_cleanly(scratch_databas
         "not changed. Try again when it has finished."
     )
     assert loaded_history(url) == before
+
+
+def test_vocabulary_aliases_are_loaded_one_a_line():
+    from interventions.models import Method
+
+    ips = Method.objects.get(slug="ips")
+    assert "Individual Placement and Support" in ips.aliases.splitlines()
+    peer = Method.objects.get(slug="peer-stoette")
+    assert {"peer support", "ligestillet støtte"} <= set(peer.aliases.splitlines())

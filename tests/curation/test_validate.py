@@ -248,6 +248,21 @@ VOCABULARY_CASES: list[Case] = [
         "vocabularies/target_groups.yaml · #1 · slug: not a slug: 'Voksne_med'",
     ),
     (
+        "aliases that are no list",
+        lambda f: vocabulary(f, "methods")[0].update(aliases="peer support"),
+        "vocabularies/methods.yaml · #1 · aliases: must be a list, not text",
+    ),
+    (
+        "an alias given twice",
+        lambda f: vocabulary(f, "target_groups")[0].update(aliases=["IPS", "ips"]),
+        "vocabularies/target_groups.yaml · #1 · aliases: lists a name twice",
+    ),
+    (
+        "an alias of two lines",
+        lambda f: vocabulary(f, "policy_areas")[0].update(aliases=["a\nb"]),
+        "vocabularies/policy_areas.yaml · #1 · aliases: must hold names of one line, got 'a\\nb'",
+    ),
+    (
         "an unknown part of the legal paragraphs",
         lambda f: f.vocabularies["legal_paragraphs"].update(chapters=[]),
         "vocabularies/legal_paragraphs.yaml · - · chapters: unknown field",
@@ -508,10 +523,15 @@ def test_two_sources_describing_one_service_may_share_title_and_owner(curated):
     """The duplicate-title rule leaves out entries linked as related (CURATION.md): the curated
     catalogue has such a pair, and unlinking it makes the later one a duplicate."""
     fixtures = copy.deepcopy(curated)
-    pair = "samskabelse-velfaerdsteknologi-botilbud-greve"
-    linking = next(e for _f, _s, e in fixtures.interventions() if pair in (e.get("related") or []))
+    pair = {
+        "samskabelse-velfaerdsteknologi-botilbud-greve",
+        "samskabelse-fremtidens-botilbud-greve",
+    }
     assert validate(fixtures) == []
-    linking["related"] = [slug for slug in linking["related"] if slug != pair]
+    # The link is written on both sides; unlinking means removing it from both.
+    for _f, _s, entry in fixtures.interventions():
+        if entry.get("slug") in pair:
+            entry["related"] = [slug for slug in entry.get("related") or [] if slug not in pair]
     problems = [p for p in validate(fixtures) if p.field == "title"]
     assert [p.message for p in problems] == [
         "Greve Kommune already has an entry titled "

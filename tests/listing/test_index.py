@@ -33,9 +33,10 @@ def test_only_the_latest_searches_are_kept(monkeypatch):
     index = catalogue_index()
 
     def runs_a_query(query: str) -> bool:
+        # A search's lookups (one per pattern and matched relation, search.query.ranked), or none.
         with CaptureQueriesContext(connection) as ctx:
             index.search(query)
-        return len(ctx) == 1
+        return len(ctx) > 0
 
     assert [runs_a_query(q) for q in ("bolig", "psykiatri", "bolig", "misbrug")] == [
         True,

@@ -3,7 +3,7 @@
 import pytest
 
 from interventions.models import Intervention
-from interventions.search.hints import snippet, suggest
+from interventions.search.hints import snippet, suggest, understand
 from interventions.search.query import parse_query, search
 from tests.factories import InterventionFactory
 
@@ -56,19 +56,27 @@ def test_known_words_and_paragraphs_get_no_suggestion():
     assert suggest("§ 85 bostøtte") is None
 
 
-def test_list_page_offers_the_suggestion_keeping_the_filters(client):
+def test_list_page_searches_the_correction_and_links_the_original_keeping_the_filters(client):
     response = client.get("/indsatser/", {"q": "psykatri", "region": "region-midtjylland"})
     assert response.context["suggestion"] == {
         "text": "psykiatri",
-        "url": "?q=psykiatri&region=region-midtjylland",
+        "original": "psykatri",
+        "url": "?q=%22psykatri%22&region=region-midtjylland",
     }
+    corrected = client.get("/indsatser/", {"q": "psykiatri", "region": "region-midtjylland"})
+    assert response.context["page"].paginator.count == corrected.context["page"].paginator.count
     page = response.content.decode()
-    assert "Mente du" in page
-    assert '<a href="?q=psykiatri&amp;region=region-midtjylland"' in page
+    assert "Viser resultater for »psykiatri«" in page
+    assert '<a href="?q=%22psykatri%22&amp;region=region-midtjylland"' in page
 
 
-def test_list_page_suggests_when_the_best_entry_misses_a_word(client):
-    # Three words: entries with the other two are listed, and the typo still gets its hint.
+def test_a_quoted_word_is_never_corrected(client):
+    response = client.get("/indsatser/", {"q": '"psykatri"'})
+    assert response.context["suggestion"] is None
+    assert response.context["page"].paginator.count == 0
+
+
+def test_list_page_corrects_a_typo_among_known_words(client):
     response = client.get("/indsatser/", {"q": "psykatri akut Herning"})
     assert response.context["page"].paginator.count
     assert response.context["suggestion"]["text"] == "psykiatri akut Herning"
@@ -89,3 +97,47 @@ def test_list_page_without_a_query_has_no_snippets_or_suggestion(client):
     response = client.get("/indsatser/")
     assert response.context["suggestion"] is None
     assert all(i.snippet == "" for i in response.context["page"])
+
+
+# --- Corrections searched, never of known or quoted words ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected"),
+    [
+        ("hjemloese", "hjemløse"),  # "oe" read as "ø"
+        ("saerlige behov", "særlige behov"),  # "ae" read as "æ"
+        ("støtekontaktperson", "støttekontaktperson"),
+        ("autsime", "autisme"),  # two letters swapped: one edit
+    ],
+)
+def test_a_word_the_catalogue_lacks_is_corrected_and_searched(query, corrected):
+    parsed = understand(query)
+    assert parsed.corrected == corrected
+    assert slugs(query) == slugs(corrected)
+    assert slugs(query)
+
+
+@pytest.mark.parametrize(
+    "query", ["psykiatri", "Aabenraa", "peer support", "IPS", "housing first", '"psykatri"']
+)
+def test_known_alias_place_and_quoted_words_are_never_corrected(query):
+    assert understand(query).corrected is None
+
+
+def test_english_words_outside_the_aliases_get_no_danish_correction():
+    for word in ("housing", "support", "mentoring", "wellbeing"):
+        assert understand(word).corrected is None, word
+
+
+def test_a_compound_the_texts_write_apart_is_found_by_its_parts():
+    apart = InterventionFactory(summary="Ophold i zebrafisk-døgnet og zebrafiskeophold.")
+    entry = InterventionFactory(title="Zebrafisk", summary="Et døgn med kort ophold.")
+    found = slugs("zebrafisk døgnophold")
+    assert entry.slug in found
+    assert apart.slug not in found or found.index(entry.slug) >= 0
+
+
+def test_two_words_the_texts_write_as_one_are_joined():
+    entry = InterventionFactory(title="Zebrafisk", summary="Bostøtte til zebrafisk.")
+    assert entry.slug in slugs("zebrafisk bo støtte")

@@ -82,3 +82,50 @@ def test_query_count_does_not_grow_with_the_number_of_entries(client, query):
     for n in range(25):
         InterventionFactory(title=f"Ekstra indsats {n}", summary="bostøtte indsats")
     assert _queries(client, query) == before
+
+
+# --- Search on the page: corrections, paragraphs in the text, places, English --------------------
+
+
+def test_the_page_searches_a_corrected_typo_and_says_so(client):
+    response = client.get("/indsatser/", {"q": "støtekontaktperson"})
+    assert response.context["page"].paginator.count
+    html = response.content.decode()
+    assert "Viser resultater for »støttekontaktperson«" in html
+    assert "?q=%22st%C3%B8tekontaktperson%22" in html  # the original, quoted: never corrected
+    quoted = client.get("/indsatser/", {"q": '"støtekontaktperson"'})
+    assert quoted.context["suggestion"] is None
+
+
+def test_the_page_finds_a_paragraph_stated_in_the_text(client):
+    response = client.get("/indsatser/", {"q": "§ 110"})
+    slugs = [i.slug for i in response.context["page"].paginator.object_list]
+    assert "forebyggelse-funktionel-hjemloeshed-act-aarhus" in slugs
+
+
+def test_the_page_lists_a_places_entries_first(client):
+    response = client.get("/indsatser/", {"q": "Struer"})
+    slugs = [i.slug for i in response.context["page"].paginator.object_list]
+    struer = set(
+        Intervention.objects.published()
+        .filter(municipalities__name="Struer")
+        .values_list("slug", flat=True)
+    )
+    assert struer and set(slugs[: len(struer)]) == struer
+
+
+def test_an_english_query_reaches_danish_entries_through_aliases(client):
+    response = client.get("/en/indsatser/", {"q": "dual diagnosis"})
+    slugs = [i.slug for i in response.context["page"].paginator.object_list]
+    assert "fact-team-dobbeltdiagnose-silkeborg" in slugs
+    assert response.context["danish_hint"] is None
+
+
+def test_an_english_query_that_finds_nothing_is_told_the_data_is_danish(client):
+    response = client.get("/en/indsatser/", {"q": "homelesness shelter"})
+    assert response.context["page"].paginator.count == 0
+    assert response.context["danish_hint"]["terms"][0]["text"] == "Hjemløse"
+    html = response.content.decode()
+    assert "The interventions are described in Danish" in html
+    danish = client.get("/indsatser/", {"q": "zyxkvantum"})
+    assert danish.context["danish_hint"] is None

@@ -80,11 +80,17 @@ def test_places_count_an_entry_once_per_region_however_it_belongs(client):
     entry = InterventionFactory(municipalities=[aarhus])
     entry.regions.add(region)  # belongs both directly and through Aarhus
     rows = {row["region"].slug: row for row in client.get("/kommuner/").context["regions"]}
-    in_region = Q(regions=region) | Q(municipalities__region=region)
+    # Runs or serves (ADR 0012): a region's and a municipality's entries include those serving it.
+    in_region = (
+        Q(regions=region)
+        | Q(municipalities__region=region)
+        | Q(served_municipalities__region=region)
+    )
     expected = Intervention.objects.published().filter(in_region).distinct().count()
     assert rows["region-midtjylland"]["count"] == expected
     listed = {m.slug: m.n for m in rows["region-midtjylland"]["municipalities"]}
-    assert listed["aarhus"] == published_count(municipalities=aarhus)
+    in_aarhus = Q(municipalities=aarhus) | Q(served_municipalities=aarhus)
+    assert listed["aarhus"] == Intervention.objects.published().filter(in_aarhus).distinct().count()
     assert len(rows) == Region.objects.count()
 
 
@@ -209,15 +215,20 @@ def test_the_card_shows_title_owner_municipalities_groups_and_snippet(client):
         assert group.name in html
 
 
-def test_suggestion_is_offered_when_the_view_gives_one(client):
-    # The search branch's view adds `suggestion`; the template shows it as "Mente du: ...?".
+def test_a_correction_is_shown_with_a_link_to_the_original(client):
+    # The view adds `suggestion` when a typo was corrected; the template says what was searched.
     response = client.get("/indsatser/", {"q": "psykiatr"})
     context = response.context[-1].flatten()
-    context["suggestion"] = {"text": "psykiatri", "url": "?q=psykiatri"}
+    context["suggestion"] = {
+        "text": "psykiatri",
+        "original": "psykiatr",
+        "url": "?q=%22psykiatr%22",
+    }
     html = render_to_string(
         "interventions/includes/_results.html", context, request=response.wsgi_request
     )
-    assert 'Mente du: <a href="?q=psykiatri" hx-get="?q=psykiatri">psykiatri</a>?' in html
+    assert "Viser resultater for »psykiatri«. Søg i stedet efter »<a" in html
+    assert '<a href="?q=%22psykiatr%22" hx-get="?q=%22psykiatr%22">psykiatr</a>«' in html
 
 
 class TestLanguages:

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from interventions.models import Intervention
+from interventions.search.hints import understand
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +24,12 @@ CARDS = 3
 # The chosen values of every vocabulary (target group, policy area, region...) are checked in the
 # catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
 LOOKUP = 0
-# A search runs one query the first time it is asked in a catalogue version; the index keeps it.
-SEARCH = 1
+# A search runs one indexed lookup per pattern of its words the first time it is asked in a
+# catalogue version (the ranking reads each word's matches apart, search.query.ranked); the index
+# keeps it. Was 1 (one query for all words): the first search after the entries' search texts
+# change also reads the catalogue's lexicon, for typo correction (search.hints, kept until the
+# next change), so "psykiatri" (one pattern) costs 1 + 1 in this test.
+LEXICON = 1
 # Building the catalogue index: the published entries (with their freshness, computed in the same
 # query), 8 link tables (the served municipalities since ADR 0012: 17 -> 18) and 9 vocabularies.
 # Once per catalogue version, day and process, whatever the catalogue's size; the list page, the
@@ -111,11 +116,17 @@ def searches(sqls: list[str]) -> int:
     return sum("search_document" in sql for sql in sqls)
 
 
+def search_lookups(query: str) -> int:
+    """The indexed lookups a search makes: one per pattern of its words."""
+    return sum(len(group) for term in understand(query).terms for group in term.groups)
+
+
 def test_the_index_is_built_once_per_catalogue_version_and_a_search_run_once(client):
     def cold_then_warm() -> None:
         assert len(queries(client, THREE_FACETS)) == INDEX + LIST + CARDS
         assert len(queries(client, THREE_FACETS)) == LIST
-        assert searches(queries(client, {"q": "psykiatri"})) == SEARCH
+        found = searches(queries(client, {"q": "psykiatri"}))
+        assert found == LEXICON + search_lookups("psykiatri")
         assert searches(queries(client, {"q": "psykiatri", "sector": "kommunal"})) == 0
 
     cold_then_warm()

@@ -1,0 +1,43 @@
+"""Danish text for search without a database: lemmas before stems, paragraph mentions
+(interventions/search/text.py)."""
+
+import pytest
+
+from interventions.search.text import normalise, paragraph_words, word_patterns
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("efter § 85 i serviceloven", ["paragraf85"]),
+        ("servicelovens §§ 107 og 108", ["paragraf107", "paragraf108"]),
+        ("paragraf 104", ["paragraf104"]),
+        ("§ 82a-d", ["paragraf82a", "paragraf82b", "paragraf82c", "paragraf82d"]),
+        ("§ 82 (A–D)", ["paragraf82a", "paragraf82b", "paragraf82c", "paragraf82d"]),
+        ("§ 82 a og § 99", ["paragraf82a", "paragraf99"]),
+        ("§ 85, stk. 2", ["paragraf85"]),
+        ("SEL § 107-108", ["paragraf107", "paragraf108"]),
+        ("jf. § 83a.", ["paragraf83a"]),
+        ("paragrafferne i loven", []),
+    ],
+)
+def test_paragraph_mentions_become_words_with_ranges_expanded(text, found):
+    assert paragraph_words(text) == found
+
+
+@pytest.mark.parametrize(
+    ("word", "pattern"),
+    [
+        ("skizofrene", "skizofr"),  # the adjective finds "skizofreni"
+        ("selvmordstruede", "selvmordstru"),
+        ("bolig", "bolig"),  # not Snowball's "bol"
+        ("børn", "barn"),  # the lemma too: "barn" is a catalogue word of its own
+        ("anbragte", "anbring"),
+    ],
+)
+def test_a_word_matches_by_its_stem_and_its_lemmas_stem(word, pattern):
+    assert pattern in word_patterns(word)
+
+
+def test_old_spellings_and_accents_fold_alike():
+    assert normalise("Aabenraa Café") == normalise("Åbenrå cafe")
