@@ -970,6 +970,42 @@ class Intervention(models.Model):
             "year": self.source.published_on.year,
         }
 
+    @property
+    def period_label(self) -> str:
+        """The period as years: "2016–2018", "2016–", "–2018", "2016"; "" when none is given."""
+        start, end = self.period_start, self.period_end
+        if start and end:
+            return str(start) if start == end else f"{start}–{end}"
+        if start:
+            return f"{start}–"
+        return f"–{end}" if end else ""
+
+    @property
+    def according_to_source(self) -> str:
+        """What a stated fact (period, budget, contacts) rests on until the information dates
+        from a confirmation: "ifølge kilden (2016)"; "" once the owner has confirmed it."""
+        if self.information_is_confirmation:
+            return ""
+        return _("ifølge kilden (%(year)s)") % {"year": self.source.published_on.year}
+
+    @property
+    def contacts_heading(self) -> str:
+        """The contacts' heading with their age, "Kontakt ifølge kilden (2016)" or "Kontakt,
+        bekræftet 2026": a 2016 e-mail address is not shown as today's."""
+        if self.information_is_confirmation:
+            return _("Kontakt, bekræftet %(year)s") % {"year": self.last_confirmed_on.year}
+        return _("Kontakt ifølge kilden (%(year)s)") % {"year": self.source.published_on.year}
+
+    @property
+    def contact_people(self) -> list[Contact]:
+        """The people to contact about the entry (uses the prefetched contacts)."""
+        return [c for c in self.contacts.all() if c.kind == ContactKind.CONTACT]
+
+    @property
+    def meeting_participants(self) -> list[Contact]:
+        """People the source met about the entry: named, never offered as contacts."""
+        return [c for c in self.contacts.all() if c.kind == ContactKind.MEETING_PARTICIPANT]
+
     def text_sections(self) -> list[tuple[Section, str]]:
         """The filled text sections in display order."""
         return [(s, getattr(self, s.field)) for s in TEXT_SECTIONS if getattr(self, s.field)]

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
@@ -37,6 +38,14 @@ def curated_fixtures():
     fixtures, problems = read_fixtures(settings.FIXTURES_DIR)
     assert not problems
     return fixtures
+
+
+@pytest.fixture(autouse=True)
+def _danish_after_each_test():
+    """A request to /en/ leaves English active in the thread; the next test starts in Danish, so
+    a URL it reverses or a label it reads does not depend on which test ran before it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -4,14 +4,16 @@ The number never depends on how many facets are selected, how many entries are o
 in the catalogue. A change to a number here is a decision: say why in the commit.
 """
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from interventions.models import Intervention
+from interventions.models import Intervention, Municipality, ServedMunicipality
 from interventions.search.hints import understand
-from tests.factories import InterventionFactory
+from tests.factories import ContactFactory, InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +83,14 @@ PAGE_BUDGETS = [
     # target groups, paragraphs.
     ("/api/interventions/", 6),
     ("/api/interventions/?page_size=200", 6),
+    # the source documents with their entry counts, and their recommendations: the citation,
+    # publication date and where it is stated are columns of the document (ADR 0012)
+    ("/kilder/", 2),
 ]
-DETAIL = 12  # the entry, its 10 prefetched relations and its related entries
+# The entry, its 10 prefetched relations and its related entries. What the page says about the
+# age of the information (confirmations, served municipalities, contacts and meeting participants)
+# is read from those prefetches in Python, so it costs nothing more.
+DETAIL = 12
 
 
 def count_queries(client, url: str, data: dict | None = None) -> tuple[int, object]:
@@ -171,6 +179,19 @@ def test_detail_budget_is_the_same_for_every_entry(client):
     # The entry with the most contacts and paragraphs costs the same as one with none.
     for intervention in (entries.order_by("-n")[0], entries.order_by("n")[0]):
         assert count_queries(client, intervention.get_absolute_url())[0] == DETAIL
+
+
+def test_detail_budget_with_confirmations_served_municipalities_and_participants(client):
+    entry = InterventionFactory(municipalities=list(Municipality.objects.all()[:2]))
+    for n, on in enumerate((datetime.date(2024, 5, 1), datetime.date(2025, 6, 2))):
+        confirm(entry, on, by=f"Ejer {n}")
+    for municipality in Municipality.objects.all()[2:5]:
+        ServedMunicipality.objects.create(intervention=entry, municipality=municipality)
+    ContactFactory(intervention=entry)
+    ContactFactory(intervention=entry, name="Trine", kind="meeting_participant")
+    count, response = count_queries(client, entry.get_absolute_url())
+    assert "Trine" in response.content.decode()
+    assert count == DETAIL
 
 
 # --- The one-query lookup still refuses what it does not know -------------------------------------

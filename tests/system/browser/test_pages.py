@@ -28,6 +28,7 @@ PAGES = {
     "accessibility": "/tilgaengelighed/",
     "not-found": "/findes-ikke/",
     "english-list": "/en/indsatser/?target_group=hjemloese",
+    "english-detail": "/en" + DETAIL,
     "compare-two": "/sammenlign/?indsats=cafe-tumling-aarhus&indsats=act-holstebro",
     "compare-four": (
         "/sammenlign/?indsats=cafe-tumling-aarhus&indsats=act-holstebro"
@@ -123,6 +124,11 @@ def test_printing_an_entry_gives_a_clean_handout(new_page):
     expect(page.locator("h1")).to_be_visible()
     expect(page.locator(".facts")).to_be_visible()
     expect(page.locator(".print-only")).to_be_visible()
+    expect(page.locator(".print-only")).to_contain_text("Udskrevet")
+    # Paper says how old the information is, as the screen does (#18).
+    expect(page.locator(".freshness-notice")).to_be_visible()
+    expect(page.locator(".facts-information")).to_be_visible()
+    expect(page.locator(".facts-confirmations")).to_contain_text("Aldrig bekræftet af ejeren")
     screenshot(page, "detail-print")
     ARTIFACTS.mkdir(exist_ok=True)
     page.pdf(path=str(ARTIFACTS / "detail-print.pdf"), format="A4")
