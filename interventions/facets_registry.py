@@ -23,9 +23,9 @@ A facet's values are one of two kinds:
 
       membership=(Membership("regions"), Membership("municipalities", via="region"))
 
-  Without `membership`, an entry belongs to the values its `relation` links it to. "Runs or
-  serves" for municipalities would be
-  `membership=(Membership("municipalities"), Membership("served_municipalities"))`.
+  Without `membership`, an entry belongs to the values its `relation` links it to. A
+  municipality holds the entries it runs or co-runs and those that serve its citizens
+  (ADR 0012): `membership=(Membership("municipalities"), Membership("served_municipalities"))`.
   `rows_related` (select_related names), `value_label` and `value_group` say how the panel shows
   a value; `api=Api(...)` gives it a vocabulary endpoint, `values_hint` says where a client finds
   the values otherwise.
@@ -37,7 +37,8 @@ A facet's values are one of two kinds:
   filters on it as an alias, the index reads it with the entries, the CSV shows its label. It is a
   database expression rather than a Python function over the entry because the FilterSet (the
   contract, and the API's and downloads' filter) filters in the database. An index lives at most
-  `CATALOGUE_INDEX_SECONDS`, so a value that changes with the date is at most that old there.
+  `CATALOGUE_INDEX_SECONDS` and never past its day, so a value that changes with the date is
+  never a day old there.
 
 `csv=Csv(header, after=...)` gives a facet a column in the CSV download, placed after the column
 named `after` (a fixed column's name, see `views/downloads.py`, or another facet's param; "" puts
@@ -59,6 +60,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import (
+    Freshness,
     Intervention,
     KKRGoal,
     LegalParagraph,
@@ -69,6 +71,7 @@ from interventions.models import (
     SourceDocument,
     SourceSection,
     TargetGroup,
+    freshness_expression,
     legal_bases_in_order,
 )
 
@@ -265,13 +268,19 @@ FACETS: list[Facet] = [
         _("Kommune"),
         model=Municipality,
         relation="municipalities",
+        # Runs or serves (ADR 0012): a caseworker in Herning finds the regional team that serves
+        # Herning without Herning running it. The CSV column lists only those that run it; the
+        # served ones have a column of their own, with their basis.
+        membership=(Membership("municipalities"), Membership("served_municipalities")),
         rows_related=("region",),
         value_label=lambda m: m.name,
         api=Api(
             "municipalities",
             "municipality",
             "Kommuner",
-            "Kommunerne med deres region; `slug` er værdien til filteret `municipality`.",
+            "Kommunerne med deres region; `slug` er værdien til filteret `municipality`, som "
+            "finder de indsatser, kommunen driver eller er med til at drive, og dem, der betjener "
+            "kommunens borgere.",
             ("slug", "code", "name", "region"),
         ),
         csv=Csv(_("Kommuner"), after="summary", text=lambda m: m.name),
@@ -281,17 +290,22 @@ FACETS: list[Facet] = [
         _("Region"),
         model=Region,
         relation="regions",
-        membership=(Membership("regions"), Membership("municipalities", via="region")),
+        membership=(
+            Membership("regions"),
+            Membership("municipalities", via="region"),
+            Membership("served_municipalities", via="region"),
+        ),
         value_label=lambda r: r.name,
         api=Api(
             "regions",
             "region",
             "Regioner",
-            "Regionerne; en indsats hører til en region selv eller gennem en af sine kommuner.",
+            "Regionerne; en indsats hører til en region selv eller gennem en kommune, den drives "
+            "af eller betjener.",
             ("slug", "code", "name"),
         ),
         # The regions the entry names itself, as the source does.
-        csv=Csv(_("Regioner"), after="municipality", text=lambda r: r.name),
+        csv=Csv(_("Regioner"), after="served", text=lambda r: r.name),
     ),
     Facet(
         "method",
@@ -327,7 +341,7 @@ FACETS: list[Facet] = [
         _("Sektor"),
         choices=Intervention.Sector.choices,
         field="sector",
-        csv=Csv(_("Sektor"), after="status"),
+        csv=Csv(_("Sektor"), after="status_as_stated"),
     ),
     Facet(
         "source",
@@ -375,6 +389,14 @@ FACETS: list[Facet] = [
         choices=Intervention.EvaluationLevel.choices,
         field="evaluation_level",
         csv=Csv(_("Evaluering"), after="sector"),
+    ),
+    Facet(
+        "freshness",
+        _("Aktualitet"),
+        choices=Freshness.choices,
+        # Computed for each query from today's date: the information's age moves on by itself.
+        computed=freshness_expression,
+        csv=Csv(_("Aktualitet"), after="confirmed"),
     ),
 ]
 

@@ -119,11 +119,14 @@ def _as_said(obj: Intervention, text: str) -> str:
     }
 
 
-def _served(obj: Intervention) -> list[str]:
+def served_names(obj: Intervention, rows=None) -> list[str]:
+    """The municipalities an entry serves, each marked when it is the editors' inference.
+
+    `rows`: its ServedMunicipality rows if already read (default: the prefetched `served`)."""
     return [
         s.municipality.name
         + ("" if s.basis == s.Basis.SOURCE else " " + _("(redaktionens vurdering)"))
-        for s in obj.served.all()
+        for s in (obj.served.all() if rows is None else rows)
     ]
 
 
@@ -247,7 +250,7 @@ FACTS: tuple[Fact, ...] = (
         "Municipalities whose citizens the entry serves without running it, separated by '; '; "
         "those the editors inferred (not stated in the source) are followed by "
         "'(redaktionens vurdering)'.",
-        lambda o: _joined(_served(o)),
+        lambda o: _joined(served_names(o)),
     ),
     Fact(
         "regions",
@@ -355,12 +358,44 @@ FACTS: tuple[Fact, ...] = (
         text=confirmation_text,
     ),
     Fact(
+        "information_basis",
+        gettext_lazy("Datoens grundlag"),
+        "What the information date rests on: 'source' (the source's publication) or "
+        "'confirmation' (the latest confirmation).",
+        lambda o: "confirmation" if o.information_is_confirmation else "source",
+        enum=("source", "confirmation"),
+        compare=False,
+    ),
+    Fact(
         "freshness",
         gettext_lazy("Aktualitet"),
         "How current the information is (older than 24 months counts as old).",
         lambda o: o.freshness.value,
         text=lambda o: str(o.freshness.label),
         enum=Intervention.Freshness.values,
+        compare=False,
+    ),
+    Fact(
+        "status_as_stated",
+        gettext_lazy("Status som oplyst"),
+        "The status in words with its age ('I drift ifølge kilden (2016)'), or 'Ukendt — "
+        "perioden sluttede 2018' when the stated period has ended.",
+        lambda o: o.status_as_stated,
+        compare=False,
+    ),
+    Fact(
+        "reviewed_on",
+        gettext_lazy("Gennemgået mod kilden"),
+        "The day the editors reviewed the entry against its source document; not a confirmation.",
+        lambda o: o.reviewed_on,
+        type="date",
+        compare=False,
+    ),
+    Fact(
+        "public_note",
+        gettext_lazy("Bemærkning"),
+        "A note for readers (the editors' internal notes are never published).",
+        lambda o: o.public_note,
         compare=False,
     ),
     Fact(

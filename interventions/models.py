@@ -494,11 +494,12 @@ class InterventionQuerySet(models.QuerySet):
     def for_cards(self, snippets: bool = False) -> InterventionQuerySet:
         """What a result card in the list needs of the entry itself (`cards.attach_cards` loads
         places and target groups for the cards it renders): none of the long search columns,
-        and the text sections only for `snippets`."""
+        and the text sections only for `snippets`; the source joined, for the information's age
+        and the status as the source said."""
         long_texts = ["search_document", "search_title", "search_meta"]
         if not snippets:
             long_texts += [section.field for section in TEXT_SECTIONS]
-        return self.defer(*long_texts)
+        return self.select_related("source").defer(*long_texts)
 
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""

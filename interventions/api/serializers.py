@@ -13,16 +13,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from interventions.curation.export import intervention_data
+from interventions.curation.export import information_basis, intervention_data
 from interventions.curation.schema import aliases_list
 from interventions.facets_registry import Facet
 from interventions.models import (
     TEXT_SECTIONS,
+    Confirmation,
+    DatePrecision,
     Intervention,
     LegalParagraph,
     Method,
     Municipality,
     PolicyArea,
+    ServedMunicipality,
     SourceDocument,
     TargetGroup,
 )
@@ -47,16 +50,69 @@ class ParagraphRefSerializer(serializers.Serializer):
     )
 
 
+INFORMATION_BASES = [
+    ("source", "Kildens udgivelse"),
+    ("confirmation", "Seneste bekræftelse"),
+]
+HELP = {
+    "information_date": "Oplysningernes dato: kildens udgivelse (første dag i den måned eller "
+    "det år, kilden angiver) eller seneste bekræftelse, det seneste af de to.",
+    "information_basis": "Hvad oplysningernes dato bygger på: `source` (kilden) eller "
+    "`confirmation` (en bekræftelse fra ejeren eller en redaktør efter kontakt).",
+    "confirmed": "Datoen for seneste bekræftelse; null: aldrig bekræftet.",
+    "freshness": "Oplysningernes aktualitet (ældre end 24 måneder tæller som ældre).",
+    "reviewed_on": "Dagen redaktionen gennemgik indsatsen mod kilden. Ikke en bekræftelse.",
+    "status": "Status som kilden (eller seneste bekræftelse) angav den.",
+    "status_as_stated": "Status med sin alder, fx 'I drift ifølge kilden (2016)'; "
+    "'Ukendt — perioden sluttede 2018' når den angivne periode er slut.",
+    "public_note": "En bemærkning til læserne.",
+    "updated_at": "Hvornår indsatsen sidst blev ændret i kataloget; ikke oplysningernes dato.",
+    "municipalities": "Kommuner der driver eller er med til at drive indsatsen.",
+    "served_municipalities": "Kommuner hvis borgere indsatsen betjener uden at drive den.",
+}
+
+
+class ServedSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True, source="municipality.slug")
+    name = serializers.CharField(read_only=True, source="municipality.name")
+    basis = serializers.ChoiceField(
+        read_only=True,
+        choices=ServedMunicipality.Basis.choices,
+        help_text="`source`: angivet i kilden; `editors`: redaktionens vurdering.",
+    )
+
+
 class InterventionListSerializer(serializers.ModelSerializer):
-    """One entry in a result list: enough to show a card and to follow links."""
+    """One entry in a result list: enough to show a card and to follow links, with the age of
+    its information (ADR 0012). The editors' internal note is never part of it."""
 
     url = serializers.SerializerMethodField(help_text="Indsatsens side på sitet.")
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:intervention-detail", lookup_field="slug"
     )
-    municipalities = TermSerializer(many=True, read_only=True)
+    municipalities = TermSerializer(many=True, read_only=True, help_text=HELP["municipalities"])
+    served_municipalities = ServedSerializer(
+        many=True, read_only=True, source="served", help_text=HELP["served_municipalities"]
+    )
     target_groups = TermSerializer(many=True, read_only=True)
     legal_paragraphs = ParagraphRefSerializer(many=True, read_only=True, source="legal_bases")
+    status = serializers.ChoiceField(
+        read_only=True, choices=Intervention.Status.choices, help_text=HELP["status"]
+    )
+    status_as_stated = serializers.CharField(read_only=True, help_text=HELP["status_as_stated"])
+    information_date = serializers.DateField(read_only=True, help_text=HELP["information_date"])
+    information_basis = serializers.SerializerMethodField(help_text=HELP["information_basis"])
+    confirmed = serializers.DateField(
+        read_only=True, source="last_confirmed_on", allow_null=True, help_text=HELP["confirmed"]
+    )
+    freshness = serializers.ChoiceField(
+        read_only=True, choices=Intervention.Freshness.choices, help_text=HELP["freshness"]
+    )
+    reviewed_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text=HELP["reviewed_on"]
+    )
+    public_note = serializers.CharField(read_only=True, help_text=HELP["public_note"])
+    updated_at = serializers.DateTimeField(read_only=True, help_text=HELP["updated_at"])
 
     class Meta:
         model = Intervention
@@ -68,16 +124,28 @@ class InterventionListSerializer(serializers.ModelSerializer):
             "api_url",
             "organisation",
             "municipalities",
+            "served_municipalities",
             "target_groups",
             "legal_paragraphs",
             "status",
+            "status_as_stated",
             "sector",
+            "information_date",
+            "information_basis",
+            "confirmed",
+            "freshness",
+            "reviewed_on",
+            "public_note",
             "updated_at",
         ]
         read_only_fields = fields
 
     def get_url(self, obj: Intervention) -> str:
         return absolute_url(self.context.get("request"), obj.get_absolute_url())
+
+    @extend_schema_field(serializers.ChoiceField(choices=INFORMATION_BASES))
+    def get_information_basis(self, obj: Intervention) -> str:
+        return information_basis(obj)
 
 
 # --- The export format (curation.export.intervention_data), described for the schema ------------
@@ -88,6 +156,12 @@ class ExportSourceSerializer(serializers.Serializer):
     title = serializers.CharField()
     publisher = serializers.CharField()
     year = serializers.IntegerField()
+    published_on = serializers.DateField(
+        help_text="Kildens udgivelse: første dag i den måned eller det år, kilden angiver."
+    )
+    published_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, help_text="Hvor præcist kilden angiver udgivelsen."
+    )
     locator = serializers.CharField(help_text="Placeringen i kilden, fx 'nr. 12'.")
     section = serializers.CharField(allow_null=True, help_text="Tema, spor, klynge eller gruppe.")
     lines = serializers.ListField(
@@ -116,6 +190,21 @@ class ExportContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class ExportServedSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    basis = serializers.ChoiceField(
+        choices=ServedMunicipality.Basis.choices,
+        help_text="`source`: angivet i kilden; `editors`: redaktionens vurdering.",
+    )
+
+
+class ExportConfirmationSerializer(serializers.Serializer):
+    confirmed_on = serializers.DateField()
+    confirmed_by = serializers.CharField(help_text="Ejeren og evt. personen.")
+    method = serializers.ChoiceField(choices=Confirmation.Method.choices)
+
+
 ExportSectionsSerializer = type(
     "ExportSectionsSerializer",
     (serializers.Serializer,),
@@ -137,7 +226,12 @@ class InterventionExportSerializer(serializers.Serializer):
     source = ExportSourceSerializer()
     sector = serializers.ChoiceField(choices=Intervention.Sector.choices)
     organisation = serializers.CharField()
-    municipalities = serializers.ListField(child=serializers.CharField())
+    municipalities = serializers.ListField(
+        child=serializers.CharField(), help_text=HELP["municipalities"]
+    )
+    served_municipalities = ExportServedSerializer(
+        many=True, help_text=HELP["served_municipalities"]
+    )
     regions = serializers.ListField(child=serializers.CharField())
     target_groups = serializers.ListField(child=serializers.CharField())
     policy_areas = serializers.ListField(child=serializers.CharField())
@@ -150,9 +244,23 @@ class InterventionExportSerializer(serializers.Serializer):
     funding_source = serializers.CharField(allow_blank=True)
     period_start = serializers.IntegerField(allow_null=True)
     period_end = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=Intervention.Status.choices)
+    status = serializers.ChoiceField(choices=Intervention.Status.choices, help_text=HELP["status"])
     evaluation_level = serializers.ChoiceField(choices=Intervention.EvaluationLevel.choices)
-    updated_at = serializers.DateTimeField()
+    information_date = serializers.DateField(help_text=HELP["information_date"])
+    information_basis = serializers.ChoiceField(
+        choices=INFORMATION_BASES, help_text=HELP["information_basis"]
+    )
+    confirmed = serializers.DateField(allow_null=True, help_text=HELP["confirmed"])
+    freshness = serializers.ChoiceField(
+        choices=Intervention.Freshness.choices, help_text=HELP["freshness"]
+    )
+    reviewed_on = serializers.DateField(allow_null=True, help_text=HELP["reviewed_on"])
+    status_as_stated = serializers.CharField(help_text=HELP["status_as_stated"])
+    public_note = serializers.CharField(allow_blank=True, help_text=HELP["public_note"])
+    confirmations = ExportConfirmationSerializer(
+        many=True, help_text="Bekræftelserne, nyeste først: hvornår, af hvem og hvordan."
+    )
+    updated_at = serializers.DateTimeField(help_text=HELP["updated_at"])
     sections = ExportSectionsSerializer()
 
     def to_representation(self, instance: Intervention) -> dict[str, Any]:

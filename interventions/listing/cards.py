@@ -7,15 +7,17 @@ card together with its own snippet. Rendering 20 cards through the template engi
 of a list page's time; a page whose cards are all kept reads them in one cache lookup and does
 not load the entries' places and target groups at all.
 
-Keys carry the catalogue index's stamp (its catalogue version and build), so an edit is never
-shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`.
+Keys carry the catalogue index's stamp (its catalogue version, day and build), so an edit is
+never shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`. A card
+says how old its information is and whether it is stale, which changes with the date: the stamp's
+day (an index serves one day only) keeps a card from outliving the day it was rendered for.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.defaultfilters import truncatewords
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
@@ -23,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from interventions.listing.index import FacetIndex
-from interventions.models import Intervention
+from interventions.models import Intervention, ServedMunicipality
 
 TEMPLATE = "interventions/includes/_card.html"
 TEXT = "\x00card-text\x00"  # where the text goes; no entry's text holds a NUL
@@ -47,8 +49,8 @@ def attach_cards(entries: list[Intervention], index: FacetIndex) -> None:
 
     `index`: the request's catalogue index, whose stamp the cards are kept by.
 
-    Cards missing from the cache are rendered, their places and target groups loaded in two
-    queries for all of them, and kept.
+    Cards missing from the cache are rendered, their places (those that run the entry and those
+    it serves) and target groups loaded in three queries for all of them, and kept.
     """
     stamp, language = index.stamp, get_language() or settings.LANGUAGE_CODE
     keys = {entry.pk: _key(entry, stamp, language) for entry in entries}
@@ -56,7 +58,10 @@ def attach_cards(entries: list[Intervention], index: FacetIndex) -> None:
     missing = [entry for entry in entries if keys[entry.pk] not in kept]
     if missing:
         snippets = {entry.pk: getattr(entry, "snippet", "") for entry in missing}
-        prefetch_related_objects(missing, "municipalities", "target_groups")
+        served = ServedMunicipality.objects.select_related("municipality")
+        prefetch_related_objects(
+            missing, "municipalities", Prefetch("served", queryset=served), "target_groups"
+        )
         fresh = {keys[entry.pk]: _render(entry) for entry in missing}
         for entry in missing:
             entry.snippet = snippets[entry.pk]

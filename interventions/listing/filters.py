@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from interventions import facets_registry
 from interventions.facets_registry import Facet
 from interventions.listing.index import FacetIndex, catalogue_index
-from interventions.models import Intervention
+from interventions.models import Intervention, information_date_expression
 from interventions.search.hints import understand
 from interventions.search.query import ParsedQuery, search
 from interventions.search.text import InvalidQuery, query_terms
@@ -56,9 +56,15 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ties are broken by title and slug, so pages neither overlap nor skip entries."""
+    """Ties are broken by title and slug, so pages neither overlap nor skip entries.
+
+    `information` orders by the date of the information (Intervention.information_date), which
+    the database computes: the entries are annotated with it only when it is asked for.
+    """
 
     def filter(self, qs, value):
+        if value and any(v.lstrip("-") == "information" for v in value):
+            qs = qs.annotate(information_on=information_date_expression())
         qs = super().filter(qs, value)
         return qs.order_by(*qs.query.order_by, "title", "slug") if value else qs
 
@@ -177,13 +183,16 @@ class InterventionFilter(django_filters.FilterSet):
     sort = StableOrderingFilter(
         fields=(
             ("title", "title"),
+            ("information_on", "information"),
             ("updated_at", "updated"),
             ("period_start", "start"),
             ("budget_dkk", "budget"),
         ),
         field_labels={
             "title": _("Titel"),
-            "updated_at": _("Senest opdateret"),
+            "information_on": _("Oplysningernes dato"),
+            # When the entry last changed in the catalogue, not the date of its information.
+            "updated_at": _("Senest ændret i kataloget"),
             "period_start": _("Startår"),
             "budget_dkk": _("Budget"),
         },

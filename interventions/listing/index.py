@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from interventions import facets_registry
 from interventions.caching.version import data_version
 from interventions.facets_registry import Facet, Text
-from interventions.models import Intervention
+from interventions.models import Intervention, today
 from interventions.search.query import ParsedQuery, ranked
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
@@ -71,8 +71,11 @@ class FacetIndex:
     def __init__(self, version: tuple[int, int]) -> None:
         self.version = version
         self.built_at = time.monotonic()
+        # Freshness (a computed facet) and the cards' stale markers depend on the date: an index
+        # serves one day only.
+        self.day = today()
         # What cached renderings of this index's data are keyed by (see `cards`).
-        self.stamp = f"{version[0]}.{version[1]}.{time.time_ns()}"
+        self.stamp = f"{version[0]}.{version[1]}.{self.day:%Y%m%d}.{time.time_ns()}"
         registered = facets_registry.facets()
         # The entries with their foreign keys and choice values, each in a column of its own.
         columns: dict[str, int] = {}
@@ -205,7 +208,11 @@ class FacetIndex:
 
     def is_current(self, version: tuple[int, int]) -> bool:
         age = time.monotonic() - self.built_at
-        return self.version == version and age < settings.CATALOGUE_INDEX_SECONDS
+        return (
+            self.version == version
+            and age < settings.CATALOGUE_INDEX_SECONDS
+            and self.day == today()
+        )
 
     def bits_of(self, pks) -> int:
         """The bitset of the given entry ids (ids of unpublished entries are left out)."""
@@ -306,7 +313,8 @@ def catalogue_index() -> FacetIndex:
     """The index of the current catalogue version, built by the first request that needs it.
 
     Also rebuilt after `CATALOGUE_INDEX_SECONDS`, whatever the version says: it bounds how long
-    an index lives, as `PUBLIC_PAGE_CACHE_SECONDS` does for pages.
+    an index lives, as `PUBLIC_PAGE_CACHE_SECONDS` does for pages; and on a new day, when the
+    freshness of the information may have changed.
     """
     global _index
     version = data_version()

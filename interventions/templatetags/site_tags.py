@@ -60,7 +60,8 @@ def main_menu(context) -> list[dict[str, object]]:
 SORT_OPTIONS = (
     ("title", _("Titel (A-Å)")),
     ("-title", _("Titel (Å-A)")),
-    ("-updated", _("Senest opdateret")),
+    ("-information", _("Nyeste oplysninger")),
+    ("-updated", _("Senest ændret i kataloget")),
     ("-start", _("Nyeste startår")),
     ("start", _("Ældste startår")),
     ("-budget", _("Største budget")),

@@ -30,7 +30,13 @@ from interventions.caching.page_cache import public_cache
 from interventions.caching.version import catalogue_version
 from interventions.curation.export import catalogue_data
 from interventions.facts import FACTS
-from interventions.models import TEXT_SECTIONS, Intervention
+from interventions.models import (
+    TEXT_SECTIONS,
+    Confirmation,
+    DatePrecision,
+    Intervention,
+    ServedMunicipality,
+)
 
 NAME = "indsatskataloget"
 TITLE = {"da": "Indsatskataloget", "en": "The Danish catalogue of social-sector interventions"}
@@ -322,6 +328,14 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
             "organisation",
             "status",
             "evaluation_level",
+            "information_date",
+            "information_basis",
+            "confirmed",
+            "freshness",
+            "reviewed_on",
+            "status_as_stated",
+            "served_municipalities",
+            "confirmations",
             "updated_at",
             "sections",
         ],
@@ -334,12 +348,26 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
             "source": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["key", "title", "publisher", "year", "locator"],
+                "required": [
+                    "key",
+                    "title",
+                    "publisher",
+                    "year",
+                    "published_on",
+                    "published_precision",
+                    "locator",
+                ],
                 "properties": {
                     "key": text,
                     "title": text,
                     "publisher": text,
                     "year": {"type": "integer"},
+                    "published_on": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The first day of the month or year the source gives.",
+                    },
+                    "published_precision": {"enum": DatePrecision.values},
                     "locator": text,
                     "section": _nullable("string"),
                     "lines": {
@@ -352,7 +380,25 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
             },
             "sector": {"enum": Intervention.Sector.values},
             "organisation": text,
-            "municipalities": _strings(),
+            "municipalities": {
+                **_strings(),
+                "description": "The municipalities that run or co-run the entry.",
+            },
+            "served_municipalities": {
+                "type": "array",
+                "description": "Municipalities whose citizens the entry serves without running "
+                "it, with the basis: stated in the source, or the editors' inference.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["slug", "name", "basis"],
+                    "properties": {
+                        "slug": text,
+                        "name": text,
+                        "basis": {"enum": ServedMunicipality.Basis.values},
+                    },
+                },
+            },
             "regions": _strings(),
             "target_groups": _strings(),
             "policy_areas": _strings(),
@@ -400,7 +446,51 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
             "period_end": year,
             "status": {"enum": Intervention.Status.values},
             "evaluation_level": {"enum": Intervention.EvaluationLevel.values},
-            "updated_at": {"type": "string", "format": "date-time"},
+            "information_date": {
+                "type": "string",
+                "format": "date",
+                "description": "The date of the information: the source's publication or the "
+                "latest confirmation, whichever is later.",
+            },
+            "information_basis": {
+                "enum": ["source", "confirmation"],
+                "description": "What the information date rests on.",
+            },
+            "confirmed": {
+                **_nullable("string", format="date"),
+                "description": "The latest confirmation's date; null: never confirmed.",
+            },
+            "freshness": {"enum": Intervention.Freshness.values},
+            "reviewed_on": {
+                **_nullable("string", format="date"),
+                "description": "The day the editors reviewed the entry against its source; "
+                "not a confirmation.",
+            },
+            "status_as_stated": {
+                "type": "string",
+                "description": "The status with its age, e.g. 'I drift ifølge kilden (2016)'.",
+            },
+            "public_note": text,
+            "confirmations": {
+                "type": "array",
+                "description": "Confirmations, newest first: when, by whom, how.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["confirmed_on", "confirmed_by", "method"],
+                    "properties": {
+                        "confirmed_on": {"type": "string", "format": "date"},
+                        "confirmed_by": text,
+                        "method": {"enum": Confirmation.Method.values},
+                    },
+                },
+            },
+            "updated_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the entry last changed in the catalogue; not the date of "
+                "its information.",
+            },
             "sections": {
                 "type": "object",
                 "additionalProperties": False,

@@ -26,9 +26,10 @@ from django.views.decorators.http import require_safe
 from interventions import facets_registry
 from interventions.curation.export import intervention_data
 from interventions.facets_registry import Csv, Facet, Text
+from interventions.facts import served_names
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.run import Listing
-from interventions.models import Intervention
+from interventions.models import Intervention, ServedMunicipality
 
 MULTI_VALUE_SEPARATOR = "; "
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -48,21 +49,40 @@ def _period(obj: Intervention) -> str:
     return f"–{end}" if end else ""
 
 
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _information_basis(obj: Intervention) -> str:
+    return gettext("bekræftelse") if obj.information_is_confirmation else gettext("kilden")
+
+
 # The columns that are no facet's, as (name, header, value); `link` is the absolute detail link
 # with SLUG for the slug. Facets add theirs after the column their registry entry names.
+# "Kommuner" (a facet's column) lists those that run the entry; "Betjente kommuner" those it
+# serves, the editors' inferences marked. The dates say what they are (ADR 0012): the date of
+# the information and its basis, the latest confirmation, the review against the source, and
+# the last change in the catalogue, which is no date of the information.
 FIXED_COLUMNS: list[tuple[str, Text, Callable[[Intervention, str], Any]]] = [
     ("title", _("Titel"), lambda o, link: o.title),
     ("organisation", _("Ejer/organisation"), lambda o, link: o.organisation),
     ("summary", _("Resumé"), lambda o, link: o.summary),
+    ("served", _("Betjente kommuner"), lambda o, link: _joined(served_names(o, o.csv_served))),
+    ("status_as_stated", _("Status som oplyst"), lambda o, link: o.status_as_stated),
     ("period", _("Periode"), lambda o, link: _period(o)),
     ("budget", _("Budget (kr.)"), lambda o, link: o.budget_dkk if o.budget_dkk is not None else ""),
     ("budget_note", _("Hvad beløbet dækker"), lambda o, link: o.budget_note),
     ("funding", _("Finansiering"), lambda o, link: o.funding_source),
     ("locator", _("Kildested"), lambda o, link: o.locator),
     ("link", _("Link"), lambda o, link: link.replace(SLUG, o.slug)),
+    ("information_date", _("Oplysningernes dato"), lambda o, link: _date(o.information_date)),
+    ("information_basis", _("Datoens grundlag"), lambda o, link: _information_basis(o)),
+    ("confirmed", _("Bekræftet"), lambda o, link: _date(o.last_confirmed_on)),
+    ("reviewed_on", _("Gennemgået mod kilden"), lambda o, link: _date(o.reviewed_on)),
+    ("public_note", _("Bemærkning"), lambda o, link: o.public_note),
     (
         "updated",
-        _("Opdateret"),
+        _("Ændret i kataloget"),
         lambda o, link: timezone.localtime(o.updated_at).date().isoformat(),
     ),
     ("id", _("Id"), lambda o, link: o.slug),
@@ -134,6 +154,8 @@ def _csv_rows(queryset):
             model = Intervention._meta.get_field(relation).related_model
             rows = facet.csv.rows() if facet.csv.rows else model._default_manager.all()
             prefetches.append(Prefetch(relation, queryset=rows, to_attr=f"csv_{relation}"))
+    served = ServedMunicipality.objects.select_related("municipality")
+    prefetches.append(Prefetch("served", queryset=served, to_attr="csv_served"))
     return queryset.select_related(*related).prefetch_related(*prefetches)
 
 

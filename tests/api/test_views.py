@@ -90,7 +90,9 @@ def test_list_items_are_compact_and_link_to_the_page_and_the_api(client):
     )
     assert set(item) == {
         "slug", "title", "summary", "url", "api_url", "organisation", "municipalities",
-        "target_groups", "legal_paragraphs", "status", "sector", "updated_at",
+        "served_municipalities", "target_groups", "legal_paragraphs", "status",
+        "status_as_stated", "sector", "information_date", "information_basis", "confirmed",
+        "freshness", "reviewed_on", "public_note", "updated_at",
     }  # fmt: skip
     assert item["url"] == "http://testserver/indsatser/biofeedback-horsens/"
     assert item["api_url"] == "http://testserver/api/interventions/biofeedback-horsens/"
@@ -320,8 +322,9 @@ def test_sources_count_their_guidance(client):
 
 # --- A constant number of queries ----------------------------------------------------------------
 
-# The count, the page, and one query each for municipalities, target groups and paragraphs.
-LIST_QUERIES = 5
+# The count, the page (with its source, for the age of the information), and one query each for
+# municipalities, served municipalities (ADR 0012: 5 -> 6), target groups and paragraphs.
+LIST_QUERIES = 6
 # The entry with source and section, then ten relations (see InterventionQuerySet.with_relations).
 DETAIL_QUERIES = 11
 

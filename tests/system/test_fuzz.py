@@ -105,7 +105,7 @@ def valid_values() -> dict[str, list[str]]:
         values[name] = choices[:30] or ["1"]
     values["q"] = ["psykiatri", "bostøtte", "§ 85"]
     values["page"] = ["1", "2", "3"]
-    values["sort"] = ["title", "-updated", "budget", "-start"]
+    values["sort"] = ["title", "-updated", "budget", "-start", "-information"]
     return values
 
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import feedparser
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from interventions.models import Contact, Intervention, Municipality
@@ -43,9 +44,10 @@ def test_the_feed_is_valid_atom_for_the_lists_selection(client):
     feed = parse(client, f"{FEED}?municipality=aarhus")
     assert feed.feed.title == "Indsatskataloget: Aarhus Kommune"
     assert feed.feed.link.endswith("/indsatser/?municipality=aarhus")
+    # The list's selection: the entries Aarhus runs or that serve Aarhus (ADR 0012).
     in_list = set(
         Intervention.objects.published()
-        .filter(municipalities__slug="aarhus")
+        .filter(Q(municipalities__slug="aarhus") | Q(served_municipalities__slug="aarhus"))
         .values_list("slug", flat=True)
     )
     linked = {entry.link.rstrip("/").rsplit("/", 1)[1] for entry in feed.entries}

@@ -2,17 +2,20 @@
 their version; /data/ explains them in Danish and English."""
 
 import csv
+import datetime
 import io
 import json
 
 import jsonschema
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from frictionless import validate
 
 from interventions.facts import FACTS
-from interventions.models import Intervention
+from interventions.models import Intervention, Municipality, ServedMunicipality
 from interventions.views.data import dataset_version, export_schema
+from tests.factories import InterventionFactory, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +137,35 @@ def test_the_page_explains_in_danish_and_english(client):
     for text in ["Licence", "How often does the data change?", "How to cite the data"]:
         assert text in english
     assert danish["ETag"] and danish["Cache-Control"].startswith("public")
+
+
+def test_confirmed_and_served_entries_validate_and_the_internal_note_stays_out(client, tmp_path):
+    entry = InterventionFactory(
+        editorial_note="INTERN-NOTE-zyx seed 003 l.6443",
+        public_note="En bemærkning til læserne.",
+        reviewed_on=datetime.date(2026, 11, 22),
+    )
+    ServedMunicipality.objects.create(
+        intervention=entry,
+        municipality=Municipality.objects.get(slug="herning"),
+        basis=ServedMunicipality.Basis.EDITORS,
+    )
+    confirm(entry, timezone.localdate() - datetime.timedelta(days=3), by="Testkommune")
+    validator = jsonschema.Draft202012Validator(get_json(client, "/data/schema.json"))
+    download = get_json(client, "/data/indsatskataloget.json")
+    assert sorted(validator.iter_errors(download), key=str) == []
+    exported = next(i for i in download["interventions"] if i["slug"] == entry.slug)
+    assert exported["information_basis"] == "confirmation"
+    assert exported["served_municipalities"][0]["basis"] == "editors"
+    path, response = write_package(client, tmp_path)
+    report = validate(str(path))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    row = next(r for r in rows if r["slug"] == entry.slug)
+    assert row["information_basis"] == "confirmation"
+    assert row["freshness"] == "confirmed"
+    assert row["reviewed_on"] == "2026-11-22"
+    assert row["served_municipalities"] == "Herning (redaktionens vurdering)"
+    assert row["public_note"] == "En bemærkning til læserne."
+    for url in ("/data/indsatskataloget.json", "/data/indsatskataloget.csv"):
+        assert "INTERN-NOTE" not in client.get(url).content.decode()

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 # The list page: its entries. The result count, the 12 facets and which entries the page shows
 # come from the catalogue index, in memory, and each card is rendered once and kept.
 LIST = 1
-# Cards not kept yet: their places and target groups, for all of them at once.
-CARDS = 2
+# Cards not kept yet: their places (run and served: 2 -> 3, ADR 0012) and target groups, for all
+# of them at once.
+CARDS = 3
 # The chosen values of every vocabulary (target group, policy area, region...) are checked in the
 # catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
 LOOKUP = 0
@@ -31,10 +32,11 @@ LOOKUP = 0
 # change also reads the catalogue's lexicon, for typo correction (search.hints, kept until the
 # next change), so "psykiatri" (one pattern) costs 1 + 1 in this test.
 LEXICON = 1
-# Building the catalogue index: the published entries, 7 link tables and 9 vocabularies. Once
-# per catalogue version and process, whatever the catalogue's size; the list page, the API and the
-# downloads share it.
-INDEX = 17
+# Building the catalogue index: the published entries (with their freshness, computed in the same
+# query), 8 link tables (the served municipalities since ADR 0012: 17 -> 18) and 9 vocabularies.
+# Once per catalogue version, day and process, whatever the catalogue's size; the list page, the
+# API and the downloads share it.
+INDEX = 18
 
 PSYKIATRI = {"target_group": "borgere-i-akut-psykisk-krise", "policy_area": "psykiatri"}
 THREE_FACETS = {**PSYKIATRI, "region": "region-midtjylland"}
@@ -51,6 +53,13 @@ LIST_CASES = [
     ("search and three facets", {**THREE_FACETS, "q": "psykiatri"}, LOOKUP),
     ("budget and a facet", {"has_budget": "true", "source": "dassos-2015"}, LOOKUP),
     ("sorted, page 2", {"sort": "-updated", "page": "2"}, 0),
+    # The information date and freshness are computed in the same query (ADR 0012).
+    (
+        "newest information, one freshness",
+        {"sort": "-information", "freshness": "never_confirmed"},
+        0,
+    ),
+    ("runs or serves a municipality", {"municipality": "aarhus"}, LOOKUP),
     ("source and section", {"source": "dassos-2015", "section": "voksne-med-handicap"}, LOOKUP),
     (
         "seven vocabularies",
@@ -70,8 +79,10 @@ PAGE_BUDGETS = [
     # counts, target groups, the entry points by paragraph/place/source, newest (with the served
     # municipalities and confirmations every entry is shown with, ADR 0012)
     ("/", 17),
-    ("/api/interventions/", 5),
-    ("/api/interventions/?page_size=200", 5),
+    # The API list: count, page, municipalities, served municipalities (ADR 0012: 5 -> 6),
+    # target groups, paragraphs.
+    ("/api/interventions/", 6),
+    ("/api/interventions/?page_size=200", 6),
     # the source documents with their entry counts, and their recommendations: the citation,
     # publication date and where it is stated are columns of the document (ADR 0012)
     ("/kilder/", 2),
