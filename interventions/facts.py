@@ -76,15 +76,6 @@ def _status_label(value: str) -> str:
     return str(Intervention.Status(value).label)
 
 
-def _period(obj: Intervention) -> str:
-    start, end = obj.period_start, obj.period_end
-    if start and end:
-        return str(start) if start == end else f"{start}–{end}"
-    if start:
-        return f"{start}–"
-    return f"–{end}" if end else ""
-
-
 def information_date(obj: Intervention) -> date:
     """The date the information is from: the source's publication or the latest confirmation,
     whichever is later (Intervention.information_date). Reviewing an entry against its source
@@ -288,7 +279,7 @@ FACTS: tuple[Fact, ...] = (
         "First year, when the source gives it.",
         lambda o: o.period_start,
         type="integer",
-        text=lambda o: _as_said(o, _period(o)),
+        text=lambda o: _as_said(o, o.period_label),
         watched=("period_start", "period_end"),
         changed=_period_changed,
     ),

@@ -418,12 +418,11 @@ def _load_legal_basis(obj: Intervention, wanted: list[dict], paragraphs: dict) -
         row.delete()
 
 
-def _load_contacts(obj: Intervention, wanted: list[dict]) -> None:
-    """Make the entry's contacts match `wanted` (entry_from_fixture()'s), position by position."""
-    current = list(obj.contacts.all())
-    for i, contact in enumerate(wanted):
-        values = {**contact, "order": i}
-        row = current[i] if i < len(current) else Contact(intervention=obj)
+def _sync_in_order(current: list, wanted: list[dict], new_row) -> None:
+    """Make the rows `current` hold the values `wanted` lists, position by position, touching
+    only rows that differ; rows beyond `wanted` go. `new_row()` makes a missing one."""
+    for i, values in enumerate(wanted):
+        row = current[i] if i < len(current) else new_row()
         if row.pk is None or any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
@@ -432,6 +431,15 @@ def _load_contacts(obj: Intervention, wanted: list[dict]) -> None:
     for row in current[len(wanted) :]:
         row._change_reason = LOADED_REASON
         row.delete()
+
+
+def _load_contacts(obj: Intervention, wanted: list[dict]) -> None:
+    """Make the entry's contacts match `wanted` (entry_from_fixture()'s), in their order."""
+    _sync_in_order(
+        list(obj.contacts.all()),
+        [{**contact, "order": i} for i, contact in enumerate(wanted)],
+        lambda: Contact(intervention=obj),
+    )
 
 
 def _load_served(obj: Intervention, wanted: list[dict], municipalities: dict) -> None:
@@ -457,17 +465,11 @@ def _load_served(obj: Intervention, wanted: list[dict], municipalities: dict) ->
 
 def _load_confirmations(obj: Intervention, wanted: list[dict]) -> None:
     """Make the entry's confirmations match `wanted` (oldest first), then its latest date."""
-    current = list(obj.confirmations.order_by("confirmed_on", "confirmed_by", "method", "pk"))
-    for i, item in enumerate(wanted):
-        row = current[i] if i < len(current) else Confirmation(intervention=obj)
-        if row.pk is None or any(getattr(row, k) != v for k, v in item.items()):
-            for key, value in item.items():
-                setattr(row, key, value)
-            row._change_reason = LOADED_REASON
-            row.save()
-    for row in current[len(wanted) :]:
-        row._change_reason = LOADED_REASON
-        row.delete()
+    _sync_in_order(
+        list(obj.confirmations.order_by("confirmed_on", "confirmed_by", "method", "pk")),
+        wanted,
+        lambda: Confirmation(intervention=obj),
+    )
     refresh_last_confirmed([obj.pk])
 
 

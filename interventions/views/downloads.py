@@ -40,15 +40,6 @@ def _joined(values) -> str:
     return MULTI_VALUE_SEPARATOR.join(str(v) for v in values)
 
 
-def _period(obj: Intervention) -> str:
-    start, end = obj.period_start, obj.period_end
-    if start and end:
-        return str(start) if start == end else f"{start}–{end}"
-    if start:
-        return f"{start}–"
-    return f"–{end}" if end else ""
-
-
 def _date(value) -> str:
     return value.isoformat() if value else ""
 
@@ -69,7 +60,7 @@ FIXED_COLUMNS: list[tuple[str, Text, Callable[[Intervention, str], Any]]] = [
     ("summary", _("Resumé"), lambda o, link: o.summary),
     ("served", _("Betjente kommuner"), lambda o, link: _joined(served_names(o, o.csv_served))),
     ("status_as_stated", _("Status som oplyst"), lambda o, link: o.status_as_stated),
-    ("period", _("Periode"), lambda o, link: _period(o)),
+    ("period", _("Periode"), lambda o, link: o.period_label),
     ("budget", _("Budget (kr.)"), lambda o, link: o.budget_dkk if o.budget_dkk is not None else ""),
     ("budget_note", _("Hvad beløbet dækker"), lambda o, link: o.budget_note),
     ("funding", _("Finansiering"), lambda o, link: o.funding_source),

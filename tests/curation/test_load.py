@@ -116,6 +116,40 @@ def test_a_changed_entry_is_updated_and_others_are_left_alone(fixtures_copy):
     assert after == before
 
 
+def test_confirmations_in_a_fixture_are_loaded_and_date_the_information(fixtures_copy):
+    confirmed = {
+        "confirmed_on": datetime.date(2026, 11, 30),
+        "confirmed_by": "Horsens Kommune, Socialafdelingen",
+        "method": "telephone",
+        "note": "",
+    }
+    older = {**confirmed, "confirmed_on": datetime.date(2025, 2, 1), "method": "email"}
+    edit_first_entry(fixtures_copy, lambda e: e.update(confirmations=[older, confirmed]))
+    load(read_fixtures(fixtures_copy)[0], settings.SEEDS_DIR)
+    entry = Intervention.objects.get(slug="biofeedback-horsens")
+    assert list(entry.confirmations.values_list("confirmed_on", "method")) == [
+        (datetime.date(2026, 11, 30), "telephone"),
+        (datetime.date(2025, 2, 1), "email"),
+    ]
+    assert entry.last_confirmed_on == entry.information_date == datetime.date(2026, 11, 30)
+    edit_first_entry(fixtures_copy, lambda e: e.update(confirmations=[older]))
+    load(read_fixtures(fixtures_copy)[0], settings.SEEDS_DIR)
+    entry.refresh_from_db()
+    assert entry.confirmations.count() == 1
+    assert entry.last_confirmed_on == datetime.date(2025, 2, 1)
+
+
+def test_served_municipalities_in_a_fixture_are_loaded_with_their_basis():
+    entry = Intervention.objects.get(slug="psykiatrisk-mobilteam-goedstrup")
+    served = {s.municipality.name: s for s in entry.served.select_related("municipality")}
+    assert set(served) == {"Herning", "Ikast-Brande", "Ringkøbing-Skjern"}
+    assert {s.basis for s in served.values()} == {"source"}
+    assert served["Herning"].source_first_line == 6443
+    lab10 = Intervention.objects.get(slug="lab10-randers")
+    assert set(lab10.served.values_list("basis", flat=True)) == {"editors"}
+    assert all(s.note for s in lab10.served.all())
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
