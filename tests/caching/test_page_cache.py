@@ -6,6 +6,7 @@ failure.
 """
 
 import copy
+import gzip
 import logging
 import os
 import time
@@ -72,6 +73,14 @@ def test_the_second_anonymous_request_is_served_from_the_cache_without_queries(c
     assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
     assert first.queries > 0 and second.queries == 0
     assert second.content == first.content
+
+
+def test_a_page_from_the_cache_is_compressed_for_a_client_that_accepts_it(client):
+    plain = get(client, LIST)
+    packed = get(client, LIST, **{"Accept-Encoding": "gzip"})
+    assert (plain["X-Cache"], packed["X-Cache"]) == ("miss", "hit")
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(packed.content) == plain.content
 
 
 @pytest.mark.parametrize("url", ["/", LIST, "/indsatser/akutteam-herning/"])

@@ -1,6 +1,7 @@
 """The public pages without a browser: browse pages and their counts, the htmx partial, the
 language switch, the error pages and the site frame every page shares."""
 
+import gzip
 import re
 
 import pytest
@@ -375,3 +376,15 @@ def test_a_head_request_does_not_leave_an_empty_page_in_the_page_cache(client, s
     assert int(cached_page["Content-Length"]) == len(cached_page.content)
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     assert cached_download.content == client.get(download).content
+
+
+@pytest.mark.parametrize("url", ["/indsatser/", "/indsatser/biofeedback-horsens/", "/en/om/"])
+def test_pages_are_compressed_for_a_client_that_accepts_it(client, url):
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    html = gzip.decompress(packed.content)
+    assert len(packed.content) < len(html) / 2
+    assert html.startswith(b"<!doctype html>") and html.rstrip().endswith(b"</html>")
