@@ -101,13 +101,10 @@ def confirmation_text(obj: Intervention) -> str:
 
 
 def _as_said(obj: Intervention, text: str) -> str:
-    """The period is as the source said on its date, until someone confirms it."""
-    if not text or obj.information_is_confirmation:
-        return text
-    return _("%(text)s (ifølge kilden, %(year)s)") % {
-        "text": text,
-        "year": obj.source.published_on.year,
-    }
+    """The period is as the source said on its date, until someone confirms it (worded as the
+    entry's page words it: "2016– ifølge kilden (2016)")."""
+    according = obj.according_to_source
+    return f"{text} {according}" if text and according else text
 
 
 def served_names(obj: Intervention, rows=None) -> list[str]:
