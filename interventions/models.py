@@ -1272,3 +1272,11 @@ class SearchWord(models.Model):
             cls.objects.bulk_create(
                 [cls(word=w) for w in sorted(found)], ignore_conflicts=True, batch_size=2000
             )
+
+
+# The living catalogue's models live in their wing; imported here so they belong to this app.
+from interventions.feedback.models import (  # noqa: E402, F401
+    ConfirmationRequest,
+    Proposal,
+    SentMessage,
+)
