@@ -324,6 +324,7 @@ class InterventionAdmin(HistoryAdmin):
                 "fields": [
                     ("period_start", "period_end", "status"),
                     ("budget_dkk", "budget_note"),
+                    ("budget_kind", "budget_first_year", "budget_last_year", "budget_price_year"),
                     "funding_source",
                     "evaluation_level",
                 ]

@@ -294,12 +294,43 @@ FACTS: tuple[Fact, ...] = (
         "An amount in DKK, only when the source states one.",
         lambda o: o.budget_dkk,
         type="integer",
-        text=lambda o: (
-            f"{kroner(o.budget_dkk)} ({o.budget_note})" if o.budget_note else kroner(o.budget_dkk)
-        ),
-        watched=("budget_dkk", "budget_note"),
+        text=lambda o: f"{o.budget_label} ({o.budget_note})" if o.budget_note else o.budget_label,
+        watched=("budget_dkk", "budget_note", "budget_kind"),
         changed=_budget_changed,
         constraints={"minimum": 0},
+    ),
+    Fact(
+        "budget_kind",
+        gettext_lazy("Beløbets art"),
+        "What the amount is: per_year, period_total (for the years given), per_unit (per "
+        "participant or course) or construction. Amounts of different kinds are not comparable.",
+        lambda o: o.budget_kind or None,
+        enum=Intervention.BudgetKind.values,
+        compare=False,
+    ),
+    Fact(
+        "budget_first_year",
+        gettext_lazy("Beløbet gælder fra år"),
+        "The year, or first year of the period, the amount is for, as the source says.",
+        lambda o: o.budget_first_year,
+        type="integer",
+        compare=False,
+    ),
+    Fact(
+        "budget_last_year",
+        gettext_lazy("Beløbet gælder til år"),
+        "The last year of the period the amount is for, as the source says.",
+        lambda o: o.budget_last_year,
+        type="integer",
+        compare=False,
+    ),
+    Fact(
+        "budget_price_year",
+        gettext_lazy("Prisår"),
+        "The year whose prices the amount is in, only when the source says so.",
+        lambda o: o.budget_price_year,
+        type="integer",
+        compare=False,
     ),
     Fact(
         "budget_note",

@@ -12,6 +12,7 @@ from datetime import date
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -575,6 +576,15 @@ def freshness_expression(on: date | None = None) -> models.Expression:
     )
 
 
+class BudgetKind(models.TextChoices):
+    """What an amount is: amounts of different kinds are never compared with each other."""
+
+    PER_YEAR = "per_year", _("Årligt beløb")
+    PERIOD_TOTAL = "period_total", _("Samlet beløb for en periode")
+    PER_UNIT = "per_unit", _("Pr. deltager eller forløb")
+    CONSTRUCTION = "construction", _("Anlægsbudget")
+
+
 class EvaluationLevel(models.TextChoices):
     NONE_KNOWN = "none_known", _("Ingen kendt evaluering")
     INTERNAL = "internal", _("Intern opfølgning")
@@ -583,6 +593,7 @@ class EvaluationLevel(models.TextChoices):
 
 
 class Intervention(models.Model):
+    BudgetKind = BudgetKind
     Sector = Sector
     Status = Status
     EvaluationLevel = EvaluationLevel
@@ -679,6 +690,30 @@ class Intervention(models.Model):
         _("budget (kr.)"), null=True, blank=True, help_text=_("Kun et beløb kilden oplyser.")
     )
     budget_note = models.CharField(_("hvad beløbet dækker"), max_length=300, blank=True)
+    budget_kind = models.CharField(
+        _("beløbets art"),
+        max_length=15,
+        choices=BudgetKind,
+        blank=True,
+        help_text=_("Hvad beløbet er; beløb af forskellig art sammenlignes ikke."),
+    )
+    budget_first_year = models.PositiveSmallIntegerField(
+        _("beløbet gælder fra år"),
+        null=True,
+        blank=True,
+        validators=[validate_year],
+        help_text=_("Året eller periodens første år, som kilden angiver det."),
+    )
+    budget_last_year = models.PositiveSmallIntegerField(
+        _("beløbet gælder til år"), null=True, blank=True, validators=[validate_year]
+    )
+    budget_price_year = models.PositiveSmallIntegerField(
+        _("prisår"),
+        null=True,
+        blank=True,
+        validators=[validate_year],
+        help_text=_("Kun hvis kilden siger, hvilket års priser beløbet er i."),
+    )
     funding_source = models.CharField(_("finansiering"), max_length=250, blank=True)
     evaluation_level = models.CharField(
         _("evalueringsniveau"),
@@ -818,6 +853,29 @@ class Intervention(models.Model):
                 condition=Q(budget_dkk__isnull=True) | Q(budget_dkk__gte=0),
                 name="intervention_budget_non_negative",
             ),
+            # No kind, period or price year without an amount. (An amount without a kind is
+            # refused by the entry rules, not here: rows from before the kinds existed have none
+            # until the catalogue is loaded again.)
+            models.CheckConstraint(
+                condition=Q(budget_kind="")
+                | Q(budget_dkk__isnull=False, budget_kind__in=BudgetKind.values),
+                name="intervention_budget_kind_with_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_dkk__isnull=False)
+                | Q(
+                    budget_first_year__isnull=True,
+                    budget_last_year__isnull=True,
+                    budget_price_year__isnull=True,
+                ),
+                name="intervention_budget_years_with_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_first_year__isnull=True)
+                | Q(budget_last_year__isnull=True)
+                | Q(budget_first_year__lte=models.F("budget_last_year")),
+                name="intervention_budget_years_ordered",
+            ),
             models.CheckConstraint(
                 condition=Q(source_first_line__isnull=True)
                 | Q(source_last_line__isnull=True)
@@ -875,6 +933,8 @@ class Intervention(models.Model):
             period_end=self.period_end,
             budget_dkk=self.budget_dkk,
             budget_note=self.budget_note,
+            budget_kind=self.budget_kind,
+            budget_years=(self.budget_first_year, self.budget_last_year, self.budget_price_year),
             title=self.title,
             organisation=self.organisation,
             has_twin=has_twin,
@@ -979,6 +1039,43 @@ class Intervention(models.Model):
         if start:
             return f"{start}–"
         return f"–{end}" if end else ""
+
+    @property
+    def budget_years_label(self) -> str:
+        """The years the amount is for: "2016", "2014–2018"; "" when the source gives none."""
+        first, last = self.budget_first_year, self.budget_last_year
+        if first and last and first != last:
+            return f"{first}–{last}"
+        return str(first or last or "")
+
+    @property
+    def budget_label(self) -> str:
+        """The amount with what it is, so that no one compares a yearly sum with a project's
+        total: "5.900.000 kr. om året (2016)", "9.390.742 kr. i alt for 2014–2018",
+        "63.000 kr. pr. deltager eller forløb", "6.200.000 kr. til anlæg"; "" without one."""
+        if self.budget_dkk is None:
+            return ""
+        amount = _("%(amount)s kr.") % {"amount": intcomma(self.budget_dkk)}
+        years = self.budget_years_label
+        wording = {
+            BudgetKind.PER_YEAR: _("%(amount)s om året"),
+            BudgetKind.PERIOD_TOTAL: _("%(amount)s i alt"),
+            BudgetKind.PER_UNIT: _("%(amount)s pr. deltager eller forløb"),
+            BudgetKind.CONSTRUCTION: _("%(amount)s til anlæg"),
+        }.get(self.budget_kind, "%(amount)s")
+        label = wording % {"amount": amount}
+        if years:
+            label = (
+                _("%(label)s for %(years)s")
+                if self.budget_kind == BudgetKind.PERIOD_TOTAL
+                else _("%(label)s (%(years)s)")
+            ) % {"label": label, "years": years}
+        if self.budget_price_year:
+            label = _("%(label)s, %(year)s-priser") % {
+                "label": label,
+                "year": self.budget_price_year,
+            }
+        return label
 
     @property
     def according_to_source(self) -> str:

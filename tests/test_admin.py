@@ -104,6 +104,10 @@ def form_data(obj: Intervention, **changes) -> dict:
         "status": obj.status,
         "budget_dkk": obj.budget_dkk if obj.budget_dkk is not None else "",
         "budget_note": obj.budget_note,
+        "budget_kind": obj.budget_kind,
+        "budget_first_year": obj.budget_first_year or "",
+        "budget_last_year": obj.budget_last_year or "",
+        "budget_price_year": obj.budget_price_year or "",
         "funding_source": obj.funding_source,
         "evaluation_level": obj.evaluation_level,
         "legal_bases-TOTAL_FORMS": "0",
@@ -466,7 +470,10 @@ def test_the_entry_form_explains_bad_input_in_danish(editor_client, changes, fie
 def test_danish_amounts_are_understood(editor_client):
     obj = Intervention.objects.get(slug="biofeedback-horsens")
     response = editor_client.post(
-        change_url(obj), form_data(obj, budget_dkk="1.250.000 kr.", budget_note="Samlet budget")
+        change_url(obj),
+        form_data(
+            obj, budget_dkk="1.250.000 kr.", budget_note="Samlet budget", budget_kind="period_total"
+        ),
     )
     assert response.status_code == 302
     assert Intervention.objects.get(pk=obj.pk).budget_dkk == 1_250_000

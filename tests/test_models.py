@@ -29,6 +29,42 @@ def test_budget_cannot_be_negative():
     _violates(budget_dkk=-1)
 
 
+def test_a_budget_kind_or_budget_years_need_an_amount():
+    _violates(budget_dkk=None, budget_kind="per_year")
+    _violates(budget_dkk=None, budget_first_year=2016)
+    _violates(budget_dkk=1000, budget_kind="monthly")
+
+
+def test_an_amounts_years_are_in_order():
+    _violates(
+        budget_dkk=1000, budget_kind="period_total", budget_first_year=2018, budget_last_year=2016
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "label"),
+    [
+        ({"budget_kind": "per_year", "budget_first_year": 2016}, "5.900.000 kr. om året (2016)"),
+        (
+            {"budget_kind": "period_total", "budget_first_year": 2014, "budget_last_year": 2018},
+            "5.900.000 kr. i alt for 2014–2018",
+        ),
+        ({"budget_kind": "per_unit"}, "5.900.000 kr. pr. deltager eller forløb"),
+        (
+            {"budget_kind": "construction", "budget_price_year": 2020},
+            "5.900.000 kr. til anlæg, 2020-priser",
+        ),
+        ({"budget_kind": ""}, "5.900.000 kr."),
+    ],
+)
+def test_an_amount_is_labelled_with_what_it_is(fields, label):
+    assert Intervention(budget_dkk=5_900_000, **fields).budget_label == label
+
+
+def test_no_amount_no_label():
+    assert Intervention(budget_dkk=None).budget_label == ""
+
+
 def test_sector_status_and_evaluation_must_be_valid_choices():
     _violates(sector="privat")
     _violates(status="forsvundet")

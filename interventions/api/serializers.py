@@ -241,6 +241,19 @@ class InterventionExportSerializer(serializers.Serializer):
     contacts = ExportContactSerializer(many=True)
     budget_dkk = serializers.IntegerField(allow_null=True, help_text="Budget i kr., hvis oplyst.")
     budget_note = serializers.CharField(allow_blank=True)
+    budget_kind = serializers.ChoiceField(
+        choices=Intervention.BudgetKind.choices,
+        allow_null=True,
+        help_text="Hvad beløbet er (årligt, samlet for en periode, pr. deltager/forløb, anlæg); "
+        "beløb af forskellig art kan ikke sammenlignes. null uden beløb.",
+    )
+    budget_first_year = serializers.IntegerField(
+        allow_null=True, help_text="Året eller periodens første år for beløbet, som kilden siger."
+    )
+    budget_last_year = serializers.IntegerField(allow_null=True)
+    budget_price_year = serializers.IntegerField(
+        allow_null=True, help_text="Prisår, kun hvis kilden angiver det."
+    )
     funding_source = serializers.CharField(allow_blank=True)
     period_start = serializers.IntegerField(allow_null=True)
     period_end = serializers.IntegerField(allow_null=True)

@@ -83,6 +83,10 @@ def entry_from_db(obj: Intervention) -> dict[str, Any]:
         "status": obj.status,
         "budget_dkk": obj.budget_dkk,
         "budget_note": obj.budget_note,
+        "budget_kind": obj.budget_kind,
+        "budget_first_year": obj.budget_first_year,
+        "budget_last_year": obj.budget_last_year,
+        "budget_price_year": obj.budget_price_year,
         "funding_source": obj.funding_source,
         "evaluation_level": obj.evaluation_level,
         "editorial_note": obj.editorial_note,
@@ -140,6 +144,10 @@ def entry_from_fixture(entry: dict[str, Any], related: set[str]) -> dict[str, An
         "status": entry.get("status") or Intervention.Status.UNKNOWN,
         "budget_dkk": entry.get("budget_dkk"),
         "budget_note": entry.get("budget_note") or "",
+        "budget_kind": entry.get("budget_kind") or "",
+        "budget_first_year": entry.get("budget_first_year"),
+        "budget_last_year": entry.get("budget_last_year"),
+        "budget_price_year": entry.get("budget_price_year"),
         "funding_source": entry.get("funding_source") or "",
         "evaluation_level": entry.get("evaluation_level") or "none_known",
         "editorial_note": (entry.get("editorial_note") or "").strip(),
@@ -214,6 +222,10 @@ def assign_entry(
     obj.status = entry["status"]
     obj.budget_dkk = entry["budget_dkk"]
     obj.budget_note = entry["budget_note"]
+    obj.budget_kind = entry["budget_kind"]
+    obj.budget_first_year = entry["budget_first_year"]
+    obj.budget_last_year = entry["budget_last_year"]
+    obj.budget_price_year = entry["budget_price_year"]
     obj.funding_source = entry["funding_source"]
     obj.evaluation_level = entry["evaluation_level"]
     obj.editorial_note = entry["editorial_note"]

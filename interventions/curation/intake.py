@@ -69,6 +69,7 @@ FIELDS = {
     "status",
     "budget_dkk",
     "budget_note",
+    "budget_kind",
     "funding_source",
     "evaluation_level",
     "sections",
@@ -264,12 +265,14 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         ("sector", Intervention.Sector, None),
         ("status", Intervention.Status, Intervention.Status.UNKNOWN),
         ("evaluation_level", Intervention.EvaluationLevel, Intervention.EvaluationLevel.NONE_KNOWN),
+        ("budget_kind", Intervention.BudgetKind, None),
     ):
         value = data.get(key) or default
         if value is not None and value not in choices.values:
             options = ", ".join(f"{c.value} ({c.label})" for c in choices)
             check.add(key, f"“{_quoted(value)}” er ikke en mulighed; vælg en af: {options}")
         values[key] = value
+    values["budget_kind"] = values["budget_kind"] or ""
 
     for key in ("period_start", "period_end"):
         value = data.get(key)
@@ -363,6 +366,7 @@ def _check_fields(data: dict, check: _Checker) -> Intake:
         period_end=values["period_end"],
         budget_dkk=amount,  # as written, even when out of range: it needs its note all the same
         budget_note=values["budget_note"],
+        budget_kind=values["budget_kind"],
         target_groups=len(links["target_groups"]),
         title=values["title"],
         organisation=values["organisation"],

@@ -49,6 +49,10 @@ ENTRY_KEYS = (
     "status",
     "budget_dkk",
     "budget_note",
+    "budget_kind",
+    "budget_first_year",
+    "budget_last_year",
+    "budget_price_year",
     "funding_source",
     "evaluation_level",
     "editorial_note",
@@ -67,6 +71,10 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "public_note": "",
     "served_municipalities": [],
     "confirmations": [],
+    "budget_kind": "",
+    "budget_first_year": None,
+    "budget_last_year": None,
+    "budget_price_year": None,
 }
 # Vocabulary links: sets in the database, curated lists in the files.
 SET_KEYS = ("municipalities", "regions", "target_groups", "policy_areas", "kkr_goals", "methods")
@@ -366,12 +374,19 @@ class RuleBreach:
 DANISH_RULES: dict[str, Promise] = {
     "period_order": _("Slutåret (%(end)s) ligger før startåret (%(start)s)."),
     "budget_note": _("Skriv hvad beløbet dækker, fx 'Samlet projektbudget 2015-2016'."),
+    "budget_kind": _("Angiv beløbets art (årligt, samlet for en periode, pr. deltager, anlæg)."),
+    "budget_without_amount": _("Art, år og prisår hører til et beløb; der er intet beløb."),
+    "budget_years_order": _("Beløbets sidste år (%(last)s) ligger før dets første (%(first)s)."),
     "target_groups": _("Vælg 1-%(max)s målgrupper, de vigtigste."),
     "duplicate_title": _("%(organisation)s har allerede en indsats med titlen “%(title)s”."),
 }
 ENGLISH_RULES = {
     "period_order": "ends (%(end)s) before it starts (%(start)s)",
     "budget_note": "must say what the budget covers",
+    "budget_kind": "must say what kind of amount it is (per_year, period_total, per_unit, "
+    "construction)",
+    "budget_without_amount": "a budget kind, years or price year need an amount (budget_dkk)",
+    "budget_years_order": "the amount's last year (%(last)s) is before its first (%(first)s)",
     "target_groups": "must list 1-%(max)s target groups",
     "duplicate_title": "%(organisation)s already has an entry titled %(title)r",
 }
@@ -383,6 +398,8 @@ def entry_rule_breaches(
     period_end: Any = None,
     budget_dkk: Any = None,
     budget_note: Any = "",
+    budget_kind: Any = None,
+    budget_years: tuple[Any, Any, Any] = (None, None, None),
     target_groups: int | None = None,
     title: Any = "",
     organisation: Any = "",
@@ -392,7 +409,9 @@ def entry_rule_breaches(
     one (a value of the wrong kind is left to that check):
 
     - the period does not end before it starts;
-    - a budget says what it covers;
+    - a budget says what it covers, and what kind of amount it is (`budget_kind`; None: not
+      asked, as in the intake form, where the editor decides it);
+    - kind and years (`budget_years`: first, last, price year) only with an amount, in order;
     - 1 to MAX_TARGET_GROUPS target groups (`target_groups`: how many, None when not known yet;
       none at all is the required-field check's "is required");
     - no second entry of the same owner with the same title, unless the two are linked as
@@ -406,6 +425,15 @@ def entry_rule_breaches(
         )
     if budget_dkk is not None and not (isinstance(budget_note, str) and budget_note.strip()):
         breaches.append(RuleBreach("budget_note", "budget_note", {}))
+    if budget_dkk is not None and budget_kind is not None and not budget_kind:
+        breaches.append(RuleBreach("budget_kind", "budget_kind", {}))
+    if budget_dkk is None and (budget_kind or any(y is not None for y in budget_years)):
+        breaches.append(RuleBreach("budget_dkk", "budget_without_amount", {}))
+    first, last = budget_years[0], budget_years[1]
+    if isinstance(first, int) and isinstance(last, int) and first > last:
+        breaches.append(
+            RuleBreach("budget_last_year", "budget_years_order", {"first": first, "last": last})
+        )
     if target_groups is not None and target_groups > MAX_TARGET_GROUPS:
         breaches.append(RuleBreach("target_groups", "target_groups", {"max": MAX_TARGET_GROUPS}))
     if has_twin:

@@ -506,6 +506,12 @@ def _validate_intervention(
         period_end=entry.get("period_end"),
         budget_dkk=entry.get("budget_dkk"),
         budget_note=entry.get("budget_note"),
+        budget_kind=entry.get("budget_kind") or "",
+        budget_years=(
+            entry.get("budget_first_year"),
+            entry.get("budget_last_year"),
+            entry.get("budget_price_year"),
+        ),
         target_groups=len(groups),
         title=entry.get("title"),
         organisation=entry.get("organisation"),

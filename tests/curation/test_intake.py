@@ -103,6 +103,17 @@ def test_a_budget_without_a_note_is_refused(tmp_path):
     ]
 
 
+def test_an_amount_must_say_what_kind_of_amount_it_is(tmp_path):
+    assert intake_problems(tmp_path, budget_kind="") == [
+        "budget_kind: Angiv beløbets art (årligt, samlet for en periode, pr. deltager, anlæg)."
+    ]
+
+
+def test_an_unknown_budget_kind_names_the_choices(tmp_path):
+    [problem] = intake_problems(tmp_path, budget_kind="monthly")
+    assert problem.startswith("budget_kind: “monthly” er ikke en mulighed; vælg en af: per_year")
+
+
 def test_more_than_four_target_groups_are_refused(tmp_path):
     names = list(TargetGroup.objects.values_list("name", flat=True)[:5])
     assert len(names) == 5

@@ -470,6 +470,22 @@ RULE_CASES: list[Case] = [
         f"{FIRST} · budget_note: must say what the budget covers",
     ),
     (
+        "an amount that does not say what kind of amount it is",
+        lambda f: entry(f).update(budget_kind=""),
+        f"{FIRST} · budget_kind: must say what kind of amount it is (per_year, period_total, "
+        "per_unit, construction)",
+    ),
+    (
+        "a budget kind without an amount",
+        lambda f: entry(f).update(budget_dkk=None),
+        f"{FIRST} · budget_dkk: a budget kind, years or price year need an amount (budget_dkk)",
+    ),
+    (
+        "an amount's years in the wrong order",
+        lambda f: entry(f).update(budget_first_year=2018, budget_last_year=2016),
+        f"{FIRST} · budget_last_year: the amount's last year (2016) is before its first (2018)",
+    ),
+    (
         "more than four target groups",
         lambda f: entry(f).update(
             target_groups=[t["slug"] for t in vocabulary(f, "target_groups")[:5]]
