@@ -59,7 +59,7 @@ fix: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 messages: install  ## update the English catalogue from the code and compile it (needs gettext)
-	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests
+	$(DEV_ENV) $(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 backup: install  ## write backups/indsatskataloget-<timestamp>.yaml.gz (every table, natural keys)
