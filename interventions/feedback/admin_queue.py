@@ -95,6 +95,7 @@ class ProposalAdmin(admin.ModelAdmin):
             "proposal": proposal,
             "original": proposal,
             "rows": proposals.rows(proposal),
+            "general_problems": proposals.general_problems(proposal),
             "can_decide": can_decide and proposal.is_open,
             "error": error,
             "reason": reason,

@@ -220,6 +220,10 @@ def rows(proposal: Proposal) -> list[Row]:
     """The proposal field by field: current value, proposed value, problems of the value alone."""
     entry = None if proposal.entry_deleted else proposal.intervention
     current = current_values(entry) if entry is not None else {}
+    # All proposed values checked together, each problem beside its field: a suggestion's title
+    # alone is no valid entry, and two periods are only wrong together.
+    keys = [key for key in allowed_keys(proposal) if key in proposal.changes]
+    found = problems(proposal, keys) if proposal.is_open else {}
     result = []
     for key in allowed_keys(proposal):
         if key not in proposal.changes:
@@ -233,9 +237,7 @@ def rows(proposal: Proposal) -> list[Row]:
         )
         if entry is not None and key in current:
             row.changed = current[key] != value
-        if proposal.is_open:
-            found = problems(proposal, [key])
-            row.problems = [m for msgs in found.values() for m in msgs]
+        row.problems = list(found.get(key, []))
         result.append(row)
     for key in proposal.changes:
         if key not in allowed_keys(proposal):
@@ -245,6 +247,20 @@ def rows(proposal: Proposal) -> list[Row]:
                 )
             )
     return result
+
+
+def general_problems(proposal: Proposal) -> list[str]:
+    """Problems of the proposed values that belong to no single row (shown above the table)."""
+    if not proposal.is_open:
+        return []
+    keys = [key for key in allowed_keys(proposal) if key in proposal.changes]
+    shown_keys = set(keys)
+    return [
+        f"{label(key)}: {message}" if key != NON_FIELD_ERRORS else message
+        for key, messages in problems(proposal, keys).items()
+        if key not in shown_keys
+        for message in messages
+    ]
 
 
 # --- Decisions --------------------------------------------------------------------------------
