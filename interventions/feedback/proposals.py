@@ -306,9 +306,14 @@ def accept(proposal: Proposal, fields: list[str], user) -> Proposal:
     return proposal
 
 
-def _reason(template: str, proposal: Proposal, keys: list[str]) -> str:
+# simple-history's change reason column holds 100 characters; the proposal keeps the full list.
+REASON_LENGTH = 100
+
+
+def _reason(template: str, proposal: Proposal, keys: list[str], limit: int = REASON_LENGTH) -> str:
     with translation.override("da"):
-        return template.format(pk=proposal.pk, fields=", ".join(label(key) for key in keys))
+        text = template.format(pk=proposal.pk, fields=", ".join(label(key) for key in keys))
+    return text if len(text) <= limit else text[: limit - 1].rstrip(", ") + "…"
 
 
 def _apply(proposal: Proposal, keys: list[str], user) -> None:
@@ -332,7 +337,7 @@ def _apply(proposal: Proposal, keys: list[str], user) -> None:
                 :250
             ],
             method=Confirmation.Method.LINK,
-            note=_reason("Rettelser i forslag #{pk} godkendt: {fields}", proposal, keys),
+            note=_reason("Rettelser i forslag #{pk} godkendt: {fields}", proposal, keys, 2000),
             recorded_by=user,
         )
         confirmation._history_user = user

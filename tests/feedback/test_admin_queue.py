@@ -294,7 +294,10 @@ def test_a_suggestion_accepted_becomes_an_unpublished_draft_from_the_intake_sour
         "76 29 00 00",
     )
     record = draft.history.get()
-    assert record.history_change_reason.startswith(f"Forslag #{proposal.pk} godkendt som kladde")
+    reason = record.history_change_reason
+    assert reason.startswith(f"Forslag #{proposal.pk} godkendt som kladde: titel, organisation")
+    assert len(reason) <= 100 and reason.endswith("…")  # the column's length; the list is kept
+    assert proposal.accepted_fields == fields
     assert record.history_user == editor
     assert not draft.confirmations.exists()  # anyone may suggest: not the owner's confirmation
     # Not public until an editor publishes it.
