@@ -215,3 +215,13 @@ def test_an_oversized_post_is_refused_with_413_in_danish(client, entry, settings
     assert response.status_code == 413
     assert "Henvendelsen er for stor" in response.content.decode()
     assert not Proposal.objects.exists()
+
+
+def test_the_forms_are_never_served_from_the_page_cache(entry, settings):
+    """Each visitor gets their own CSRF token: the form page is neither stored nor shared."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    for url in (report_url(entry), reverse("interventions:suggest")):
+        first, second = Client().get(url), Client().get(url)
+        assert first.status_code == second.status_code == 200
+        assert "X-Cache" not in second or second["X-Cache"] != "hit"
+        assert "no-store" in second["Cache-Control"]
