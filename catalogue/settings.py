@@ -312,6 +312,13 @@ AXES_LOCKOUT_TEMPLATE = "lockout.html"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "catalogue.security.client_ip_address"
 
+# The public forms ("Ret en fejl", "Foreslå en indsats"): at most FEEDBACK_RATE_LIMIT posts per
+# client address in FEEDBACK_RATE_WINDOW seconds (then 429), and no post larger than
+# FEEDBACK_MAX_BYTES (then 413). interventions/feedback/throttle.py, ADR 0016.
+FEEDBACK_RATE_LIMIT = env_int("FEEDBACK_RATE_LIMIT", 5, minimum=1)
+FEEDBACK_RATE_WINDOW = env_int("FEEDBACK_RATE_WINDOW", 600, minimum=1)
+FEEDBACK_MAX_BYTES = env_int("FEEDBACK_MAX_BYTES", 64 * 1024, minimum=1024)
+
 # The public pages answer 503 with this delay while the database cannot be reached.
 MAINTENANCE_RETRY_AFTER = env_int("MAINTENANCE_RETRY_AFTER", 120, minimum=1)
 

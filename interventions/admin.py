@@ -552,3 +552,7 @@ class GuidanceAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     list_select_related = ["source"]
     search_fields = ["title", "text", "group"]
+
+
+# The living catalogue's queue: proposals and error reports (ADR 0016).
+from interventions.feedback import admin_queue  # noqa: E402, F401

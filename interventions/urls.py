@@ -1,6 +1,7 @@
 from django.urls import path
 
 from interventions import views
+from interventions.feedback import public as feedback
 
 app_name = "interventions"
 urlpatterns = [
@@ -12,6 +13,15 @@ urlpatterns = [
     path("indsatser/feed.atom", views.selection_feed, name="feed"),
     path("indsatser/<slug:slug>/", views.intervention_detail, name="detail"),
     path("indsatser/<slug:slug>/feed.atom", views.entry_feed, name="entry_feed"),
+    # Anyone may report an error or suggest an intervention; editors decide (ADR 0016).
+    path("indsatser/<slug:slug>/ret-en-fejl/", feedback.report_error, name="report_error"),
+    path(
+        "indsatser/<slug:slug>/ret-en-fejl/tak/",
+        feedback.report_error_thanks,
+        name="report_error_thanks",
+    ),
+    path("foreslaa-en-indsats/", feedback.suggest, name="suggest"),
+    path("foreslaa-en-indsats/tak/", feedback.suggest_thanks, name="suggest_thanks"),
     path("sammenlign/", views.compare, name="compare"),
     # The catalogue as a described open dataset.
     path("data/", views.open_data, name="open_data"),
