@@ -52,9 +52,11 @@ class CataloguePagination(PageNumberPagination):
 
     @staticmethod
     def _positive_int(request, param: str, default: int, maximum: int | None = None) -> int:
-        raw = request.query_params.get(param, "").strip()
-        if not raw:
+        raw = request.query_params.get(param)
+        if raw is None:
             return default
+        # Given but empty is refused like any other non-number: the schema says integer.
+        raw = raw.strip()
         if _DIGITS.fullmatch(raw):
             # Ten or more digits is beyond any page; int() on a huge string would be slow.
             value = int(raw) if len(raw) < 10 else 10**9

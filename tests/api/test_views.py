@@ -168,6 +168,8 @@ def test_the_last_page_holds_the_rest(client):
         ({"page_size": "201"}, "page_size"),
         ({"page_size": "1.5"}, "page_size"),
         ({"page": "0"}, "page"),
+        ({"page": ""}, "page"),
+        ({"page_size": " "}, "page_size"),
         ({"page": "abc"}, "page"),
         ({"page": "999"}, "page"),
         ({"page": "99999999999999999999999"}, "page"),
