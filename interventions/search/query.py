@@ -72,7 +72,6 @@ W_VOCABULARY = 4.0  # a target group, method or policy area the entry has, by na
 W_TITLE = 3.0  # per occurrence in the title, at most 3
 W_META = 1.0  # per occurrence in the summary, owner, places and vocabulary names, at most 5
 W_BODY = 0.5  # anywhere in the entry's words
-W_ALIAS_NAME = 0.5  # per use in title or metadata of the name of a term the query named by alias
 W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and its municipalities)
 W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
@@ -328,7 +327,7 @@ class _Named:
     pk: int
     text: str  # the normalised name and aliases, space-padded (document_text)
     name: str  # the normalised name alone, space-padded
-    key: str  # the text pattern of the name's longest word ("misbrug" for "Borgere med misbrug")
+    aliases: tuple[str, ...] = ()  # each alias's normalised words, space-separated
 
 
 # The vocabularies a term is looked up in by name and alias: their own field of the score.
@@ -353,8 +352,8 @@ def _load_vocabulary() -> list[_Named]:
     for relation, model in VOCABULARIES:
         for pk, name, aliases in model.objects.values_list("pk", "name", "aliases"):
             text = document_text([name, *aliases.splitlines()])
-            longest = max(words(name), key=len)
-            named.append(_Named(relation, pk, text, document_text([name]), text_pattern(longest)))
+            each = tuple(" ".join(words(a)) for a in aliases.splitlines() if words(a))
+            named.append(_Named(relation, pk, text, document_text([name]), each))
     return named
 
 
@@ -413,9 +412,6 @@ class _TermMatches:
 
     body: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
-    # The names of the terms reached only through an alias ("substance abuse" -> "misbrug"):
-    # entries whose title and summary use the name rank above those that only carry the term.
-    names: set[str] = field(default_factory=set)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
 
@@ -451,8 +447,6 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
         for named in vocabulary():
             if any(_group_in(group, named.text) for group in term.groups):
                 by_relation[named.relation].append(named.pk)
-                if not any(_group_in(group, named.name) for group in term.groups):
-                    found.names.add(named.key)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
             found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
@@ -475,8 +469,6 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
     weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
-    if matches.names and pk in matches.vocabulary:
-        weight += W_ALIAS_NAME * max(_count((n,), title + meta, 3) for n in matches.names)
     if pk in matches.places:
         weight += W_PLACE
     weight += matches.paragraphs.get(pk, 0.0)
@@ -516,11 +508,13 @@ def ranked(
     total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
+    asked = 0
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
         if not entries:
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+        asked += 1
         for pk in entries & candidates:
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
@@ -528,7 +522,6 @@ def ranked(
     if not parsed.required:
         # A longer query: an entry that meets more of its words ranks above one that meets a
         # rare word alone.
-        asked = sum(1 for matches in matched if matches.entries)
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
