@@ -18,7 +18,8 @@ row. The score is computed in Python, the same on every database: per term, its 
 (vocabulary names and aliases 4, title 3, place 5, paragraph 5-6, summary and metadata 1 per
 occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
 rarity (idf). An entry must match every term of a one- or two-term query; a longer query ranks by
-its rarer words instead, and results below `CUT` of the best score are left out (ADR 0011).
+its rarer words instead, times the share of the query's meaning (its words by rarity) the entry
+meets in its fields, and results below `CUT` of the best score are left out (ADR 0011).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
 K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
-COVERAGE = 1.0  # a longer query's score times (share of its words met) ** COVERAGE
+COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
 
@@ -508,18 +509,18 @@ def ranked(
     total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
-    asked = 0
+    asked = 0.0
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
         if not entries:
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
-        asked += 1
+        asked += idf
         for pk in entries & candidates:
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
-            covered[pk] += 1
-    if not parsed.required:
+            covered[pk] += _met(idf, weight)
+    if not parsed.required and asked:
         # A longer query: an entry that meets more of its words ranks above one that meets a
         # rare word alone.
         for pk in scores:
@@ -528,6 +529,15 @@ def ranked(
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
     kept.sort(key=lambda row: -row[1])
     return kept
+
+
+def _met(idf: float, weight: float) -> float:
+    """How much of a longer query's meaning one of its words brings to an entry: its rarity,
+    in full when the entry has it in a field (title, summary, vocabulary, place, paragraph),
+    in part for a passing mention in the text (W_BODY of W_META). A word nearly every entry has
+    ("borgere", "kommuner") weighs almost nothing either way, so filler words of a question
+    neither lift an entry that has them nor sink one that lacks them."""
+    return idf * min(1.0, weight / W_META)
 
 
 def _understood(query: str | ParsedQuery) -> ParsedQuery:
