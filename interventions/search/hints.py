@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from django.utils.safestring import SafeString, mark_safe
@@ -57,13 +57,20 @@ class Lexicon:
     frequency: Counter
     text: str  # " word1 word2 ... ", for fast substring tests
     words: list[str]  # the words a typo is corrected to (letters only, three or more)
+    # Patterns' entry counts, asked of the vocabulary names only: kept with the lexicon.
+    _entries: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
 
     def entries(self, pattern: str) -> int:
-        """About how many entries a pattern matches in (the most of its words' counts)."""
-        return max((n for w, n in self.frequency.items() if pattern in f" {w} "), default=0)
+        """About how many entries a pattern matches in (the most of its words' counts); one
+        pass over the lexicon the first time a pattern is asked."""
+        if pattern not in self._entries:
+            self._entries[pattern] = max(
+                (n for w, n in self.frequency.items() if pattern in f" {w} "), default=0
+            )
+        return self._entries[pattern]
 
     def uses(self, patterns) -> int:
         """How many of the catalogue's words one of these patterns matches."""
