@@ -7,7 +7,9 @@
   word by edit distance (rapidfuzz), the more frequent on a tie. A word the catalogue knows (in
   its texts, a vocabulary name or alias, a place) is never corrected, nor a word in quotes;
 - a compound the texts write apart is also found as its parts, both required ("døgnophold":
-  "døgn" and "ophold"); two words the texts write as one are also found joined ("bo støtte").
+  "døgn" and "ophold"); two words the texts write as one are also found joined ("bo støtte");
+- a target group or method named by one of its aliases, typed whole ("substance abuse",
+  "rusmiddel"), is also searched by its name's most telling word ("misbrug").
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
 query's terms, matched words in `<mark>`.
 """
@@ -17,7 +19,8 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import fuzz, process
@@ -30,9 +33,11 @@ from interventions.search.query import (
     Term,
     known_word,
     parse_query,
+    vocabulary,
     word_term,
 )
 from interventions.search.text import (
+    STOPWORDS,
     InvalidQuery,
     normalise,
     pattern_matches_word,
@@ -52,9 +57,20 @@ class Lexicon:
     frequency: Counter
     text: str  # " word1 word2 ... ", for fast substring tests
     words: list[str]  # the words a typo is corrected to (letters only, three or more)
+    # Patterns' entry counts, asked of the vocabulary names only: kept with the lexicon.
+    _entries: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
+
+    def entries(self, pattern: str) -> int:
+        """About how many entries a pattern matches in (the most of its words' counts); one
+        pass over the lexicon the first time a pattern is asked."""
+        if pattern not in self._entries:
+            self._entries[pattern] = max(
+                (n for w, n in self.frequency.items() if pattern in f" {w} "), default=0
+            )
+        return self._entries[pattern]
 
     def uses(self, patterns) -> int:
         """How many of the catalogue's words one of these patterns matches."""
@@ -194,10 +210,77 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
             refined.append(_with_parts(word_term(fixed), lex))
         else:
             refined.append(_with_parts(term, lex))
-    parsed.terms = refined
+    parsed.terms = _named_by_alias(refined, lex)
     if corrections:
         parsed.corrected = _replaced(parsed.original, corrections)
     return parsed
+
+
+@lru_cache(maxsize=4096)
+def _own_patterns(word: str) -> frozenset[str]:
+    return frozenset(word_patterns(word))
+
+
+def _named_by_alias(terms: list[Term], lex: Lexicon) -> list[Term]:
+    """Terms that name a vocabulary term by one of its aliases, every word of which the query
+    has ("substance abuse", "rusmiddel"), also match the term's name in the texts: its most
+    telling word ("misbrug" for "Borgere med misbrug"), as if the user had typed it.
+
+    An alias is curated as another name of the term (ADR 0011), so an entry whose title says
+    "misbrugsbehandling" is about what "substance abuse" asks, whether or not an editor gave
+    it the target group. A query word names an alias's word when it is that word, inflected
+    (they share a pattern); a word met only inside a longer alias ("bolig" in "uden bolig"), or
+    inside an alias's compound, names nothing and adds nothing.
+    """
+    # Each single pattern of the query's words, with the words that have it.
+    typed: dict[str, set[str]] = {}
+    for term in terms:
+        if _is_word(term):
+            for group in term.groups:
+                if len(group) == 1:
+                    typed.setdefault(group[0], set()).add(term.word)
+    if not typed:
+        return terms
+
+    def naming(word: str) -> set[str]:
+        return {w for p in _own_patterns(word) for w in typed.get(p, ())}
+
+    extra: dict[str, list[str]] = {}
+    for named in vocabulary():
+        if named.relation not in _ALIAS_RELATIONS:
+            continue
+        for alias in named.aliases:
+            alias_words = [w for w in alias.split() if w not in STOPWORDS]
+            found = [naming(w) for w in alias_words]
+            if not found or not all(found):
+                continue
+            if any(naming(w) for w in named.name.split()):
+                continue  # the query names the term itself
+            key = _telling_word(named.name, lex)
+            for word in set().union(*found):
+                extra.setdefault(word, []).append(key)
+    if not extra:
+        return terms
+    out = []
+    for term in terms:
+        keys = [k for k in dict.fromkeys(extra.get(term.word, ())) if (k,) not in term.groups]
+        if keys:
+            term = replace(term, alternatives=term.alternatives + tuple((k,) for k in keys))
+        out.append(term)
+    return out
+
+
+# Target groups and methods: their aliases are other names of the term. A policy area's are
+# topics within it ("botilbud" for "Bolig"), which must not bring in the area's name.
+_ALIAS_RELATIONS = ("target_groups", "methods")
+
+
+def _telling_word(name: str, lex: Lexicon) -> str:
+    """The text pattern of a name's rarest word in the catalogue ("misbrug" in "Borgere med
+    misbrug"), stop words aside."""
+    candidates = [w for w in name.split() if w not in STOPWORDS] or name.split()
+    patterns = [text_pattern(w) for w in candidates]
+    return min(patterns, key=lambda p: (lex.entries(p), -len(p)))
 
 
 def _is_word(term: Term) -> bool:

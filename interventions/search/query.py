@@ -18,7 +18,8 @@ row. The score is computed in Python, the same on every database: per term, its 
 (vocabulary names and aliases 4, title 3, place 5, paragraph 5-6, summary and metadata 1 per
 occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
 rarity (idf). An entry must match every term of a one- or two-term query; a longer query ranks by
-its rarer words instead, and results below `CUT` of the best score are left out (ADR 0011).
+its rarer words instead, times the share of the query's meaning (its words by rarity) the entry
+meets in its fields, and results below `CUT` of the best score are left out (ADR 0011).
 """
 
 from __future__ import annotations
@@ -72,13 +73,12 @@ W_VOCABULARY = 4.0  # a target group, method or policy area the entry has, by na
 W_TITLE = 3.0  # per occurrence in the title, at most 3
 W_META = 1.0  # per occurrence in the summary, owner, places and vocabulary names, at most 5
 W_BODY = 0.5  # anywhere in the entry's words
-W_ALIAS_NAME = 0.5  # per use in title or metadata of the name of a term the query named by alias
 W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and its municipalities)
 W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
 K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
-COVERAGE = 1.0  # a longer query's score times (share of its words met) ** COVERAGE
+COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
 
@@ -328,7 +328,7 @@ class _Named:
     pk: int
     text: str  # the normalised name and aliases, space-padded (document_text)
     name: str  # the normalised name alone, space-padded
-    key: str  # the text pattern of the name's longest word ("misbrug" for "Borgere med misbrug")
+    aliases: tuple[str, ...] = ()  # each alias's normalised words, space-separated
 
 
 # The vocabularies a term is looked up in by name and alias: their own field of the score.
@@ -353,8 +353,8 @@ def _load_vocabulary() -> list[_Named]:
     for relation, model in VOCABULARIES:
         for pk, name, aliases in model.objects.values_list("pk", "name", "aliases"):
             text = document_text([name, *aliases.splitlines()])
-            longest = max(words(name), key=len)
-            named.append(_Named(relation, pk, text, document_text([name]), text_pattern(longest)))
+            each = tuple(" ".join(words(a)) for a in aliases.splitlines() if words(a))
+            named.append(_Named(relation, pk, text, document_text([name]), each))
     return named
 
 
@@ -413,9 +413,6 @@ class _TermMatches:
 
     body: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
-    # The names of the terms reached only through an alias ("substance abuse" -> "misbrug"):
-    # entries whose title and summary use the name rank above those that only carry the term.
-    names: set[str] = field(default_factory=set)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
 
@@ -451,8 +448,6 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
         for named in vocabulary():
             if any(_group_in(group, named.text) for group in term.groups):
                 by_relation[named.relation].append(named.pk)
-                if not any(_group_in(group, named.name) for group in term.groups):
-                    found.names.add(named.key)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
             found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
@@ -475,8 +470,6 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
     weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
-    if matches.names and pk in matches.vocabulary:
-        weight += W_ALIAS_NAME * max(_count((n,), title + meta, 3) for n in matches.names)
     if pk in matches.places:
         weight += W_PLACE
     weight += matches.paragraphs.get(pk, 0.0)
@@ -516,25 +509,35 @@ def ranked(
     total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
+    asked = 0.0
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
         if not entries:
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+        asked += idf
         for pk in entries & candidates:
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
-            covered[pk] += 1
-    if not parsed.required:
+            covered[pk] += _met(idf, weight)
+    if not parsed.required and asked:
         # A longer query: an entry that meets more of its words ranks above one that meets a
         # rare word alone.
-        asked = sum(1 for matches in matched if matches.entries)
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
     kept.sort(key=lambda row: -row[1])
     return kept
+
+
+def _met(idf: float, weight: float) -> float:
+    """How much of a longer query's meaning one of its words brings to an entry: its rarity,
+    in full when the entry has it in a field (title, summary, vocabulary, place, paragraph),
+    in part for a passing mention in the text (W_BODY of W_META). A word nearly every entry has
+    ("borgere", "kommuner") weighs almost nothing either way, so filler words of a question
+    neither lift an entry that has them nor sink one that lacks them."""
+    return idf * min(1.0, weight / W_META)
 
 
 def _understood(query: str | ParsedQuery) -> ParsedQuery:

@@ -35,9 +35,12 @@ blev kunne ind når være dog noget ville jo deres efter ned skulle denne end de
 have dig anden hende mine alt meget sit sine vor mod disse hvis din nogle hos blive mange ad bliver
 hendes været thi jer sådan jf fx mv samt
 hvordan hvilke hvilken hvilket hvem hvorfor hvornår hvorledes findes gives kan får få
+andre gør gøre eksempel eksempler erfaring erfaringer
 """
     + "\n"
-)  # question words and their verbs: "hvilke tilbud findes til ..." asks for the rest
+)  # question words and their verbs: "hvilke tilbud findes til ..." asks for the rest; the
+# fillers of a caseworker's question: "hvad gør andre kommuner ...", "eksempler på ...",
+# "erfaringer med ..." (in a two-word query they would be required)
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Inflection endings stripped when Snowball's stem is too short to be safe ("ledige" -> "led").
 _LIGHT_ENDINGS = ("erne", "ene", "ers", "er", "en", "et", "es", "e", "s")
@@ -126,8 +129,19 @@ def lemma(word: str) -> str:
 
 
 def word_patterns(word: str) -> tuple[str, ...]:
-    """The text patterns a query word matches by: its stem, and its lemma's stem when that
-    differs and is not already found by the first ("skizofrene" -> "skizofren", "bolig")."""
+    """The text patterns a query word matches by: its stem, its lemma's stem when that differs
+    and is not already found by the first ("skizofrene" -> "skizofren", "bolig"), and for a
+    noun made from a verb with "-ning"/"-ing" the verb's forms ("udskrivning": "udskrivelse",
+    "udskrive", "udskrives"; `verb_base`)."""
+    patterns = _inflected_patterns(word)
+    base = verb_base(word) or verb_base(lemma(word))  # "udskrivninger": "udskrivning"
+    if not base:
+        return patterns
+    # Not the bare verb stem: "rådgiv" is also in every "socialrådgiver".
+    return (*patterns, *(base + ending for ending in _VERB_FORMS))
+
+
+def _inflected_patterns(word: str) -> tuple[str, ...]:
     first = text_pattern(word)
     if any(c.isdigit() for c in word):
         return (first,)
@@ -142,6 +156,35 @@ def word_patterns(word: str) -> tuple[str, ...]:
     if first in second:
         return (first,)
     return (first, second)
+
+
+_VERBAL_NOUN_ENDINGS = ("ning", "ing")  # "udskrivning", "behandling" (Snowball keeps them)
+_VERB_FORMS = ("else", "e ", "es ")  # the "-else" noun, the infinitive and the passive, whole
+_MIN_VERB_BASE = 5
+
+
+def verb_base(word: str) -> str | None:
+    """The verb a "-ning"/"-ing" noun is made from: "udskrivning" -> "udskriv", "behandling"
+    -> "behandl", a compound's too ("misbrugsbehandling" -> "misbrugsbehandl"); None for other
+    words. Only when the infinitive is a Danish verb in its dictionary form (simplemma), itself
+    or as the compound's last part: not "boligløsning" ("boligløse" is an adjective's plural),
+    nor a short base ("ordning" -> "ord")."""
+    if not word.isalpha() or len(word) < 8:
+        return None
+    ending = next((e for e in _VERBAL_NOUN_ENDINGS if word.endswith(e)), None)
+    if ending is None:
+        return None
+    base = word[: -len(ending)]
+    infinitive = base + "e"
+    if len(base) < _MIN_VERB_BASE:
+        return None
+    if simplemma.is_known(infinitive, lang="da"):
+        return base if lemma(infinitive) == infinitive else None
+    for start in range(1, len(infinitive) - 5):  # "misbrugs|behandle"
+        part = infinitive[start:]
+        if simplemma.is_known(part, lang="da") and lemma(part) == part:
+            return base
+    return None
 
 
 def text_pattern(word: str) -> str:

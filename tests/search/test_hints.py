@@ -141,3 +141,30 @@ def test_a_compound_the_texts_write_apart_is_found_by_its_parts():
 def test_two_words_the_texts_write_as_one_are_joined():
     entry = InterventionFactory(title="Zebrafisk", summary="Bostøtte til zebrafisk.")
     assert entry.slug in slugs("zebrafisk bo støtte")
+
+
+# --- An alias typed whole: the term's name is searched too --------------------------------------
+
+
+def test_an_alias_typed_whole_finds_the_entries_that_use_the_terms_name():
+    # "substance abuse" names the target group "Borgere med misbrug": an entry about
+    # "misbrugsbehandling" is found by it, though no editor gave it the target group.
+    untagged = InterventionFactory(title="Zebrafiskenes misbrugsbehandling")
+    assert untagged.slug in slugs("substance abuse")
+    assert untagged.slug in slugs("rusmiddel")
+    groups = [g for t in understand("substance abuse").terms for g in t.groups]
+    assert ("misbrug",) in groups
+
+
+def test_a_word_met_only_inside_a_longer_alias_names_no_term():
+    # "uden bolig" is an alias of "Hjemløse"; "bolig" alone does not name it.
+    assert understand("bolig").terms[0].groups == parse_query("bolig").terms[0].groups
+
+
+def test_a_policy_areas_topic_alias_does_not_bring_in_the_areas_name():
+    # "botilbud" is listed under the policy area "Bolig", but a botilbud is not any housing.
+    assert understand("botilbud").terms[0].groups == parse_query("botilbud").terms[0].groups
+
+
+def test_the_terms_own_name_is_not_added_twice():
+    assert understand("misbrug").terms[0].groups == parse_query("misbrug").terms[0].groups

@@ -363,6 +363,17 @@ def test_an_alias_reaches_the_terms_entries():
     assert entry.slug in slugs("zebrafiskestøtte")
 
 
+def test_a_longer_query_counts_its_words_in_an_entrys_fields_above_passing_mentions():
+    # Two of four words in the title outweigh all four named in passing in the text: an entry
+    # is about what its title and summary say, not what its text lists.
+    fielded = InterventionFactory(title="Zebrafisk og okapi")
+    mentions = InterventionFactory(
+        title="Andet", activities="Her nævnes zebrafisk, okapi, kolibri og struds."
+    )
+    found = slugs("zebrafisk okapi kolibri struds")
+    assert found.index(fielded.slug) < found.index(mentions.slug)
+
+
 def test_question_words_are_stop_words_and_long_queries_rank_by_rarer_words():
     assert [t.word for t in parse_query("hvordan kan vi hjælpe hjemløse").terms] == [
         "hjælpe",

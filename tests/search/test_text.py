@@ -3,7 +3,13 @@
 
 import pytest
 
-from interventions.search.text import normalise, paragraph_words, word_patterns
+from interventions.search.text import (
+    STOPWORDS,
+    normalise,
+    paragraph_words,
+    verb_base,
+    word_patterns,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +47,32 @@ def test_a_word_matches_by_its_stem_and_its_lemmas_stem(word, pattern):
 
 def test_old_spellings_and_accents_fold_alike():
     assert normalise("Aabenraa Café") == normalise("Åbenrå cafe")
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [
+        ("udskrivning", "udskriv"),
+        ("behandling", "behandl"),
+        ("misbrugsbehandling", "misbrugsbehandl"),  # the compound's last part is the verb
+        ("udskrivninger", None),  # the plural: word_patterns asks its lemma
+        ("boligløsning", None),  # "boligløse" is an adjective, not a verb
+        ("ordning", None),  # too short a base to be safe
+        ("bolig", None),
+    ],
+)
+def test_a_noun_made_from_a_verb_knows_its_verb(word, base):
+    assert verb_base(word) == base
+
+
+def test_a_verbal_noun_matches_the_verbs_forms_but_not_the_agent_noun():
+    patterns = word_patterns("udskrivninger")
+    text = " efter udskrivelse når borgeren udskrives "
+    assert sum(1 for p in patterns if p in text) == 2
+    # "rådgivning" finds "rådgive", never every "socialrådgiver".
+    assert not any(p in " socialrådgiver " for p in word_patterns("rådgivning"))
+    assert any(p in " at rådgive " for p in word_patterns("rådgivning"))
+
+
+def test_a_caseworkers_filler_words_are_stop_words():
+    assert {"andre", "gør", "eksempler", "erfaringer"} <= STOPWORDS
