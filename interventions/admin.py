@@ -19,7 +19,6 @@ from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from interventions import conflicts
 from interventions.changes import collect_entry_changes
 from interventions.conflicts import EditStamp
-from interventions.feedback import admin_requests  # noqa: F401  (registers its admin)
 from interventions.feedback.confirmations import ask_owner, describe_asked
 from interventions.models import (
     TEXT_SECTIONS,
@@ -568,3 +567,7 @@ class GuidanceAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     list_select_related = ["source"]
     search_fields = ["title", "text", "group"]
+
+
+# The living catalogue's admins (ADR 0015), after HistoryAdmin, which they build on.
+from interventions.feedback import admin_requests  # noqa: E402, F401

@@ -11,8 +11,8 @@ import threading
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from interventions.admin import HistoryAdmin
 from interventions.feedback import links
 from interventions.feedback.models import ConfirmationRequest, RequestStatus, SentMessage
 
@@ -35,7 +35,7 @@ class SentMessageInline(admin.TabularInline):
 
 
 @admin.register(ConfirmationRequest)
-class ConfirmationRequestAdmin(SimpleHistoryAdmin):
+class ConfirmationRequestAdmin(HistoryAdmin):
     list_display = [
         "intervention",
         "recipient_name",
@@ -82,7 +82,9 @@ class ConfirmationRequestAdmin(SimpleHistoryAdmin):
         return False  # made by the entries' action or the command, which also send the e-mail
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # nothing here is typed in; the page shows what happened
+        # Nothing here is typed in, and no old version is restored (that would reopen a used
+        # link): the page shows what happened.
+        return False
 
     @admin.display(description=_("link til ejeren"))
     def link(self, obj: ConfirmationRequest) -> str:

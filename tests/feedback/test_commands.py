@@ -126,3 +126,21 @@ def test_follow_up_dry_run_changes_nothing(asked, mailoutbox):
     output = run("follow_up_confirmations", "--resend", "--give-up-days", "200", "--dry-run")
     assert "would remind" in output and len(mailoutbox) == 1
     assert ConfirmationRequest.objects.get(pk=asked.request.pk).reminders_sent == 0
+
+
+def test_the_page_and_the_api_say_the_owner_did_not_answer(asked, client):
+    _age(asked.request, 61)
+    run("follow_up_confirmations", "--give-up-days", "60")
+    entry = asked.intervention
+    asked_on = timezone.localdate(ConfirmationRequest.objects.get(pk=asked.request.pk).created_at)
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "Ejeren blev bedt om at bekræfte oplysningerne den" in page
+    assert "og har ikke svaret" in page and "Aldrig bekræftet af ejeren" in page
+    api = client.get(f"/api/interventions/{entry.slug}/").json()
+    assert api["unanswered_request_on"] == asked_on.isoformat()
+    assert api["confirmed"] is None and api["freshness"] != "confirmed"
+    # A later confirmation makes the old silence history.
+    confirm(entry, timezone.localdate())
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "har ikke svaret" not in page
+    assert client.get(f"/api/interventions/{entry.slug}/").json()["unanswered_request_on"] is None
