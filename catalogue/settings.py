@@ -8,7 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import csp.constants as csp
 import dj_database_url
@@ -186,6 +186,86 @@ CATALOGUE_VERSION_SECONDS = env_float("CATALOGUE_VERSION_SECONDS", 1, minimum=0)
 CATALOGUE_INDEX_SECONDS = env_int("CATALOGUE_INDEX_SECONDS", 600)
 PUBLIC_CACHE_MAX_BYTES = 2_000_000
 PUBLIC_CACHE_PREFIXES = ["/indsatser/", "/api/"]
+
+# --- E-mail (ADR 0015) ------------------------------------------------------------------------
+# EMAIL_URL picks the mail backend: smtp://user:password@host:587?tls=1 (or ?ssl=1, smtps:// for
+# implicit TLS), console:// (messages printed), locmem:// (kept in memory, for tests) or dummy://
+# (dropped). Without EMAIL_URL the usual EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
+# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS / EMAIL_USE_SSL apply; with neither, development (DEBUG)
+# prints the messages and production hands them to an SMTP server on localhost:25.
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def email_config(url: str) -> dict:
+    """The EMAIL_* settings an EMAIL_URL stands for; ImproperlyConfigured when malformed."""
+    parts = urlsplit(url)
+    if parts.scheme not in EMAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with {', '.join(f'{s}://' for s in EMAIL_BACKENDS)}; "
+            f"got {parts.scheme + '://' if parts.scheme else url!r}"
+        )
+    config: dict = {"EMAIL_BACKEND": EMAIL_BACKENDS[parts.scheme]}
+    if parts.scheme not in ("smtp", "smtps"):
+        return config
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL names no host (smtp://user:password@host:587)")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    flags = {}
+    for name in ("tls", "ssl"):
+        value = query.get(name, "0").strip().lower()
+        if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+            raise ImproperlyConfigured(f"EMAIL_URL's {name} must be 1 or 0; got {value!r}")
+        flags[name] = value in ("1", "true", "yes", "on")
+    use_ssl = flags["ssl"] or parts.scheme == "smtps"
+    if use_ssl and flags["tls"]:
+        raise ImproperlyConfigured("EMAIL_URL cannot ask for both tls and ssl")
+    try:
+        port = parts.port or (465 if use_ssl else 587 if flags["tls"] else 25)
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL's port must be a number") from None
+    config.update(
+        EMAIL_HOST=parts.hostname,
+        EMAIL_PORT=port,
+        EMAIL_HOST_USER=unquote(parts.username or ""),
+        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+        EMAIL_USE_TLS=flags["tls"],
+        EMAIL_USE_SSL=use_ssl,
+    )
+    return config
+
+
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_config(os.environ["EMAIL_URL"]))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = EMAIL_BACKENDS["smtp"]
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+elif DEBUG:
+    EMAIL_BACKEND = EMAIL_BACKENDS["console"]
+# A mail server that does not answer must not hold an editor's request for long: the failure is
+# recorded beside the confirmation request and reported (interventions/feedback/mail.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Indsatskataloget <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address for links in e-mails sent by management commands (no request to ask), such
+# as https://indsatskataloget.dk; the admin action uses the address the editor is on.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/\s]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must be like https://example.dk; got {SITE_URL!r}")
+# How long an owner's confirmation link stays valid (days), unless the editor says otherwise.
+CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 30, minimum=1, maximum=365)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,6 +19,7 @@ from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from interventions import conflicts
 from interventions.changes import collect_entry_changes
 from interventions.conflicts import EditStamp
+from interventions.feedback.confirmations import ask_owner, describe_asked
 from interventions.models import (
     TEXT_SECTIONS,
     Confirmation,
@@ -275,7 +276,7 @@ class InterventionAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ConfirmationInline, LegalBasisInline, ServedMunicipalityInline, ContactInline]
     readonly_fields = ["created_at", "updated_at", "last_confirmed_on"]
-    actions = ["publish", "unpublish", "mark_reviewed"]
+    actions = ["publish", "unpublish", "mark_reviewed", "request_confirmation"]
     history_list_display = ["history_change_reason"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "alternative_titles", "summary"]}),
@@ -404,6 +405,21 @@ class InterventionAdmin(HistoryAdmin):
     @admin.action(description=_("Markér som gennemgået mod kilden i dag"), permissions=["change"])
     def mark_reviewed(self, request, queryset):
         self._update(request, queryset, gettext("Gennemgået mod kilden"), reviewed_on=today())
+
+    @admin.action(
+        description=_("Bed ejeren bekræfte oplysningerne"), permissions=["request_confirmation"]
+    )
+    def request_confirmation(self, request, queryset):
+        """One confirmation request per entry (ADR 0015): e-mailed to the owner's contact, or
+        its link shown here to send another way; an entry already waiting is not asked twice."""
+        base_url = request.build_absolute_uri("/")
+        for entry in queryset.prefetch_related("contacts"):
+            asked = ask_owner(entry, base_url=base_url, requested_by=request.user)
+            level, text = describe_asked(asked)
+            self.message_user(request, text, level)
+
+    def has_request_confirmation_permission(self, request) -> bool:
+        return request.user.has_perm("interventions.add_confirmationrequest")
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("interventions.publish_intervention")
@@ -554,5 +570,6 @@ class GuidanceAdmin(admin.ModelAdmin):
     search_fields = ["title", "text", "group"]
 
 
-# The living catalogue's queue: proposals and error reports (ADR 0016).
-from interventions.feedback import admin_queue  # noqa: E402, F401
+# The living catalogue's admins, after HistoryAdmin, which they build on: confirmation requests
+# (ADR 0015) and the queue of proposals and error reports (ADR 0016).
+from interventions.feedback import admin_queue, admin_requests  # noqa: E402, F401

@@ -517,6 +517,12 @@ class InterventionQuerySet(models.QuerySet):
                 "served", queryset=ServedMunicipality.objects.select_related("municipality")
             ),
             "confirmations",
+            # Requests the owner left unanswered (ADR 0015), for `unanswered_request_on`.
+            models.Prefetch(
+                "confirmation_requests",
+                queryset=ConfirmationRequest.objects.filter(status="no_answer"),
+                to_attr="unanswered_requests",
+            ),
         )
 
 
@@ -969,6 +975,20 @@ class Intervention(models.Model):
         """The latest confirmation (uses prefetched confirmations when there are any)."""
         confirmations = list(self.confirmations.all())
         return max(confirmations, key=lambda c: (c.confirmed_on, c.pk), default=None)
+
+    @property
+    def unanswered_request_on(self) -> date | None:
+        """The day the owner was last asked to confirm the entry without answering (a request
+        closed as no answer, ADR 0015) since the latest confirmation; None when there is none.
+        Never a confirmation: the freshness does not change. Uses with_relations()' prefetch."""
+        requests = getattr(self, "unanswered_requests", None)
+        if requests is None:
+            requests = self.confirmation_requests.filter(status="no_answer")
+        asked = (timezone.localdate(r.created_at) for r in requests)
+        return max(
+            (d for d in asked if not self.last_confirmed_on or d > self.last_confirmed_on),
+            default=None,
+        )
 
     def is_stale_on(self, on: date | None = None) -> bool:
         return self.information_date < stale_cutoff(on)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from interventions import views
+from interventions.feedback import owner
 from interventions.feedback import public as feedback
 
 app_name = "interventions"
@@ -36,6 +37,10 @@ urlpatterns = [
     path("kommuner/", views.places, name="browse_places"),
     path("metoder/", views.methods, name="browse_methods"),
     path("kilder/", views.sources, name="browse_sources"),
+    # An owner's signed link (ADR 0015): confirm the entry, or propose corrections.
+    path("bekraeft/<str:token>/", owner.confirm, name="confirm"),
+    path("bekraeft/<str:token>/ret/", owner.correct, name="confirm_correct"),
+    path("bekraeft/<str:token>/tak/", owner.done, name="confirm_done"),
     path("om/", views.about, name="about"),
     path("tilgaengelighed/", views.accessibility, name="accessibility"),
 ]

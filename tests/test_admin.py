@@ -7,9 +7,11 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.conflicts import EditStamp
+from interventions.feedback.models import ConfirmationRequest
 from interventions.models import (
     Confirmation,
     Contact,
@@ -355,6 +357,13 @@ def rewrite_target(model):
     if model is LegalBasis:
         basis = LegalBasis.objects.filter(stated_in_source=True).first()
         return basis, {"stated_in_source": None}  # untick: "assigned by an editor"
+    if model is ConfirmationRequest:
+        request = ConfirmationRequest.objects.create(
+            intervention=entry,
+            recipient_email="ejer@example.dk",
+            expires_at=timezone.now() + datetime.timedelta(days=30),
+        )
+        return request, {"answered_by": "En læser"}
     raise AssertionError(f"say what a reader would try to change through {model.__name__}")
 
 

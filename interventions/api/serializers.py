@@ -273,6 +273,11 @@ class InterventionExportSerializer(serializers.Serializer):
     confirmations = ExportConfirmationSerializer(
         many=True, help_text="Bekræftelserne, nyeste først: hvornår, af hvem og hvordan."
     )
+    unanswered_request_on = serializers.DateField(
+        allow_null=True,
+        help_text="Dagen ejeren sidst blev bedt om at bekræfte oplysningerne uden at svare "
+        "(siden seneste bekræftelse); null: ingen ubesvaret anmodning. Aldrig en bekræftelse.",
+    )
     updated_at = serializers.DateTimeField(help_text=HELP["updated_at"])
     sections = ExportSectionsSerializer()
 

@@ -116,6 +116,8 @@ def intervention_data(obj: Intervention, base_url: str = "") -> dict[str, Any]:
             }
             for c in obj.confirmations.all()
         ],
+        # The owner was asked to confirm and did not answer (ADR 0015): never a confirmation.
+        "unanswered_request_on": _date(obj.unanswered_request_on),
         # When the entry last changed in the catalogue: not the date of its information.
         "updated_at": obj.updated_at.isoformat(),
     }

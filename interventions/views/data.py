@@ -336,6 +336,7 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
             "status_as_stated",
             "served_municipalities",
             "confirmations",
+            "unanswered_request_on",
             "updated_at",
             "sections",
         ],
@@ -488,6 +489,11 @@ def export_schema(base_url: str = "") -> dict[str, Any]:
                         "method": {"enum": Confirmation.Method.values},
                     },
                 },
+            },
+            "unanswered_request_on": {
+                **_nullable("string", format="date"),
+                "description": "The day the owner was last asked to confirm the entry and did "
+                "not answer (since the latest confirmation); null when not. Never a confirmation.",
             },
             "updated_at": {
                 "type": "string",

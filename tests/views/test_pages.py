@@ -135,7 +135,7 @@ def test_query_count_does_not_grow_with_the_catalogue(client, url):
         entry.methods.add(method)
     with CaptureQueriesContext(connection) as after:
         client.get(url)
-    assert len(after) == len(before) <= 17
+    assert len(after) == len(before) <= 18  # 17 before the unanswered requests (ADR 0015)
 
 
 def test_home_shows_search_tiles_entry_points_and_latest(client):
@@ -338,7 +338,10 @@ def _every_public_get_path() -> list[str]:
     for language in ("da", "en"):
         with translation.override(language):
             paths += [
-                reverse(f"interventions:{p.name}", kwargs=kwargs(p)) for p in page_urls.urlpatterns
+                reverse(f"interventions:{p.name}", kwargs=kwargs(p))
+                for p in page_urls.urlpatterns
+                # An owner's link needs a signed token (tests/feedback/test_owner.py).
+                if "token" not in p.pattern.regex.groupindex
             ]
     paths += ["/indsatser/?q=bostøtte&target_group=hjemloese", "/indsatser/download.csv?q=bostøtte"]
     paths += [
