@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from interventions.feedback import links, mail
+from interventions.feedback import links, mail, proposals
 from interventions.feedback.models import (
     CORRECTABLE_FIELDS,
     ConfirmationRequest,
@@ -28,7 +28,6 @@ from interventions.feedback.models import (
     SentMessage,
 )
 from interventions.models import (
-    TEXT_SECTIONS,
     Confirmation,
     ConfirmationMethod,
     Contact,
@@ -150,25 +149,10 @@ def _answered(request: ConfirmationRequest, status: str, by: str) -> None:
 
 def current_values(intervention: Intervention) -> dict:
     """The entry's values under the keys of `CORRECTABLE_FIELDS`, in the `Proposal.changes`
-    format (interventions/feedback/models.py)."""
-    contact = next((c for c in intervention.contacts.all() if c.kind == ContactKind.CONTACT), None)
-    values = {
-        "status": intervention.status,
-        "period_start": intervention.period_start,
-        "period_end": intervention.period_end,
-        "contact_name": contact.name if contact else "",
-        "contact_email": contact.email if contact else "",
-        "contact_phone": contact.phone if contact else "",
-        "budget_dkk": intervention.budget_dkk,
-        "budget_note": intervention.budget_note,
-        "summary": intervention.summary,
-        **{s.field: getattr(intervention, s.field) for s in TEXT_SECTIONS},
-        "served_municipalities": sorted(
-            s.municipality.slug for s in intervention.served.select_related("municipality")
-        ),
-    }
-    assert tuple(values) == CORRECTABLE_FIELDS
-    return values
+    format: what the owner's correction form starts from (the editors' queue compares with the
+    same values)."""
+    values = proposals.current_values(intervention)
+    return {key: values[key] for key in CORRECTABLE_FIELDS}
 
 
 def changed_values(intervention: Intervention, proposed: dict) -> dict:

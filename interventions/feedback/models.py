@@ -6,6 +6,7 @@ Imported at the end of `interventions.models`, so they belong to the `interventi
 `CORRECTABLE_FIELDS` (or `SUGGESTION_FIELDS` for a suggested intervention) to the proposed value,
 holding only what differs from the entry as it stood when the proposal was made:
 - "status": a `Status` value; "period_start"/"period_end"/"budget_dkk": an int or None;
+- "budget_kind": a `BudgetKind` value or "";
 - "budget_note", "summary" and the text sections (the field names of `TEXT_SECTIONS`): text;
 - "contact_name"/"contact_email"/"contact_phone": text, for the entry's first contact person;
 - "served_municipalities"/"municipalities": a sorted list of municipality slugs.
@@ -33,6 +34,7 @@ CORRECTABLE_FIELDS: tuple[str, ...] = (
     "contact_phone",
     "budget_dkk",
     "budget_note",
+    "budget_kind",
     "summary",
     *(section.field for section in TEXT_SECTIONS),
     "served_municipalities",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from interventions.curation import schema
 from interventions.feedback import confirmations
 from interventions.feedback.links import Link, LinkProblem, resolve
-from interventions.models import TEXT_SECTIONS, Municipality, Status
+from interventions.models import TEXT_SECTIONS, BudgetKind, Municipality, Status
 from interventions.validators import parse_kroner, validate_danish_phone, validate_year
 
 # A form post larger than this is refused with 413 before Django parses it: the longest honest
@@ -73,6 +73,12 @@ class CorrectionForm(forms.Form):
         help_text=_("Hele kroner, fx 780.000. Tom: intet beløb."),
     )
     budget_note = forms.CharField(label=_("Hvad beløbet dækker"), max_length=300, required=False)
+    budget_kind = forms.ChoiceField(
+        label=_("Hvad slags beløb"),
+        choices=[("", _("Intet beløb")), *BudgetKind.choices],
+        required=False,
+        help_text=_("Fx et årligt beløb eller et samlet beløb for projektperioden."),
+    )
     summary = forms.CharField(
         label=_("Resumé"),
         max_length=2000,
@@ -130,7 +136,7 @@ class CorrectionForm(forms.Form):
 
     @property
     def budget(self):
-        return [self[name] for name in ("budget_dkk", "budget_note")]
+        return [self[name] for name in ("budget_dkk", "budget_kind", "budget_note")]
 
     @property
     def texts(self):
@@ -160,6 +166,7 @@ class CorrectionForm(forms.Form):
             period_end=data.get("period_end"),
             budget_dkk=data.get("budget_dkk"),
             budget_note=data.get("budget_note", ""),
+            budget_kind=data.get("budget_kind", ""),
         )
         for breach in breaches:
             if breach.field in self.fields and breach.field not in self.errors:

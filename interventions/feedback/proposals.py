@@ -48,7 +48,7 @@ LIST_KEYS = frozenset({"served_municipalities", "municipalities"})
 # The entry's own (scalar) fields among the keys.
 ENTRY_KEYS = frozenset(
     {"title", "organisation", "summary", "status", "period_start", "period_end", "budget_dkk"}
-    | {"budget_note"}
+    | {"budget_note", "budget_kind"}
     | {section.field for section in TEXT_SECTIONS}
 )
 
@@ -65,6 +65,7 @@ LABELS: dict[str, Any] = {
     "contact_phone": _("kontaktpersonens telefon"),
     "budget_dkk": _("budget (kr.)"),
     "budget_note": _("hvad beløbet dækker"),
+    "budget_kind": _("beløbets art"),
     **{section.field: section.heading for section in TEXT_SECTIONS},
     "served_municipalities": _("betjente kommuner"),
 }
@@ -125,6 +126,9 @@ def shown(key: str, value: Any) -> str:
         return "—"
     if key == "status":
         return str(Status(value).label) if value in Status.values else str(value)
+    if key == "budget_kind":
+        kinds = Intervention.BudgetKind
+        return str(kinds(value).label) if value in kinds.values else str(value)
     if key in LIST_KEYS and isinstance(value, list):
         names = dict(Municipality.objects.filter(slug__in=value).values_list("slug", "name"))
         return ", ".join(names.get(slug, str(slug)) for slug in value)

@@ -169,6 +169,20 @@ def test_the_correction_form_is_prefilled_with_the_entry(client, asked):
     assert form["submitter_email"].value() == "anne@example.dk"
 
 
+def test_an_amount_must_say_what_kind_of_amount_it_is(client, asked):
+    response = correction_post(
+        client,
+        path_of(asked.link) + "ret/",
+        budget_dkk="780.000 kr.",
+        budget_note="i alt",
+        budget_kind="",
+        submitter_name="Anne Ejer, Testkommune",
+    )
+    assert response.status_code == 400
+    assert "Angiv beløbets art" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
 def test_only_changed_fields_become_the_proposal(client, asked):
     entry = asked.intervention
     herning = Municipality.objects.get(slug="herning")
@@ -179,6 +193,7 @@ def test_only_changed_fields_become_the_proposal(client, asked):
         contact_email="Ny.Ejer@Example.dk",
         budget_dkk="780.000 kr.",
         budget_note="i alt",
+        budget_kind="period_total",
         served_municipalities=[herning.slug],
         message="Indsatsen sluttede i 2024.",
         submitter_name="Anne Ejer, Testkommune",
@@ -191,6 +206,7 @@ def test_only_changed_fields_become_the_proposal(client, asked):
         "contact_email": "ny.ejer@example.dk",
         "budget_dkk": 780000,
         "budget_note": "i alt",
+        "budget_kind": "period_total",
         "served_municipalities": ["herning"],
     }
     assert proposal.message == "Indsatsen sluttede i 2024."
