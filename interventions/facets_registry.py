@@ -40,10 +40,11 @@ A facet's values are one of two kinds:
   `CATALOGUE_INDEX_SECONDS` and never past its day, so a value that changes with the date is
   never a day old there.
 
-`csv=Csv(header, after=...)` gives a facet a column in the CSV download, placed after the column
-named `after` (a fixed column's name, see `views/downloads.py`, or another facet's param; "" puts
-it last). A vocabulary's column lists its `relation`'s values (`relation=`, `rows=` and `text=`
-change which and how); a choice facet's column shows its value's label.
+`csv=Csv(header, after=...)` gives a facet a column in the CSV and Excel downloads, placed after
+the column named `after` (a fixed column's name, see `views/downloads.py`, or another facet's
+param; "" puts it last). A vocabulary's column lists its `relation`'s values (`relation=`,
+`rows=` and `text=` change which and how; `membership=True` lists every value the facet's
+membership finds, as its filter does); a choice facet's column shows its value's label.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ class Csv:
     relation: str = ""  # a vocabulary's relation listed (default: the facet's `relation`)
     rows: Callable[[], models.QuerySet] | None = None  # how its rows are read (default: all)
     text: Callable[[Any], str] = str  # how one row is written
+    # List the values the entry belongs to by the facet's membership (what its filter matches),
+    # not only those its `relation` links: a region's column names the regions of the entry's
+    # municipalities too, so a download filtered by a region never shows an empty "Regioner".
+    membership: bool = False
 
 
 @dataclass(frozen=True)
@@ -304,8 +309,9 @@ FACETS: list[Facet] = [
             "af eller betjener.",
             ("slug", "code", "name"),
         ),
-        # The regions the entry names itself, as the source does.
-        csv=Csv(_("Regioner"), after="served", text=lambda r: r.name),
+        # Every region the filter finds the entry in: its own, its municipalities' and those of
+        # the municipalities it serves.
+        csv=Csv(_("Regioner"), after="served", text=lambda r: r.name, membership=True),
     ),
     Facet(
         "method",
@@ -396,7 +402,7 @@ FACETS: list[Facet] = [
         choices=Freshness.choices,
         # Computed for each query from today's date: the information's age moves on by itself.
         computed=freshness_expression,
-        csv=Csv(_("Aktualitet"), after="confirmed"),
+        csv=Csv(_("Aktualitet"), after="confirmed_by"),
     ),
 ]
 
