@@ -30,6 +30,10 @@ A facet's values are one of two kinds:
   a value; `api=Api(...)` gives it a vocabulary endpoint, `values_hint` says where a client finds
   the values otherwise.
 
+  `match_all=True` offers "alle valgte" for a many-to-many vocabulary: with its parameter in
+  `match_all` (`?target_group=a&target_group=b&match_all=target_group`), an entry must belong
+  to every chosen value, not to any.
+
 - **Fixed choices** (`choices=`): a list of (value, label). An entry's value is either one of its
   fields (`field="status"`) or computed by the database (`computed=`: a function returning a
   query expression over `Intervention`, called anew for every query, so it may use today's date).
@@ -139,6 +143,9 @@ class Facet:
     field: str = ""
     computed: Callable[[], Expression] | None = None
     csv: Csv | None = None
+    # Offer "alle valgte" (AND: entries with every chosen value) beside the default OR, through
+    # the `match_all` parameter: for a many-to-many vocabulary, where an entry has several values.
+    match_all: bool = False
 
     def __post_init__(self) -> None:
         vocabulary, choices = self.model is not None, bool(self.choices)
@@ -148,6 +155,8 @@ class Facet:
             raise ValueError(f"facet {self.param!r}: a vocabulary needs a relation")
         if choices and bool(self.field) == (self.computed is not None):
             raise ValueError(f"facet {self.param!r}: choices need either a field or `computed`")
+        if self.match_all and not (vocabulary and self.many_to_many):
+            raise ValueError(f"facet {self.param!r}: only a many-to-many vocabulary can match all")
 
     # --- What kind -------------------------------------------------------------------------------
 
@@ -229,6 +238,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Målgrupper"), after="region"),
+        match_all=True,
     ),
     Facet(
         "policy_area",
@@ -243,6 +253,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Fagområder"), after="target_group"),
+        match_all=True,
     ),
     Facet(
         "paragraph",
@@ -267,6 +278,7 @@ FACETS: list[Facet] = [
             rows=legal_bases_in_order,
             text=lambda basis: basis.paragraph.label,
         ),
+        match_all=True,
     ),
     Facet(
         "municipality",
@@ -326,6 +338,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Metoder"), after="kkr_goal"),
+        match_all=True,
     ),
     Facet(
         "kkr_goal",

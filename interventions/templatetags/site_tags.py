@@ -78,6 +78,73 @@ def sort_options(query: str) -> list[tuple[str, StrOrPromise]]:
     return options
 
 
+def _without(params, name: str, value: str | None = None) -> str:
+    """The query string without `name` (or only its `value`), back on page 1."""
+    new = params.copy()
+    new.pop("page", None)
+    if value is None:
+        new.pop(name, None)
+    else:
+        new.setlist(name, [v for v in new.getlist(name) if v != value])
+    encoded = new.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
+    """Every parameter in force, as labelled groups of removable chips: the search, each facet
+    ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
+
+    Each group: `label`, `joiner` (the word between its chips), `chips` (each `text` and the
+    `url` without it), `mode` (a facet's "alle valgte" as a chip of its own, or None) and
+    `remove` (the words a screen reader hears before a chip's text).
+    """
+    groups: list[dict[str, object]] = []
+    if query:
+        groups.append(
+            {
+                "label": _("Søgning"),
+                "chips": [{"text": f"“{query}”", "url": _without(params, "q")}],
+                "remove": _("Fjern søgningen"),
+            }
+        )
+    for facet in facets:
+        chips = [{"text": v.label, "url": v.toggle_url} for v in facet.selected]
+        if chips or facet.matching_all:
+            mode = None
+            if facet.matching_all:
+                mode = {"text": _("alle valgte skal passe"), "url": facet.mode_url}
+            groups.append(
+                {
+                    "label": facet.label,
+                    "joiner": _("og") if facet.matching_all else _("eller"),
+                    "chips": chips,
+                    "mode": mode,
+                    "remove": _("Fjern filteret %(label)s") % {"label": facet.label},
+                }
+            )
+    chosen = next((c for c in budget if c.selected and c.value), None)
+    if chosen is not None:
+        groups.append(
+            {
+                "label": _("Budget"),
+                "chips": [{"text": chosen.label, "url": _without(params, "has_budget")}],
+                "remove": _("Fjern filteret Budget"),
+            }
+        )
+    sort = params.get("sort", "")
+    label = dict(SORT_OPTIONS).get(sort)
+    if label is not None:
+        groups.append(
+            {
+                "label": _("Sortering"),
+                "chips": [{"text": label, "url": _without(params, "sort")}],
+                "remove": _("Fjern sorteringen"),
+            }
+        )
+    return groups
+
+
 @register.simple_tag
 def page_window(page, around: int = 2) -> list[int | None]:
     """Page numbers to link: first, last and `around` either side of the current; None: a gap."""
