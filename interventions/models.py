@@ -273,7 +273,7 @@ def date_label(on: date | None, precision: str = DatePrecision.DAY) -> str:
         return str(on.year)
     if precision == DatePrecision.MONTH:
         return date_format(on, "F Y")
-    return date_format(on, "j. F Y")
+    return date_format(on)  # the language's own: "30. november 2018", "Nov. 30, 2018"
 
 
 # --- Sources --------------------------------------------------------------------------------------

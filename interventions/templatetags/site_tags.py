@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, translate_url
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:  # a development dependency (django-stubs), not installed in production
@@ -143,6 +143,18 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
             }
         )
     return groups
+
+
+@register.simple_tag
+def list_title(facets, query: str, count: int) -> str:
+    """The list page's title, different for every search: "Hjemløse, Aarhus — 27 indsatser";
+    "Indsatser" with nothing chosen."""
+    parts = [f"“{query}”"] if query else []
+    parts += [value.label for facet in facets for value in facet.selected]
+    if not parts:
+        return str(_("Indsatser"))
+    found = ngettext("%(counter)s indsats", "%(counter)s indsatser", count) % {"counter": count}
+    return f"{', '.join(parts)} — {found}"
 
 
 @register.simple_tag
