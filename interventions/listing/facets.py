@@ -33,6 +33,9 @@ class FacetValue:
     params: QueryDict | None = field(default=None, repr=False)
     param: str = ""
     dom_id: str = ""  # the value as it may appear in an HTML id
+    lang: str = (
+        ""  # "da" for a vocabulary's value: the catalogue's data is Danish in every language
+    )
 
     @cached_property
     def toggle_url(self) -> str:
@@ -255,6 +258,7 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
                         params=params,
                         param=param,
                         dom_id=value.dom_id,
+                        lang="da" if registered_facet.is_vocabulary else "",
                     )
                 )
         facets.append(facet)

@@ -109,7 +109,7 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
             }
         )
     for facet in facets:
-        chips = [{"text": v.label, "url": v.toggle_url} for v in facet.selected]
+        chips = [{"text": v.label, "url": v.toggle_url, "lang": v.lang} for v in facet.selected]
         if chips or facet.matching_all:
             mode = None
             if facet.matching_all:
@@ -196,14 +196,18 @@ def facet_values(facet) -> SafeString:
         if value.group != group:
             group = value.group
             if group:
-                out.append(f'<li class="facet-group">{escape(group)}</li>')
+                lang = f' lang="{value.lang}"' if value.lang else ""
+                out.append(f'<li class="facet-group"{lang}>{escape(group)}</li>')
         dom_id = f"f-{param}-{value.dom_id}"
+        label = escape(value.label)
+        if value.lang:
+            label = f'<span lang="{value.lang}">{label}</span>'
         checked = " checked" if value.selected else ""
         out.append(
             f'<li class="form-group-checkbox">'
             f'<input class="form-checkbox" type="checkbox" id="{dom_id}" name="{param}" '
             f'value="{escape(value.value)}"{checked}>'
-            f'<label class="form-label" for="{dom_id}">{escape(value.label)} '
+            f'<label class="form-label" for="{dom_id}">{label} '
             f'<span class="facet-count">({value.count})</span></label></li>'
         )
     return mark_safe("\n".join(out))  # every value above is escaped

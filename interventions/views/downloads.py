@@ -13,6 +13,8 @@ import csv
 import datetime
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -385,6 +387,24 @@ def workbook(
     notes.column_dimensions["B"].width = 80
     out = io.BytesIO()
     book.save(out)
+    return _of_the_day(out.getvalue(), day)
+
+
+def _of_the_day(content: bytes, day: datetime.datetime) -> bytes:
+    """The workbook with every date in it set to `day`: openpyxl stamps the save's second as
+    the document's modification time and each part's time in the zip, which changed the file's
+    length from one second to the next (a HEAD must be told the GET's length)."""
+    stamp = day.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            info = zipfile.ZipInfo(part.filename, date_time=day.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
     return out.getvalue()
 
 

@@ -133,6 +133,25 @@ def test_an_english_query_that_finds_nothing_is_told_the_data_is_danish(client):
     assert danish.context["danish_hint"] is None
 
 
+def test_the_english_hint_links_the_danish_term_marked_as_danish(client):
+    html = client.get("/en/indsatser/", {"q": "homelesness shelter"}).content.decode()
+    assert re.search(r'<a href="\?q=Hjeml%C3%B8se"[^>]*lang="da">Hjemløse</a>', html)
+
+
+def test_english_pages_mark_the_danish_data_for_screen_readers(client):
+    html = client.get("/en/indsatser/", {"target_group": "hjemloese"}).content.decode()
+    assert '<html lang="en">' in html
+    assert "The interventions are described in Danish" in html
+    assert '<h3 class="result-title" lang="da">' in html
+    assert '<p class="result-text" lang="da">' in html
+    assert '<span lang="da">Hjemløse</span>' in html  # the facet value and its chip
+    assert '<span class="badge" lang="da">' in html
+    entry = Intervention.objects.published().first()
+    detail = client.get(f"/en/indsatser/{entry.slug}/").content.decode()
+    assert f'<h1 lang="da">{entry.title}</h1>' in detail
+    assert '<p class="font-lead detail-lead" lang="da">' in detail
+
+
 # --- Every active filter is visible and removable (#21) ------------------------------------------
 
 
