@@ -6,6 +6,7 @@
 - `feeds`: Atom feeds of a selection's (or one entry's) changes, to follow a search.
 - `compare`: two to four entries side by side.
 - `data`: the catalogue as a described open dataset (/data/).
+- `findability`: robots.txt and sitemap.xml (routed in catalogue/urls.py, outside the languages).
 """
 
 from interventions.views.browse import methods, paragraphs, places, sources, target_groups

@@ -89,7 +89,7 @@ def test_a_card_names_the_municipalities_it_serves_apart_from_those_that_run_it(
             intervention=entry, municipality=Municipality.objects.get(slug=slug)
         )
     html = card(client, entry)
-    assert "Testkommune · Aarhus · Betjener Herning, Skive</p>" in html
+    assert '<span lang="da">Testkommune</span> · Aarhus · Betjener Herning, Skive</p>' in html
 
 
 # --- Cards that inform a decision (#21) ----------------------------------------------------------
