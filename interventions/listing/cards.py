@@ -2,7 +2,7 @@
 
 A card looks the same on every list that shows its entry, except for the text under the title (a
 search shows the passage that matched, otherwise the start of the summary) and the line that
-shows the value a chosen sort order orders by ("Senest ændret i kataloget: 3. december 2026").
+shows the value a chosen sort order orders by ("Sorteret efter budget: 780.000 kr.").
 So the card is kept as the markup before and after that text, with a slot for the sort line, and
 the summary's text beside it; a page puts each card together with its own snippet and sort line.
 Rendering 20 cards through the template engine was a third of a list page's time; a page whose
@@ -74,11 +74,9 @@ def sort_line(entry: Intervention, sort: str | None) -> str:
         label, value = _("Budget"), kroner(amount) if amount is not None else _("ikke oplyst")
     else:
         return ""
+    # "Sorteret efter budget: 780.000 kr.": the words say why the card stands where it does.
     return format_html(
-        '<p class="result-sort"><span class="sr-only">{}</span>{}: {}</p>',
-        _("Sorteret efter") + " ",
-        label,
-        value,
+        '<p class="result-sort">{} {}: {}</p>', _("Sorteret efter"), label.lower(), value
     )
 
 

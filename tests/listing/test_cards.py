@@ -120,18 +120,18 @@ def test_a_card_without_period_or_budget_says_nothing_of_them(client):
 @pytest.mark.parametrize(
     ("sort", "line"),
     [
-        ("-updated", "Senest ændret i kataloget: {updated}"),
-        ("-budget", "Budget: 780.000 kr."),
-        ("budget", "Budget: 780.000 kr."),
-        ("-start", "Startår: 2019"),
-        ("-information", "Oplysningernes dato: januar 2016"),
+        ("-updated", "Sorteret efter senest ændret i kataloget: {updated}"),
+        ("-budget", "Sorteret efter budget: 780.000 kr."),
+        ("budget", "Sorteret efter budget: 780.000 kr."),
+        ("-start", "Sorteret efter startår: 2019"),
+        ("-information", "Sorteret efter oplysningernes dato: januar 2016"),
     ],
 )
 def test_a_card_shows_the_value_the_list_is_sorted_by(client, sort, line):
     entry = InterventionFactory(title="Zyxkort sorteret", period_start=2019, budget_dkk=780_000)
     updated = date_format(timezone.localtime(entry.updated_at), "j. F Y")
     html = card(client, entry, sort=sort)
-    assert '<p class="result-sort"><span class="sr-only">Sorteret efter </span>' in html
+    assert '<p class="result-sort">Sorteret efter ' in html
     assert line.format(updated=updated) in html
     # The same kept card shows no sort line when the list is not sorted.
     assert "result-sort" not in card(client, entry)
@@ -139,7 +139,7 @@ def test_a_card_shows_the_value_the_list_is_sorted_by(client, sort, line):
 
 def test_a_card_sorted_by_an_amount_it_lacks_says_so(client):
     entry = InterventionFactory(title="Zyxkort uden beløb", budget_dkk=None)
-    assert "Budget: ikke oplyst" in card(client, entry, sort="-budget")
+    assert "Sorteret efter budget: ikke oplyst" in card(client, entry, sort="-budget")
 
 
 def test_sorted_by_title_or_relevance_a_card_has_no_sort_line(client):
@@ -154,4 +154,4 @@ def test_english_cards_write_amounts_and_dates_the_english_way(client):
     assert "DKK 5,900,000" in html
     with translation.override("en"):
         updated = date_format(timezone.localtime(entry.updated_at))
-    assert f"Last changed in the catalogue: {updated}" in html  # "Dec. 3, 2026"
+    assert f"Sorted by last changed in the catalogue: {updated}" in html  # "Dec. 3, 2026"
