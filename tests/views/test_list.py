@@ -185,9 +185,21 @@ def test_all_chosen_mode_is_a_control_a_chip_and_fewer_results(client):
     assert "(2 valgt, alle skal passe)" in html
     # The mode's chip switches it off and keeps the values.
     assert 'href="?target_group=hjemloese&amp;target_group=unge-15-25"' in html
-    for offered in ("target_group", "method", "paragraph", "policy_area"):
-        assert f'id="match-all-{offered}"' in either.content.decode()
-    assert 'id="match-all-region"' not in html
+    # The switch shows where it matters: in a facet that offers it, once two values are chosen.
+    assert 'id="match-all-target_group"' in either.content.decode()
+    assert 'id="match-all-method"' not in either.content.decode()
+    two_each = client.get(
+        URL,
+        {
+            "method": ["housing-first", "fact"],
+            "paragraph": ["sel-85", "sel-107"],
+            "policy_area": ["bolig", "psykiatri"],
+            "region": ["region-midtjylland", "region-hovedstaden"],
+        },
+    ).content.decode()
+    for offered in ("method", "paragraph", "policy_area"):
+        assert f'id="match-all-{offered}"' in two_each
+    assert 'id="match-all-region"' not in two_each
 
 
 def test_has_budget_has_a_control_a_chip_and_a_reset(client):
@@ -227,6 +239,6 @@ def test_every_public_parameter_of_the_list_has_a_control(client):
     field or the sort menu), so what a shared link sets can be seen and changed."""
     from interventions.listing.filters import InterventionFilter
 
-    html = client.get(URL).content.decode()
+    html = client.get(URL, {"target_group": ["hjemloese", "unge-15-25"]}).content.decode()
     for name in InterventionFilter.base_filters:
         assert f'name="{name}"' in html, name
