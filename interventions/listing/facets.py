@@ -5,8 +5,8 @@ count says how many results a click on that value gives: OR within a facet, AND 
 A facet in "alle valgte" mode (named in `match_all`) is AND within too: its counts are computed
 on the whole result, its own selection included, so a count again says what adding the value
 gives. Selected values stay visible even when their count drops to zero. `has_budget` is counted
-like a facet (`FacetResult.budget`). Counting is bitset arithmetic
-in `interventions.listing.index`; the FilterSet validates the query string and stays the contract.
+like a facet (`FacetResult.budget`). Counting is bitset arithmetic in
+`interventions.listing.index`; the FilterSet validates the query string and stays the contract.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ class FacetValue:
     params: QueryDict | None = field(default=None, repr=False)
     param: str = ""
     dom_id: str = ""  # the value as it may appear in an HTML id
-    lang: str = (
-        ""  # "da" for a vocabulary's value: the catalogue's data is Danish in every language
-    )
+    # "da" for a vocabulary's value: the catalogue's data is Danish in every language.
+    lang: str = ""
 
     @cached_property
     def toggle_url(self) -> str:
