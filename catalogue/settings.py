@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # sitemap.xml (no models)
     "django_filters",
     "rest_framework",
     "drf_spectacular",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     # Outside everything that writes a body (the page cache stores it uncompressed); Django's
     # GZip adds random bytes to each response against BREACH (ADR 0005).
     "django.middleware.gzip.GZipMiddleware",
+    # Any site may read the API (GET, HEAD), also its cached answers, which are served below.
+    "interventions.api.cors.ReadOnlyApiCorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -118,6 +118,24 @@ class KronerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class LinesField(forms.Field):
+    """A list of texts, one per line (a JSON list in the database, never shown as JSON)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if value in self.empty_values:
+            return []
+        if isinstance(value, list | tuple):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return [line.strip() for line in str(value).splitlines() if line.strip()]
+
+
 class EditStampField(forms.Field):
     """The `EditStamp` an entry's form was opened with, carried along hidden; never an edit."""
 
@@ -142,6 +160,11 @@ class InterventionForm(forms.ModelForm):
         required=False,
         min_value=0,
         help_text=_("Kun et beløb kilden oplyser, i hele kroner, fx 780.000."),
+    )
+    alternative_titles = LinesField(
+        label=_("alternative titler"),
+        required=False,
+        help_text=_("Andre titler kilden bruger, én pr. linje; søgningen finder dem."),
     )
     edit_stamp = EditStampField()
 

@@ -30,6 +30,10 @@ A facet's values are one of two kinds:
   a value; `api=Api(...)` gives it a vocabulary endpoint, `values_hint` says where a client finds
   the values otherwise.
 
+  `match_all=True` offers "alle valgte" for a many-to-many vocabulary: with its parameter in
+  `match_all` (`?target_group=a&target_group=b&match_all=target_group`), an entry must belong
+  to every chosen value, not to any.
+
 - **Fixed choices** (`choices=`): a list of (value, label). An entry's value is either one of its
   fields (`field="status"`) or computed by the database (`computed=`: a function returning a
   query expression over `Intervention`, called anew for every query, so it may use today's date).
@@ -40,10 +44,11 @@ A facet's values are one of two kinds:
   `CATALOGUE_INDEX_SECONDS` and never past its day, so a value that changes with the date is
   never a day old there.
 
-`csv=Csv(header, after=...)` gives a facet a column in the CSV download, placed after the column
-named `after` (a fixed column's name, see `views/downloads.py`, or another facet's param; "" puts
-it last). A vocabulary's column lists its `relation`'s values (`relation=`, `rows=` and `text=`
-change which and how); a choice facet's column shows its value's label.
+`csv=Csv(header, after=...)` gives a facet a column in the CSV and Excel downloads, placed after
+the column named `after` (a fixed column's name, see `views/downloads.py`, or another facet's
+param; "" puts it last). A vocabulary's column lists its `relation`'s values (`relation=`,
+`rows=` and `text=` change which and how; `membership=True` lists every value the facet's
+membership finds, as its filter does); a choice facet's column shows its value's label.
 """
 
 from __future__ import annotations
@@ -113,6 +118,10 @@ class Csv:
     relation: str = ""  # a vocabulary's relation listed (default: the facet's `relation`)
     rows: Callable[[], models.QuerySet] | None = None  # how its rows are read (default: all)
     text: Callable[[Any], str] = str  # how one row is written
+    # List the values the entry belongs to by the facet's membership (what its filter matches),
+    # not only those its `relation` links: a region's column names the regions of the entry's
+    # municipalities too, so a download filtered by a region never shows an empty "Regioner".
+    membership: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,9 @@ class Facet:
     field: str = ""
     computed: Callable[[], Expression] | None = None
     csv: Csv | None = None
+    # Offer "alle valgte" (AND: entries with every chosen value) beside the default OR, through
+    # the `match_all` parameter: for a many-to-many vocabulary, where an entry has several values.
+    match_all: bool = False
 
     def __post_init__(self) -> None:
         vocabulary, choices = self.model is not None, bool(self.choices)
@@ -143,6 +155,8 @@ class Facet:
             raise ValueError(f"facet {self.param!r}: a vocabulary needs a relation")
         if choices and bool(self.field) == (self.computed is not None):
             raise ValueError(f"facet {self.param!r}: choices need either a field or `computed`")
+        if self.match_all and not (vocabulary and self.many_to_many):
+            raise ValueError(f"facet {self.param!r}: only a many-to-many vocabulary can match all")
 
     # --- What kind -------------------------------------------------------------------------------
 
@@ -224,6 +238,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Målgrupper"), after="region"),
+        match_all=True,
     ),
     Facet(
         "policy_area",
@@ -238,6 +253,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Fagområder"), after="target_group"),
+        match_all=True,
     ),
     Facet(
         "paragraph",
@@ -262,6 +278,7 @@ FACETS: list[Facet] = [
             rows=legal_bases_in_order,
             text=lambda basis: basis.paragraph.label,
         ),
+        match_all=True,
     ),
     Facet(
         "municipality",
@@ -304,8 +321,9 @@ FACETS: list[Facet] = [
             "af eller betjener.",
             ("slug", "code", "name"),
         ),
-        # The regions the entry names itself, as the source does.
-        csv=Csv(_("Regioner"), after="served", text=lambda r: r.name),
+        # Every region the filter finds the entry in: its own, its municipalities' and those of
+        # the municipalities it serves.
+        csv=Csv(_("Regioner"), after="served", text=lambda r: r.name, membership=True),
     ),
     Facet(
         "method",
@@ -320,6 +338,7 @@ FACETS: list[Facet] = [
             ("slug", "name", "description", "aliases"),
         ),
         csv=Csv(_("Metoder"), after="kkr_goal"),
+        match_all=True,
     ),
     Facet(
         "kkr_goal",
@@ -396,7 +415,7 @@ FACETS: list[Facet] = [
         choices=Freshness.choices,
         # Computed for each query from today's date: the information's age moves on by itself.
         computed=freshness_expression,
-        csv=Csv(_("Aktualitet"), after="confirmed"),
+        csv=Csv(_("Aktualitet"), after="confirmed_by"),
     ),
 ]
 

@@ -274,7 +274,7 @@ def date_label(on: date | None, precision: str = DatePrecision.DAY) -> str:
         return str(on.year)
     if precision == DatePrecision.MONTH:
         return date_format(on, "F Y")
-    return date_format(on, "j. F Y")
+    return date_format(on)  # the language's own: "30. november 2018", "Nov. 30, 2018"
 
 
 # --- Sources --------------------------------------------------------------------------------------
@@ -413,6 +413,20 @@ class Guidance(models.Model):
 
     def natural_key(self) -> tuple[str, int]:
         return (self.source.key, self.number)
+
+    @property
+    def text_after_title(self) -> str:
+        """The text without the title it repeats: most sources' titles are the text's first
+        sentence, or its start. What is left of a sentence the title cut goes on after "…"."""
+        text, title = self.text.strip(), self.title.strip().rstrip(".:")
+        if not title or not text.casefold().startswith(title.casefold()):
+            return text
+        rest = text[len(title) :].lstrip(" \t")
+        if rest[:1] in (".", ":", ";", "!", "?"):  # the title was the whole first sentence
+            return rest[1:].strip()
+        if rest[:1] == "," or rest[:1].islower():  # the title stopped inside a sentence
+            return "… " + rest.lstrip(", ").strip()
+        return rest.strip()
 
 
 # --- Interventions --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("indsatser/", views.intervention_list, name="list"),
     path("indsatser/download.csv", views.download_csv, name="download_csv"),
     path("indsatser/download.json", views.download_json, name="download_json"),
+    path("indsatser/download.xlsx", views.download_xlsx, name="download_xlsx"),
     # Follow a search (the list's query string) or one entry: Atom feeds of their changes.
     path("indsatser/feed.atom", views.selection_feed, name="feed"),
     path("indsatser/<slug:slug>/", views.intervention_detail, name="detail"),

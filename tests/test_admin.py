@@ -80,7 +80,7 @@ def form_data(obj: Intervention, **changes) -> dict:
         "edit_stamp": str(EditStamp.of(Intervention.objects.get(pk=obj.pk))),
         "title": obj.title,
         "slug": obj.slug,
-        "alternative_titles": "[]",
+        "alternative_titles": "\n".join(obj.alternative_titles),
         "summary": obj.summary,
         "is_published": "on" if obj.is_published else "",
         "reviewed_on": obj.reviewed_on.isoformat() if obj.reviewed_on else "",
@@ -529,3 +529,20 @@ def test_contacts_have_their_own_history_page(editor_client):
     contact = Contact.objects.first()
     url = reverse("admin:interventions_contact_history", args=[contact.pk])
     assert editor_client.get(url).status_code == 200
+
+
+def test_alternative_titles_are_edited_as_lines_not_as_json(editor_client):
+    obj = Intervention.objects.get(slug="biofeedback-horsens")
+    obj.alternative_titles = ["Biofeedback i Horsens", "Pulsmåling"]
+    obj.save()
+    page = editor_client.get(change_url(obj)).content.decode()
+    assert "Biofeedback i Horsens\nPulsmåling</textarea>" in page
+    assert "[&quot;Biofeedback" not in page  # no JSON for the editor to keep intact
+    data = form_data(obj, alternative_titles="Ny titel\n\n  Anden titel  \n")
+    assert editor_client.post(change_url(obj), data).status_code == 302
+    obj.refresh_from_db()
+    assert obj.alternative_titles == ["Ny titel", "Anden titel"]
+    data = form_data(obj, alternative_titles="")
+    assert editor_client.post(change_url(obj), data).status_code == 302
+    obj.refresh_from_db()
+    assert obj.alternative_titles == []

@@ -264,7 +264,7 @@ def test_revert_restores_fields_and_vocabulary_links(client, editor):
         name: (form.initial.get(name) if form.initial.get(name) is not None else "")
         for name in form.fields
     }
-    data["alternative_titles"] = "[]"
+    data["alternative_titles"] = ""  # a textarea of lines
     data["reviewed_on"] = original.reviewed_on.isoformat() if original.reviewed_on else ""
     data["is_published"] = "on"
     response = client.post(revert_url, data)

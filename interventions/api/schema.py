@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from catalogue.request_limits import request_line_limit
 from interventions import facets_registry
-from interventions.listing.filters import QueryFilter
+from interventions.listing.filters import MatchAllFilter, QueryFilter
 from interventions.search.text import MAX_QUERY_LENGTH
 
 
@@ -39,6 +39,7 @@ REQUEST_LINE_NOTE = (
     f"{request_line_limit()} bytes; en længere afvises af serveren med 414."
 )
 MULTI = "Gentag parameteren for flere værdier: ELLER inden for et filter, OG på tværs af filtre."
+MULTI_ALL = MULTI[:-1] + " (OG også inden for filteret, når det er nævnt i `match_all`)."
 
 
 def _parameter(name: str, filter_) -> dict:
@@ -55,11 +56,21 @@ def _parameter(name: str, filter_) -> dict:
         schema = build_array_type({"type": "string", "enum": choices})
         description = f"{label}: et eller flere felter, kommasepareret; `-` foran vender om."
         return _query(name, schema, description, explode=False)
+    if isinstance(filter_, MatchAllFilter):
+        choices = [value for value, _ in filter_.extra["choices"]]
+        schema = build_array_type({"type": "string", "enum": choices})
+        description = (
+            f"{label}: de filtre, hvor en indsats skal have alle de valgte værdier (OG) i stedet "
+            f"for mindst én (ELLER), fx `target_group=hjemloese&target_group=unge-15-25"
+            f"&match_all=target_group`. Kan bruges for: {', '.join(f'`{c}`' for c in choices)}."
+        )
+        return _query(name, schema, description, explode=True)
     if isinstance(filter_, django_filters.ModelMultipleChoiceFilter):
         key = filter_.extra.get("to_field_name", "pk")
         values = _values(name, key)
         schema = build_array_type(build_basic_type(OpenApiTypes.STR))
-        return _query(name, schema, f"{label}: {values}. {MULTI}", explode=True)
+        multi = MULTI_ALL if getattr(filter_, "facet", None) and filter_.facet.match_all else MULTI
+        return _query(name, schema, f"{label}: {values}. {multi}", explode=True)
     if isinstance(filter_, django_filters.MultipleChoiceFilter):
         choices = filter_.extra["choices"]
         schema = build_array_type({"type": "string", "enum": [value for value, _ in choices]})

@@ -1,11 +1,13 @@
 """Result cards, rendered once per entry, language and catalogue version, and kept in the cache.
 
-A card looks the same on every list that shows its entry, except for the text under the title: a
-search shows the passage that matched, otherwise the start of the summary. So the card is kept
-as the markup before and after that text, and the summary's text beside it; a page puts each
-card together with its own snippet. Rendering 20 cards through the template engine was a third
-of a list page's time; a page whose cards are all kept reads them in one cache lookup and does
-not load the entries' places and target groups at all.
+A card looks the same on every list that shows its entry, except for the text under the title (a
+search shows the passage that matched, otherwise the start of the summary) and the line that
+shows the value a chosen sort order orders by ("Sorteret efter budget: 780.000 kr.").
+So the card is kept as the markup before and after that text, with a slot for the sort line, and
+the summary's text beside it; a page puts each card together with its own snippet and sort line.
+Rendering 20 cards through the template engine was a third of a list page's time; a page whose
+cards are all kept reads them in one cache lookup and does not load the entries' places and
+target groups at all.
 
 Keys carry the catalogue index's stamp (its catalogue version, day and build), so an edit is
 never shown stale and nothing needs deleting; entries age out after `CARD_CACHE_SECONDS`. A card
@@ -20,15 +22,19 @@ from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.defaultfilters import truncatewords
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from interventions.listing.index import FacetIndex
 from interventions.models import Intervention, ServedMunicipality
 
 TEMPLATE = "interventions/includes/_card.html"
 TEXT = "\x00card-text\x00"  # where the text goes; no entry's text holds a NUL
+SORT = "\x00card-sort\x00"  # where the sort line goes
 SUMMARY_WORDS = 45
 
 
@@ -39,13 +45,42 @@ def _key(entry: Intervention, stamp: str, language: str) -> str:
 def _render(entry: Intervention) -> tuple[str, str, str]:
     """(markup before the text, after it, the summary's text), from the card template."""
     entry.snippet = mark_safe(TEXT)
-    before, after = render_to_string(TEMPLATE, {"intervention": entry}).split(TEXT)
+    context = {"intervention": entry, "sort_slot": mark_safe(SORT)}
+    before, after = render_to_string(TEMPLATE, context).split(TEXT)
     summary = conditional_escape(truncatewords(entry.summary, SUMMARY_WORDS))
     return before, after, summary
 
 
-def attach_cards(entries: list[Intervention], index: FacetIndex) -> None:
-    """Give each entry its card as `card`, with its `snippet` (if set) or its summary.
+def sort_line(entry: Intervention, sort: str | None) -> str:
+    """The value the list is sorted by, as a line of the card (escaped HTML); "" when the title
+    or the relevance orders (both are the card's own heading and place)."""
+    key = (sort or "").lstrip("-")
+    if key == "information":
+        if entry.information_is_confirmation:
+            value = date_format(entry.last_confirmed_on)
+        else:
+            value = entry.source.published_label
+        label = _("Oplysningernes dato")
+    elif key == "updated":
+        label, value = (
+            _("Senest ændret i kataloget"),
+            date_format(localtime(entry.updated_at)),
+        )
+    elif key == "start":
+        label, value = _("Startår"), entry.period_start or _("ikke oplyst")
+    elif key == "budget":
+        label, value = _("Budget"), entry.budget_label or _("ikke oplyst")
+    else:
+        return ""
+    # "Sorteret efter budget: 5.900.000 kr. om året (2016)": the words say why the card stands where it does.
+    return format_html(
+        '<p class="result-sort">{} {}: {}</p>', _("Sorteret efter"), label.lower(), value
+    )
+
+
+def attach_cards(entries: list[Intervention], index: FacetIndex, sort: str | None = None) -> None:
+    """Give each entry its card as `card`, with its `snippet` (if set) or its summary, and the
+    value `sort` (the list's sort order, if chosen) orders by.
 
     `index`: the request's catalogue index, whose stamp the cards are kept by.
 
@@ -70,4 +105,6 @@ def attach_cards(entries: list[Intervention], index: FacetIndex) -> None:
     for entry in entries:
         before, after, summary = kept[keys[entry.pk]]
         text = getattr(entry, "snippet", "") or summary
-        entry.card = SafeString(before + text + after)  # each part escaped when rendered
+        line = sort_line(entry, sort)
+        # Each part is escaped when rendered; the sort line comes before the text.
+        entry.card = SafeString(before.replace(SORT, line) + text + after)

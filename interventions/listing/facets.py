@@ -2,8 +2,11 @@
 
 Each facet's counts are computed on the result of every *other* facet (and the search), so a
 count says how many results a click on that value gives: OR within a facet, AND across facets.
-Selected values stay visible even when their count drops to zero. Counting is bitset arithmetic
-in `interventions.listing.index`; the FilterSet validates the query string and stays the contract.
+A facet in "alle valgte" mode (named in `match_all`) is AND within too: its counts are computed
+on the whole result, its own selection included, so a count again says what adding the value
+gives. Selected values stay visible even when their count drops to zero. `has_budget` is counted
+like a facet (`FacetResult.budget`). Counting is bitset arithmetic in
+`interventions.listing.index`; the FilterSet validates the query string and stays the contract.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from interventions import facets_registry
 from interventions.listing.filters import InterventionFilter, VocabularyField
@@ -29,6 +33,8 @@ class FacetValue:
     params: QueryDict | None = field(default=None, repr=False)
     param: str = ""
     dom_id: str = ""  # the value as it may appear in an HTML id
+    # "da" for a vocabulary's value: the catalogue's data is Danish in every language.
+    lang: str = ""
 
     @cached_property
     def toggle_url(self) -> str:
@@ -41,10 +47,28 @@ class Facet:
     param: str
     label: str
     values: list[FacetValue] = field(default_factory=list)
+    offers_all: bool = False  # the registry offers "alle valgte" (AND) for it
+    matching_all: bool = False  # and the query asks for it (`match_all`)
+    params: QueryDict | None = field(default=None, repr=False)
 
     @property
     def selected(self) -> list[FacetValue]:
         return [v for v in self.values if v.selected]
+
+    @cached_property
+    def mode_url(self) -> str:
+        """The query string with this facet's "alle valgte" switched on or off, on page 1."""
+        return toggle_url(self.params, "match_all", self.param)
+
+
+@dataclass
+class BudgetChoice:
+    """A value of `has_budget` ("" for either), with the number of results it gives."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
 
 
 @dataclass
@@ -103,10 +127,12 @@ class SelectionPages:
 
 @dataclass
 class FacetResult:
-    """The facets, and the selection the whole query keeps (the list's results)."""
+    """The facets, and the selection the whole query keeps (the list's results); `budget` the
+    choices of `has_budget` with their counts."""
 
     facets: list[Facet]
     selection: Selection
+    budget: list[BudgetChoice] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -139,16 +165,39 @@ def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:
 
 
 def _base(filterset: InterventionFilter, index: FacetIndex) -> tuple[int, SearchMatches | None]:
-    """The entries kept by the filters that are not facets (`q`, `has_budget`; `sort` only
-    orders), and the search's matches if any."""
+    """The entries kept by the search (`q`; `has_budget` is counted like a facet and `sort`
+    only orders), and the search's matches if any."""
     cleaned = filterset.form.cleaned_data
     base, search = index.all, None
     if cleaned.get("q"):
         search = index.search(cleaned["q"], filterset.parsed_query())
         base &= search.bits
-    if cleaned.get("has_budget") is not None:
-        base &= index.with_budget if cleaned["has_budget"] else index.all & ~index.with_budget
     return base, search
+
+
+def _budget_bits(index: FacetIndex, value: bool) -> int:
+    return index.with_budget if value else index.all & ~index.with_budget
+
+
+BUDGET_CHOICES = (
+    ("", _("Alle")),
+    ("true", _("Med oplyst budget")),
+    ("false", _("Uden oplyst budget")),
+)
+
+
+def _budget(index: FacetIndex, others: int, chosen: bool | None) -> list[BudgetChoice]:
+    """`has_budget`'s choices, each counted on the result of every other filter."""
+    counts = {
+        "": others.bit_count(),
+        "true": (others & _budget_bits(index, True)).bit_count(),
+        "false": (others & _budget_bits(index, False)).bit_count(),
+    }
+    current = "" if chosen is None else ("true" if chosen else "false")
+    return [
+        BudgetChoice(value, str(label), counts[value], value == current)
+        for value, label in BUDGET_CHOICES
+    ]
 
 
 def compute_facets(params: QueryDict, filterset: InterventionFilter | None = None) -> FacetResult:
@@ -165,23 +214,35 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     index = filterset.facet_index()
     base, search = _base(filterset, index)
     registered = facets_registry.facets()
+    every = set(filterset.matching_all())
     kept = {}  # param -> the entries its selection keeps
     for param in (f.param for f in registered):
         values = _selected_values(filterset, param)
         if values:
-            kept[param] = index.chosen(param, values)
+            kept[param] = index.chosen(param, values, every=param in every)
+    has_budget = filterset.form.cleaned_data.get("has_budget")
+    if has_budget is not None:
+        kept["has_budget"] = _budget_bits(index, has_budget)
     total = base
     for bits in kept.values():
         total &= bits
     facets = []
     for registered_facet in registered:
         param = registered_facet.param
+        all_of = param in every
         others = base
         for other, bits in kept.items():
-            if other != param:
+            # In "alle valgte" mode a value adds to the facet's own selection: count on it too.
+            if other != param or all_of:
                 others &= bits
         selected = set(params.getlist(param))
-        facet = Facet(param=param, label=str(registered_facet.label))
+        facet = Facet(
+            param=param,
+            label=str(registered_facet.label),
+            offers_all=registered_facet.match_all,
+            matching_all=all_of,
+            params=params,
+        )
         for value in index.facets[param]:
             key = str(value.key)
             count = (others & value.bits).bit_count() if others else 0
@@ -196,7 +257,13 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
                         params=params,
                         param=param,
                         dom_id=value.dom_id,
+                        lang="da" if registered_facet.is_vocabulary else "",
                     )
                 )
         facets.append(facet)
-    return FacetResult(facets, Selection(index, total, search))
+    without_budget = base
+    for other, bits in kept.items():
+        if other != "has_budget":
+            without_budget &= bits
+    budget = _budget(index, without_budget, has_budget)
+    return FacetResult(facets, Selection(index, total, search), budget)

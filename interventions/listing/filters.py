@@ -1,10 +1,12 @@
 """The contract of the query string: one FilterSet for the list page, the API and the downloads.
 
 Its facet filters are built from the facet registry (`interventions.facets_registry`); `q`,
-`has_budget` and `sort` are declared here.
+`match_all`, `has_budget` and `sort` are declared here.
 
-Multi-valued vocabularies are OR within a facet and AND across facets. Unknown values make the
-form invalid; views answer 400 with the form's (Danish) messages, never 500.
+Multi-valued vocabularies are OR within a facet and AND across facets; a facet named in
+`match_all` (one the registry offers it for) is AND within too: `?target_group=a&target_group=b
+&match_all=target_group` keeps the entries with both. Unknown values make the form invalid;
+views answer 400 with the form's (Danish) messages, never 500.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
 
 
 class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
-    """Entries belonging to any chosen value (OR), as the facet's membership says."""
+    """Entries belonging to any chosen value (OR), as the facet's membership says; to every
+    chosen value (AND) when the facet is named in `match_all`."""
 
     field_class = VocabularyField
 
@@ -103,7 +106,22 @@ class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):
     def filter(self, qs, value):
         if _none_chosen(value):
             return qs
+        parent = getattr(self, "parent", None)
+        if parent is not None and self.facet.param in parent.matching_all():
+            # One semi-join per value, each with its primary key as the form looked it up: no
+            # query to read the chosen rows.
+            for pk in parent.form.chosen_pks(self.field_name):
+                qs = _having(qs, self.facet.condition([pk]))
+            return qs
         return _having(qs, self.facet.condition(value))
+
+
+class MatchAllFilter(django_filters.MultipleChoiceFilter):
+    """The facets whose chosen values must all hold (AND) rather than any (OR). Each facet's own
+    filter reads it (`InterventionFilter.matching_all`), so it narrows nothing by itself."""
+
+    def filter(self, qs, value):
+        return qs
 
 
 class ChoiceFacetFilter(django_filters.MultipleChoiceFilter):
@@ -153,6 +171,13 @@ class InterventionFilterForm(forms.Form):
                 keys = self.facet_index().keys(name)
                 field.known = {v: keys[v] for v in values if v in keys}
 
+    def chosen_pks(self, name: str) -> list[int]:
+        """The primary keys of a vocabulary's valid chosen values, each once, in the order given."""
+        field = self.fields[name]
+        known = getattr(field, "known", None) or {}
+        values = self.data.getlist(self.add_prefix(name)) if self.is_bound else []
+        return list(dict.fromkeys(known[v] for v in values if v in known))
+
 
 def facet_filter(facet: Facet) -> django_filters.Filter:
     """The filter of one registered facet."""
@@ -173,8 +198,17 @@ def facet_filter(facet: Facet) -> django_filters.Filter:
     )
 
 
+def match_all_filter() -> MatchAllFilter:
+    """`match_all`: its choices are the registered facets that offer "alle valgte"."""
+    return MatchAllFilter(
+        choices=[(f.param, f.label) for f in facets_registry.facets() if f.match_all],
+        label=_("Alle valgte skal passe"),
+    )
+
+
 class InterventionFilter(django_filters.FilterSet):
-    """The list's filters: `q`, one per registered facet (see `rebuild`), `has_budget`, `sort`."""
+    """The list's filters: `q`, one per registered facet and `match_all` (see `rebuild`),
+    `has_budget`, `sort`."""
 
     q = QueryFilter(method="filter_q", label=_("Søg"))
     has_budget = StrictBooleanFilter(
@@ -204,16 +238,18 @@ class InterventionFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = InterventionFilterForm
 
-    FIXED = ("q", "has_budget", "sort")  # the filters that are no facet
+    FIXED = ("q", "match_all", "has_budget", "sort")  # the filters that are no facet
 
     @classmethod
     def rebuild(cls) -> None:
-        """Declare one filter per registered facet, after `q` and before `has_budget` and `sort`:
-        at import, and again when a test registers a facet."""
-        fixed = {name: cls.declared_filters[name] for name in cls.FIXED}
+        """Declare one filter per registered facet and `match_all` (which names them), after
+        `q` and before `has_budget` and `sort`: at import, and again when a test registers a
+        facet."""
+        fixed = {name: cls.declared_filters[name] for name in cls.FIXED if name != "match_all"}
         cls.declared_filters = {
             "q": fixed["q"],
             **{f.param: facet_filter(f) for f in facets_registry.facets()},
+            "match_all": match_all_filter(),
             "has_budget": fixed["has_budget"],
             "sort": fixed["sort"],
         }
@@ -257,6 +293,13 @@ class InterventionFilter(django_filters.FilterSet):
         if self._parsed is None:
             self._parsed = understand(query)
         return self._parsed
+
+    def matching_all(self) -> list[str]:
+        """The facets whose chosen values must all hold (a valid `match_all`), else []."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        return list(self.form.cleaned_data.get("match_all") or [])
 
     def filter_q(self, queryset, name, value):
         return search(queryset, self.parsed_query() or value)

@@ -232,13 +232,14 @@ class FacetIndex:
             keys = self._keys[param] = {str(v.key): v.pk for v in self.facets[param]}
         return keys
 
-    def chosen(self, param: str, values) -> int:
-        """The entries a selection in one facet keeps: any of its values (OR)."""
+    def chosen(self, param: str, values, every: bool = False) -> int:
+        """The entries a selection in one facet keeps: any of its values (OR), or with `every`
+        all of them (AND, the facet named in `match_all`)."""
         wanted = {str(v) for v in values}
-        bits = 0
-        for value in self.facets[param]:
-            if str(value.key) in wanted:
-                bits |= value.bits
+        found = [value.bits for value in self.facets[param] if str(value.key) in wanted]
+        bits = found[0] if every and found else 0
+        for value_bits in found:
+            bits = bits & value_bits if every else bits | value_bits
         return bits
 
     def search(self, query: str, parsed: ParsedQuery | None = None) -> SearchMatches:

@@ -88,7 +88,8 @@ class Listing:
         page = paginator.get_page(number)
         for intervention in page:
             intervention.snippet = snippet(intervention, query) if query else ""
-        attach_cards(page.object_list, self.index)
+        sort = self.cleaned.get("sort")
+        attach_cards(page.object_list, self.index, sort=sort[0] if sort else None)
         return page
 
     @property

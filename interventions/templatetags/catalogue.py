@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from interventions import facts
+
 register = template.Library()
 
 
@@ -32,7 +34,5 @@ def render_text(text: str) -> SafeString:
 
 @register.filter
 def kroner(amount: int | None) -> str:
-    """1234567 -> '1.234.567 kr.' (Danish thousands separator)."""
-    if amount is None:
-        return ""
-    return f"{amount:,} kr.".replace(",", ".")
+    """1234567 -> '1.234.567 kr.' in Danish, 'DKK 1,234,567' in English (the page's locale)."""
+    return facts.kroner(amount)

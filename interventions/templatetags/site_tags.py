@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, translate_url
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:  # a development dependency (django-stubs), not installed in production
@@ -78,6 +78,85 @@ def sort_options(query: str) -> list[tuple[str, StrOrPromise]]:
     return options
 
 
+def _without(params, name: str, value: str | None = None) -> str:
+    """The query string without `name` (or only its `value`), back on page 1."""
+    new = params.copy()
+    new.pop("page", None)
+    if value is None:
+        new.pop(name, None)
+    else:
+        new.setlist(name, [v for v in new.getlist(name) if v != value])
+    encoded = new.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
+    """Every parameter in force, as labelled groups of removable chips: the search, each facet
+    ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
+
+    Each group: `label`, `joiner` (the word between its chips), `chips` (each `text` and the
+    `url` without it), `mode` (a facet's "alle valgte" as a chip of its own, or None) and
+    `remove` (the words a screen reader hears before a chip's text).
+    """
+    groups: list[dict[str, object]] = []
+    if query:
+        groups.append(
+            {
+                "label": _("Søgning"),
+                "chips": [{"text": f"“{query}”", "url": _without(params, "q")}],
+                "remove": _("Fjern søgningen"),
+            }
+        )
+    for facet in facets:
+        chips = [{"text": v.label, "url": v.toggle_url, "lang": v.lang} for v in facet.selected]
+        if chips or facet.matching_all:
+            mode = None
+            if facet.matching_all:
+                mode = {"text": _("alle valgte skal passe"), "url": facet.mode_url}
+            groups.append(
+                {
+                    "label": facet.label,
+                    "joiner": _("og") if facet.matching_all else _("eller"),
+                    "chips": chips,
+                    "mode": mode,
+                    "remove": _("Fjern filteret %(label)s") % {"label": facet.label},
+                }
+            )
+    chosen = next((c for c in budget if c.selected and c.value), None)
+    if chosen is not None:
+        groups.append(
+            {
+                "label": _("Budget"),
+                "chips": [{"text": chosen.label, "url": _without(params, "has_budget")}],
+                "remove": _("Fjern filteret Budget"),
+            }
+        )
+    sort = params.get("sort", "")
+    label = dict(SORT_OPTIONS).get(sort)
+    if label is not None:
+        groups.append(
+            {
+                "label": _("Sortering"),
+                "chips": [{"text": label, "url": _without(params, "sort")}],
+                "remove": _("Fjern sorteringen"),
+            }
+        )
+    return groups
+
+
+@register.simple_tag
+def list_title(facets, query: str, count: int) -> str:
+    """The list page's title, different for every search: "Hjemløse, Aarhus — 27 indsatser";
+    "Indsatser" with nothing chosen."""
+    parts = [f"“{query}”"] if query else []
+    parts += [value.label for facet in facets for value in facet.selected]
+    if not parts:
+        return str(_("Indsatser"))
+    found = ngettext("%(counter)s indsats", "%(counter)s indsatser", count) % {"counter": count}
+    return f"{', '.join(parts)} — {found}"
+
+
 @register.simple_tag
 def page_window(page, around: int = 2) -> list[int | None]:
     """Page numbers to link: first, last and `around` either side of the current; None: a gap."""
@@ -117,14 +196,18 @@ def facet_values(facet) -> SafeString:
         if value.group != group:
             group = value.group
             if group:
-                out.append(f'<li class="facet-group">{escape(group)}</li>')
+                lang = f' lang="{value.lang}"' if value.lang else ""
+                out.append(f'<li class="facet-group"{lang}>{escape(group)}</li>')
         dom_id = f"f-{param}-{value.dom_id}"
+        label = escape(value.label)
+        if value.lang:
+            label = f'<span lang="{value.lang}">{label}</span>'
         checked = " checked" if value.selected else ""
         out.append(
             f'<li class="form-group-checkbox">'
             f'<input class="form-checkbox" type="checkbox" id="{dom_id}" name="{param}" '
             f'value="{escape(value.value)}"{checked}>'
-            f'<label class="form-label" for="{dom_id}">{escape(value.label)} '
+            f'<label class="form-label" for="{dom_id}">{label} '
             f'<span class="facet-count">({value.count})</span></label></li>'
         )
     return mark_safe("\n".join(out))  # every value above is escaped

@@ -2,10 +2,11 @@
 
 - `pages`: the front page, the list page, an entry's page, about and accessibility.
 - `browse`: a page per vocabulary, each value with its count, linking into the list.
-- `downloads`: the list's current selection as CSV and JSON.
+- `downloads`: the list's current selection as Excel, CSV and JSON.
 - `feeds`: Atom feeds of a selection's (or one entry's) changes, to follow a search.
 - `compare`: two to four entries side by side.
 - `data`: the catalogue as a described open dataset (/data/).
+- `findability`: robots.txt and sitemap.xml (routed in catalogue/urls.py, outside the languages).
 """
 
 from interventions.views.browse import methods, paragraphs, places, sources, target_groups
@@ -18,7 +19,7 @@ from interventions.views.data import (
     export_schema_view,
     open_data,
 )
-from interventions.views.downloads import download_csv, download_json
+from interventions.views.downloads import download_csv, download_json, download_xlsx
 from interventions.views.feeds import entry_feed, selection_feed
 from interventions.views.pages import (
     about,
@@ -38,6 +39,7 @@ __all__ = [
     "dcat",
     "download_csv",
     "download_json",
+    "download_xlsx",
     "entry_feed",
     "export_schema_view",
     "home",

@@ -44,6 +44,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         "suggestion": listing.suggestion(page),
         "danish_hint": listing.danish_hint(page),
         "facets": listing.facet_list,
+        "budget": listing.facets.budget,
         "errors": listing.errors,
     }
     # htmx (filter, sort, page) gets only the results region; a history restore needs the page.

@@ -79,21 +79,76 @@
     }
   });
 
-  // A ticked box or a new sort order updates the results at once.
-  document.addEventListener("change", function (event) {
-    var control = event.target;
-    if (!control.matches || !control.matches("input[type=checkbox][name], select[name]")) {
-      return;
-    }
+  function liveForm(control) {
     // The form the control belongs to: a card's "Sammenlign" box sits inside the results but
     // belongs to the compare tray (form="compare-form"), which is not live.
-    var form = control.form && control.form.matches("[data-live-form]") ? control.form : null;
+    return control.form && control.form.matches("[data-live-form]") ? control.form : null;
+  }
+
+  function submit(form) {
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+
+  // A ticked box or a chosen radio button updates the results at once.
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    if (!control.matches || !control.matches("input[type=checkbox][name], input[type=radio][name]")) {
+      return;
+    }
+    var form = liveForm(control);
     if (form) {
-      if (typeof form.requestSubmit === "function") {
-        form.requestSubmit();
-      } else {
-        form.submit();
+      submit(form);
+    }
+  });
+
+  // The sort menu updates the results once a choice is committed, not per arrow key: some
+  // browsers fire "change" for each ArrowDown on a closed select, which would rerun the search
+  // and add a history entry each time. A pointer choice (mouse, touch) commits at once; with the
+  // keyboard, Enter commits, and so does leaving the menu.
+  var keyed = null; // the select whose value the keyboard changed and has not committed yet
+  var keyedFrom = null; // its value before the keyboard changed it
+  document.addEventListener("keydown", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[name]") || !liveForm(select)) {
+      return;
+    }
+    if (event.key === "Enter") {
+      event.preventDefault();
+      keyed = null;
+      submit(select.form);
+    } else if (event.key.indexOf("Arrow") === 0 || event.key === "Home" || event.key === "End" ||
+               event.key === "PageUp" || event.key === "PageDown" || event.key.length === 1) {
+      if (keyed !== select) {
+        keyed = select;
+        keyedFrom = select.value;
       }
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[name]") || !liveForm(select)) {
+      return;
+    }
+    if (keyed !== select) {
+      submit(select.form);
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var select = event.target;
+    if (keyed && keyed === select && liveForm(select)) {
+      keyed = null;
+      if (select.value !== keyedFrom) {
+        submit(select.form);
+      }
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.matches && event.target.matches("select[name]")) {
+      keyed = null; // a pointer choice commits on change
     }
   });
 

@@ -136,7 +136,7 @@ def test_page_api_and_csv_count_alike(client, confirmed, query):
     page = client.get(f"/indsatser/?{query}").context["page"].paginator.count
     api = client.get(f"{LIST}?{query}").json()["count"]
     text = client.get(f"/indsatser/download.csv?{query}").content.decode("utf-8-sig")
-    _header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    _header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert page == api == len(rows)
     assert page > 0
 

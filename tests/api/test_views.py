@@ -57,6 +57,8 @@ def page_slugs(client: Client, query: str) -> list[str]:
         "source=dassos-2015&sort=start,title",
         "section=boern-og-unge&evaluation=none_known",
         "policy_area=psykiatri&method=recovery&method=peer-stoette",
+        "target_group=hjemloese&target_group=unge-15-25&match_all=target_group",
+        "paragraph=sel-85&paragraph=sel-107&match_all=paragraph&match_all=method&sort=title",
         "kkr_goal=styrke-handicappede-borgeres-medborgerskab-og-aktive&municipality=aarhus",
         "target_group=&sector=",
     ],
@@ -159,6 +161,8 @@ def test_the_last_page_holds_the_rest(client):
         ({"status": "forever"}, "status"),
         ({"evaluation": "perfect"}, "evaluation"),
         ({"has_budget": "maybe"}, "has_budget"),
+        ({"match_all": "region"}, "match_all"),  # offered for many-to-many vocabularies only
+        ({"match_all": "findes-ikke"}, "match_all"),
         ({"sort": "hemmelig"}, "sort"),
         ({"q": "%%%"}, "q"),
         ({"q": "x" * 201}, "q"),

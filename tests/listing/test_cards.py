@@ -5,7 +5,7 @@ outlives the day it was rendered for."""
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from interventions.models import Intervention, Municipality, ServedMunicipality
@@ -89,4 +89,69 @@ def test_a_card_names_the_municipalities_it_serves_apart_from_those_that_run_it(
             intervention=entry, municipality=Municipality.objects.get(slug=slug)
         )
     html = card(client, entry)
-    assert "Testkommune · Aarhus · Betjener Herning, Skive</p>" in html
+    assert '<span lang="da">Testkommune</span> · Aarhus · Betjener Herning, Skive</p>' in html
+
+
+# --- Cards that inform a decision (#21) ----------------------------------------------------------
+
+
+def test_a_card_shows_owner_period_and_budget_with_what_it_covers(client):
+    entry = InterventionFactory(
+        title="Zyxkort med budget",
+        organisation="Zyx Kommune, Socialforvaltningen",
+        period_start=2016,
+        period_end=2018,
+        budget_dkk=5_900_000,
+        budget_note="Afsat årligt til indsatsen for 2016",
+    )
+    html = card(client, entry)
+    assert "Zyx Kommune, Socialforvaltningen" in html
+    assert "Periode: 2016–2018" in html
+    assert "Budget: 5.900.000 kr." in html
+    assert "(Afsat årligt til indsatsen for 2016)" in html
+
+
+def test_a_card_without_period_or_budget_says_nothing_of_them(client):
+    entry = InterventionFactory(title="Zyxkort uden tal", period_start=None, budget_dkk=None)
+    html = card(client, entry)
+    assert "Periode:" not in html and "Budget:" not in html
+
+
+@pytest.mark.parametrize(
+    ("sort", "line"),
+    [
+        ("-updated", "Sorteret efter senest ændret i kataloget: {updated}"),
+        ("-budget", "Sorteret efter budget: 780.000 kr."),
+        ("budget", "Sorteret efter budget: 780.000 kr."),
+        ("-start", "Sorteret efter startår: 2019"),
+        ("-information", "Sorteret efter oplysningernes dato: januar 2016"),
+    ],
+)
+def test_a_card_shows_the_value_the_list_is_sorted_by(client, sort, line):
+    entry = InterventionFactory(title="Zyxkort sorteret", period_start=2019, budget_dkk=780_000)
+    updated = date_format(timezone.localtime(entry.updated_at), "j. F Y")
+    html = card(client, entry, sort=sort)
+    assert '<p class="result-sort">Sorteret efter ' in html
+    assert line.format(updated=updated) in html
+    # The same kept card shows no sort line when the list is not sorted.
+    assert "result-sort" not in card(client, entry)
+
+
+def test_a_card_sorted_by_an_amount_it_lacks_says_so(client):
+    entry = InterventionFactory(title="Zyxkort uden beløb", budget_dkk=None)
+    assert "Sorteret efter budget: ikke oplyst" in card(client, entry, sort="-budget")
+
+
+def test_sorted_by_title_or_relevance_a_card_has_no_sort_line(client):
+    entry = InterventionFactory(title="Zyxkort titel")
+    assert "result-sort" not in card(client, entry, sort="title")
+    assert "result-sort" not in card(client, entry)
+
+
+def test_english_cards_write_amounts_and_dates_the_english_way(client):
+    entry = InterventionFactory(title="Zyxkort engelsk", budget_dkk=5_900_000, period_start=2016)
+    html = client.get("/en/indsatser/", {"q": entry.title, "sort": "-updated"}).content.decode()
+    assert "DKK 5,900,000" in html
+    with translation.override("en"):
+        updated = date_format(timezone.localtime(entry.updated_at))
+    assert f"Sorted by last changed in the catalogue: {updated}" in html  # "Dec. 3, 2026"

@@ -45,6 +45,35 @@ def test_region_counts_each_entry_once():
         assert n == count(f"region={value}"), value
 
 
+ALL_OF = "target_group=hjemloese&target_group=unge-15-25&match_all=target_group"
+
+
+def test_in_all_chosen_mode_a_count_is_what_adding_the_value_gives():
+    """With "alle valgte" a value narrows the selection: its count is the entries that have it
+    and every value already chosen, not the entries that have it."""
+    counts = facet_counts(ALL_OF, "target_group")
+    total = count(ALL_OF)
+    assert counts["hjemloese"] == counts["unge-15-25"] == total
+    for value, n in counts.items():
+        assert n == count(f"{ALL_OF}&target_group={value}"), value
+    assert sum(counts.values()) < sum(
+        facet_counts(ALL_OF.rsplit("&", 1)[0], "target_group").values()
+    )
+
+
+def test_other_facets_count_on_the_anded_selection():
+    for value, n in facet_counts(ALL_OF, "region").items():
+        assert n == count(f"{ALL_OF}&region={value}"), value
+
+
+def test_budget_choices_count_what_choosing_them_gives():
+    result = compute_facets(QueryDict("target_group=hjemloese"))
+    budget = {choice.value: (choice.count, choice.selected) for choice in result.budget}
+    assert budget[""] == (count("target_group=hjemloese"), True)
+    assert budget["true"] == (count("target_group=hjemloese&has_budget=true"), False)
+    assert budget["false"][0] == count("target_group=hjemloese&has_budget=false")
+
+
 def test_selected_values_stay_visible_with_zero_results():
     facets = compute_facets(QueryDict("target_group=aeldre&source=defactum-akutpsykiatri"))
     values = {v.value: v for v in next(f for f in facets if f.param == "target_group").values}
@@ -87,6 +116,9 @@ def queries(draw) -> str:
         params["q"] = q
     if draw(st.booleans()):
         params["has_budget"] = draw(st.sampled_from(["true", "false"]))
+    every = draw(st.lists(st.sampled_from(["target_group", "paragraph"]), unique=True))
+    if every:
+        params.setlist("match_all", every)
     return params.urlencode()
 
 
@@ -102,6 +134,15 @@ def test_the_index_counts_what_the_filters_keep(query):
         if facet.param in ("region", "section", "sector") and not facet.selected:
             for value in facet.values[:3]:
                 assert value.count == count(value.toggle_url[1:]), (query, value.value)
+        if facet.matching_all:  # a value's count is what adding it to the selection gives
+            for value in [v for v in facet.values if not v.selected][:3]:
+                assert value.count == count(value.toggle_url[1:]), (query, value.value)
+    budget = {choice.value: choice.count for choice in result.budget}
+    without = QueryDict(query, mutable=True)
+    without.pop("has_budget", None)
+    for value in ("true", "false"):
+        without["has_budget"] = value
+        assert budget[value] == count(without.urlencode()), (query, value)
 
 
 def test_the_index_follows_an_edit_before_it_commits():
@@ -136,10 +177,16 @@ def test_the_list_page_shows_the_indexed_page(client):
 
 
 def test_every_filter_is_a_registered_facet_or_one_the_index_answers_apart():
-    """The index counts the registry's facets; `q` and `has_budget` it answers on its own
-    (`facets._base`) and `sort` only orders. A filter declared beside the registry would be
-    neither counted nor applied to the facets: it belongs in the registry."""
+    """The index counts the registry's facets; `q`, `match_all` and `has_budget` it answers on
+    its own (`facets.compute_facets`) and `sort` only orders. A filter declared beside the
+    registry would be neither counted nor applied to the facets: it belongs in the registry."""
     registered = [f.param for f in facets_registry.facets()]
     assert registered
-    assert list(InterventionFilter.base_filters) == ["q", *registered, "has_budget", "sort"]
+    assert list(InterventionFilter.base_filters) == [
+        "q",
+        *registered,
+        "match_all",
+        "has_budget",
+        "sort",
+    ]
     assert [f.param for f in compute_facets(QueryDict("")).facets] == registered

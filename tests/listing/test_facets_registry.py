@@ -108,7 +108,7 @@ def counts(param: str, query: str = "") -> dict[str, int]:
 def csv_rows(client, query: dict) -> list[dict[str, str]]:
     response = client.get("/indsatser/download.csv", query)
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 def parameters(client) -> dict[str, dict]:

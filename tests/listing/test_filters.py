@@ -1,4 +1,5 @@
-"""The FilterSet is the contract of the query string: OR within a facet, AND across facets."""
+"""The FilterSet is the contract of the query string: OR within a facet, AND across facets, and
+AND within a facet named in `match_all`."""
 
 import itertools
 
@@ -15,6 +16,18 @@ def results(query: str) -> set[str]:
     filterset = InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())
     assert filterset.is_valid(), filterset.errors
     return set(filterset.qs.values_list("slug", flat=True))
+
+
+def filterset(query: str) -> InterventionFilter:
+    return InterventionFilter(QueryDict(query), queryset=Intervention.objects.published())
+
+
+def slugs(query: str) -> list[str]:
+    return sorted(results(query))
+
+
+def published():
+    return Intervention.objects.published()
 
 
 def with_target_group(slug: str) -> set[str]:
@@ -112,3 +125,60 @@ def test_sorting_is_whitelisted_and_stable():
         refused = InterventionFilter(QueryDict(f"sort={field_name}"))
         assert not refused.is_valid(), field_name
         assert "sort" in refused.errors
+
+
+# --- "Alle valgte": AND within a facet -----------------------------------------------------------
+
+
+def test_match_all_keeps_the_entries_with_every_chosen_value():
+    both = (
+        published().filter(target_groups__slug="hjemloese").filter(target_groups__slug="unge-15-25")
+    )
+    query = "target_group=hjemloese&target_group=unge-15-25"
+    anded = slugs(f"{query}&match_all=target_group")
+    assert anded == sorted(both.values_list("slug", flat=True))
+    assert 0 < len(anded) < len(slugs(query))  # fewer than "either" keeps
+
+
+def test_match_all_applies_only_to_the_facets_it_names():
+    query = "target_group=hjemloese&target_group=unge-15-25&method=housing-first&method=fact"
+    method_or = published().filter(methods__slug__in=["housing-first", "fact"])
+    expected = (
+        published()
+        .filter(target_groups__slug="hjemloese")
+        .filter(target_groups__slug="unge-15-25")
+        .filter(pk__in=method_or.values("pk"))
+    )
+    assert slugs(f"{query}&match_all=target_group") == sorted(
+        expected.values_list("slug", flat=True)
+    )
+
+
+def test_match_all_with_one_or_no_value_chosen_changes_nothing():
+    assert slugs("target_group=hjemloese&match_all=target_group") == slugs("target_group=hjemloese")
+    assert slugs("match_all=target_group&match_all=method") == slugs("")
+
+
+@pytest.mark.parametrize("facet", ["target_group", "method", "paragraph", "policy_area"])
+def test_match_all_is_offered_for_the_many_to_many_vocabularies(facet):
+    assert filterset(f"match_all={facet}").is_valid()
+
+
+@pytest.mark.parametrize("facet", ["region", "municipality", "status", "source", "nope", ""])
+def test_match_all_for_any_other_facet_is_an_error_not_ignored(facet):
+    if not facet:
+        assert filterset("match_all=").is_valid()  # an empty value is no filter
+        return
+    form = filterset(f"match_all={facet}")
+    assert not form.is_valid()
+    assert "match_all" in form.errors
+
+
+def test_match_all_reads_the_chosen_rows_without_a_query_per_value(django_assert_num_queries):
+    query = (
+        "target_group=hjemloese&target_group=unge-15-25&target_group=aeldre&match_all=target_group"
+    )
+    fs = filterset(query)
+    assert fs.is_valid()
+    with django_assert_num_queries(1):
+        list(fs.qs.values_list("pk", flat=True))

@@ -15,7 +15,7 @@ def test_shows_a_curated_entry_with_its_facts_and_source(client):
     response = client.get(entry.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1>Café Tumling</h1>" in html
+    assert '<h1 lang="da">Café Tumling</h1>' in html
     assert entry.source.title in html and entry.locator in html
     for contact in entry.contacts.all():
         assert contact.name in html

@@ -1,5 +1,7 @@
 """The list page /indsatser/: filters, facets, pagination, errors and a constant query count."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -129,3 +131,114 @@ def test_an_english_query_that_finds_nothing_is_told_the_data_is_danish(client):
     assert "The interventions are described in Danish" in html
     danish = client.get("/indsatser/", {"q": "zyxkvantum"})
     assert danish.context["danish_hint"] is None
+
+
+def test_the_english_hint_links_the_danish_term_marked_as_danish(client):
+    html = client.get("/en/indsatser/", {"q": "homelesness shelter"}).content.decode()
+    assert re.search(r'<a href="\?q=Hjeml%C3%B8se"[^>]*lang="da">Hjemløse</a>', html)
+
+
+def test_english_pages_mark_the_danish_data_for_screen_readers(client):
+    html = client.get("/en/indsatser/", {"target_group": "hjemloese"}).content.decode()
+    assert '<html lang="en">' in html
+    assert "The interventions are described in Danish" in html
+    assert '<h3 class="result-title" lang="da">' in html
+    assert '<p class="result-text" lang="da">' in html
+    assert '<span lang="da">Hjemløse</span>' in html  # the facet value and its chip
+    assert '<span class="badge" lang="da">' in html
+    entry = Intervention.objects.published().first()
+    detail = client.get(f"/en/indsatser/{entry.slug}/").content.decode()
+    assert f'<h1 lang="da">{entry.title}</h1>' in detail
+    assert '<p class="font-lead detail-lead" lang="da">' in detail
+
+
+# --- Every active filter is visible and removable (#21) ------------------------------------------
+
+
+def active_groups(html: str) -> list[str]:
+    """The active-filter groups as a reader sees them: "Målgruppe: Hjemløse eller Unge 15-25"."""
+    block = re.search(r'<ul class="unstyled-list active-filter-list">(.*?)</ul>', html, re.S)
+    if block is None:
+        return []
+    groups = re.findall(r'<li class="active-filter-group">(.*?)</li>', block.group(1), re.S)
+    visible = [
+        re.sub(r'<span class="sr-only">.*?</span>|<svg.*?</svg>', "", g, flags=re.S) for g in groups
+    ]
+    return [" ".join(re.sub(r"<[^>]+>", " ", g).split()) for g in visible]
+
+
+def test_chips_say_that_values_within_a_facet_are_ored(client):
+    html = client.get(URL, {"target_group": ["hjemloese", "unge-15-25"]}).content.decode()
+    assert active_groups(html) == ["Målgruppe: Hjemløse eller Unge 15-25"]
+    assert "(2 valgt, mindst én skal passe)" in html
+
+
+def test_all_chosen_mode_is_a_control_a_chip_and_fewer_results(client):
+    either = client.get(URL, {"target_group": ["hjemloese", "unge-15-25"]})
+    both = client.get(
+        URL, {"target_group": ["hjemloese", "unge-15-25"], "match_all": "target_group"}
+    )
+    html = both.content.decode()
+    assert 0 < both.context["page"].paginator.count < either.context["page"].paginator.count
+    assert active_groups(html) == ["Målgruppe: Hjemløse og Unge 15-25 alle valgte skal passe"]
+    assert re.search(r'name="match_all" value="target_group"[^>]* checked', html)
+    assert "(2 valgt, alle skal passe)" in html
+    # The mode's chip switches it off and keeps the values.
+    assert 'href="?target_group=hjemloese&amp;target_group=unge-15-25"' in html
+    # The switch shows where it matters: in a facet that offers it, once two values are chosen.
+    assert 'id="match-all-target_group"' in either.content.decode()
+    assert 'id="match-all-method"' not in either.content.decode()
+    two_each = client.get(
+        URL,
+        {
+            "method": ["housing-first", "fact"],
+            "paragraph": ["sel-85", "sel-107"],
+            "policy_area": ["bolig", "psykiatri"],
+            "region": ["region-midtjylland", "region-hovedstaden"],
+        },
+    ).content.decode()
+    for offered in ("method", "paragraph", "policy_area"):
+        assert f'id="match-all-{offered}"' in two_each
+    assert 'id="match-all-region"' not in two_each
+
+
+def test_has_budget_has_a_control_a_chip_and_a_reset(client):
+    response = client.get(URL, {"has_budget": "true"})
+    html = response.content.decode()
+    with_budget = Intervention.objects.published().exclude(budget_dkk=None).count()
+    assert response.context["page"].paginator.count == with_budget
+    assert active_groups(html) == ["Budget: Med oplyst budget"]
+    assert re.search(r'name="has_budget" value="true" checked', html)
+    assert f'Med oplyst budget <span class="facet-count">({with_budget})</span>' in html
+    assert 'href="?" hx-get="?"' in html  # the chip removes the only filter
+    assert "Nulstil alle filtre" in html
+    assert active_groups(client.get(URL, {"has_budget": "false"}).content.decode()) == [
+        "Budget: Uden oplyst budget"
+    ]
+
+
+def test_the_sort_order_and_the_search_are_chips_too(client):
+    html = client.get(URL, {"q": "bolig", "sort": "-budget", "page": "2"}).content.decode()
+    assert active_groups(html) == ["Søgning: “bolig”", "Sortering: Største budget"]
+    assert 'href="?sort=-budget"' in html  # removes the search, back on page 1
+    assert 'href="?q=bolig"' in html
+
+
+def test_a_freshness_filter_is_a_chip(client):
+    html = client.get(URL, {"freshness": "never_confirmed"}).content.decode()
+    assert active_groups(html) == ["Aktualitet: Ældre oplysninger, aldrig bekræftet"]
+
+
+def test_no_filter_no_chips_and_no_reset(client):
+    html = client.get(URL).content.decode()
+    assert active_groups(html) == [] and "Nulstil alle filtre" not in html
+
+
+def test_every_public_parameter_of_the_list_has_a_control(client):
+    """Each FilterSet parameter is a field of the page's form (a box, a radio, the search
+    field or the sort menu), so what a shared link sets can be seen and changed."""
+    from interventions.listing.filters import InterventionFilter
+
+    html = client.get(URL, {"target_group": ["hjemloese", "unge-15-25"]}).content.decode()
+    for name in InterventionFilter.base_filters:
+        assert f'name="{name}"' in html, name

@@ -391,3 +391,27 @@ def test_pages_are_compressed_for_a_client_that_accepts_it(client, url):
     html = gzip.decompress(packed.content)
     assert len(packed.content) < len(html) / 2
     assert html.startswith(b"<!doctype html>") and html.rstrip().endswith(b"</html>")
+
+
+def test_a_recommendation_does_not_repeat_its_heading_as_its_text(client):
+    """Most sources' recommendation titles are the first sentence of the text, or its start."""
+    from interventions.models import Guidance
+
+    source = Guidance.objects.first().source
+    whole = Guidance(
+        source=source, number=1, title="Sørg for ro.", text="Sørg for ro. Det hjælper."
+    )
+    cut = Guidance(
+        source=source,
+        number=2,
+        title="Der skal være fokus på X",
+        text="Der skal være fokus på X, for at sikre Y.",
+    )
+    other = Guidance(source=source, number=3, title="Fortæl", text="Medarbejderne skal informeres.")
+    assert whole.text_after_title == "Det hjælper."
+    assert cut.text_after_title == "… for at sikre Y."
+    assert other.text_after_title == "Medarbejderne skal informeres."
+    html = client.get("/kilder/").content.decode()
+    for guidance in Guidance.objects.all():
+        title = re.escape(guidance.title)
+        assert not re.search(rf'guidance-title">{title}</h4><p>{title}', html), guidance.title
