@@ -72,7 +72,7 @@ def sort_line(entry: Intervention, sort: str | None) -> str:
         label, value = _("Budget"), entry.budget_label or _("ikke oplyst")
     else:
         return ""
-    # "Sorteret efter budget: 5.900.000 kr. om året (2016)": the words say why the card stands where it does.
+    # "Sorteret efter budget: 5.900.000 kr. om året (2016)": why the card stands where it does.
     return format_html(
         '<p class="result-sort">{} {}: {}</p>', _("Sorteret efter"), label.lower(), value
     )

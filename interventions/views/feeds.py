@@ -223,11 +223,17 @@ def _describe(filterset: InterventionFilter) -> str:
     for name, value in filterset.form.cleaned_data.items():
         if name in NOT_SELECTING or value in (None, "", [], ()):
             continue
+        if name == "match_all":
+            continue  # worded with its facet's values, below
         if name == "q":
             # XML 1.0 cannot carry control characters; a search may hold them (they match nothing).
             parts.append(f"»{_CONTROL.sub('', value)}«")
         elif isinstance(value, QuerySet):
-            parts += [str(v) for v in value]
+            values = [str(v) for v in value]
+            if name in (filterset.form.cleaned_data.get("match_all") or []) and len(values) > 1:
+                parts.append(f" {_('og')} ".join(values))  # "alle valgte": every one, not any
+            else:
+                parts += values
         elif isinstance(value, bool):
             parts.append(str(filterset.filters[name].label) if value else f"¬ {name}")
         else:

@@ -150,3 +150,10 @@ def test_a_search_with_control_characters_names_the_selection_without_them(clien
     """XML 1.0 cannot carry them: the feed's title drops them instead of failing (found by fuzz)."""
     feed = parse(client, f"{FEED}?q=%01psykiatri%1B")
     assert feed.feed.title == "Indsatskataloget: »psykiatri«"
+
+
+def test_a_feed_of_all_chosen_values_says_and_and_keeps_the_mode_in_its_link(client):
+    query = "target_group=hjemloese&target_group=unge-15-25&match_all=target_group"
+    feed = parse(client, f"{FEED}?{query}")
+    assert feed.feed.title == "Indsatskataloget: Hjemløse og Unge 15-25"
+    assert "match_all=target_group" in feed.feed.link
