@@ -31,8 +31,8 @@ XLSX_URL = "/indsatser/download.xlsx"
 HEADERS = [
     "Titel", "Ejer/organisation", "Resumé", "Kommuner", "Betjente kommuner", "Regioner",
     "Målgrupper", "Fagområder", "Paragraffer", "KKR-mål", "Metoder", "Status",
-    "Status som oplyst", "Sektor", "Evaluering", "Periode", "Budget (kr.)",
-    "Hvad beløbet dækker", "Finansiering", "Kilde", "Kontakt", "Kildens år", "Kildested", "Link",
+    "Status som oplyst", "Sektor", "Evaluering", "Periode", "Budget (kr.)", "Beløbets art",
+    "Beløbet gælder for", "Hvad beløbet dækker", "Finansiering", "Kilde", "Kontakt", "Kildens år", "Kildested", "Link",
     "Oplysningernes dato", "Datoens grundlag", "Bekræftet", "Bekræftet af", "Aktualitet",
     "Gennemgået mod kilden", "Bemærkning", "Ændret i kataloget", "Id",
 ]  # fmt: skip
@@ -132,15 +132,18 @@ def test_labels_period_and_budget_are_readable(client):
         period_start=2019,
         period_end=2021,
         budget_dkk=1_250_000,
-        budget_note="Årligt",
+        budget_note="Til to medarbejdere",
+        budget_kind=Intervention.BudgetKind.PER_YEAR,
+        budget_first_year=2019,
     )
     open_ended = InterventionFactory(period_start=2020)
     rows = {r["Id"]: r for r in csv_rows(client)}
     row = rows[obj.slug]
     assert (row["Status"], row["Sektor"]) == ("I drift", "Kommunal")
     assert (row["Periode"], row["Budget (kr.)"], row["Hvad beløbet dækker"]) == (
-        "2019–2021", "1250000", "Årligt",
+        "2019–2021", "1250000", "Til to medarbejdere",
     )  # fmt: skip
+    assert (row["Beløbets art"], row["Beløbet gælder for"]) == ("Årligt beløb", "2019")
     assert rows[open_ended.slug]["Periode"] == "2020–"
     assert rows[open_ended.slug]["Budget (kr.)"] == ""
 
