@@ -377,6 +377,14 @@ CONTENT_SECURITY_POLICY = {
 # django-axes: AXES_FAILURE_LIMIT failed attempts for one user name from one address lock that
 # pair out for AXES_COOLOFF_MINUTES. The lock-out answer is the same whether the user exists.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+
+# The data's licence, once the owner has decided it (interventions/views/data.py LICENCES):
+# unset, the site and the open-data files say it is not decided and state none.
+DATA_LICENCE = os.environ.get("DATA_LICENCE", "")
+if DATA_LICENCE not in ("", "CC-BY-4.0", "CC0-1.0"):
+    raise ImproperlyConfigured(
+        f"DATA_LICENCE must be CC-BY-4.0, CC0-1.0 or unset; got {DATA_LICENCE!r}"
+    )
 if not re.fullmatch(r"(?:[A-Za-z0-9_-]+/)+", ADMIN_URL):
     raise ImproperlyConfigured(
         f"ADMIN_URL must be a relative path of letters, digits, '-' or '_' ending in '/', "

@@ -211,3 +211,11 @@ def facet_values(facet) -> SafeString:
             f'<span class="facet-count">({value.count})</span></label></li>'
         )
     return mark_safe("\n".join(out))  # every value above is escaped
+
+
+@register.simple_tag
+def data_licence() -> dict[str, str] | None:
+    """The data's licence once the owner has decided it (settings.DATA_LICENCE), else None."""
+    from interventions.views.data import data_licence as decided
+
+    return decided()

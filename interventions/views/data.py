@@ -21,6 +21,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -53,11 +54,29 @@ DESCRIPTION = {
         "Every entry is described from a published source document and points to the place in it."
     ),
 }
-LICENCE = {
-    "name": "CC-BY-4.0",
-    "title": "Creative Commons Attribution 4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
+# The licences the owner may choose (settings.DATA_LICENCE); until one is chosen, no file names
+# one: a licence the owner has not granted is no licence (ADR 0013).
+LICENCES = {
+    "CC-BY-4.0": {
+        "name": "CC-BY-4.0",
+        "title": "Creative Commons Attribution 4.0",
+        "path": "https://creativecommons.org/licenses/by/4.0/",
+    },
+    "CC0-1.0": {
+        "name": "CC0-1.0",
+        "title": "Creative Commons Zero 1.0",
+        "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+    },
 }
+PROPOSED_LICENCE = LICENCES["CC-BY-4.0"]
+UNDECIDED = "The owner has not yet decided the data's licence; proposed: CC BY 4.0."
+
+
+def data_licence() -> dict[str, str] | None:
+    """The licence the owner has decided, or None."""
+    return LICENCES.get(settings.DATA_LICENCE)
+
+
 # EU vocabularies (publications.europa.eu authority tables) that DCAT-AP and DCAT-AP-DK use.
 EU = "http://publications.europa.eu/resource/authority"
 CSV_MEDIA_TYPE = "text/csv"
@@ -81,7 +100,10 @@ def _urls(request: HttpRequest) -> dict[str, str]:
 
 
 def citation(version: str, url: str) -> str:
-    return f"Indsatskataloget (version {version}). {LICENCE['title']}. {url}"
+    licence = data_licence()
+    if licence is None:
+        return f"Indsatskataloget (version {version}). {url}"
+    return f"Indsatskataloget (version {version}). {licence['title']}. {url}"
 
 
 def _download(response: HttpResponse, version: str, extension: str) -> HttpResponse:
@@ -103,7 +125,8 @@ def open_data(request: HttpRequest) -> HttpResponse:
         "version": version,
         "changed": changed,
         "urls": urls,
-        "licence": LICENCE,
+        "licence": data_licence(),
+        "proposed_licence": PROPOSED_LICENCE,
         "citation": citation(version, urls["open_data"]),
         "count": Intervention.objects.published().count(),
         "facts": FACTS,
@@ -120,7 +143,7 @@ def dataset_metadata(request: HttpRequest) -> dict[str, Any]:
         "version": version,
         "catalogue_version": catalogue_version(),
         "modified": changed.isoformat(timespec="seconds"),
-        "licence": LICENCE,
+        "licence": data_licence(),
         "citation": citation(version, urls["open_data"]),
         "url": urls["open_data"],
         "schema": urls["export_schema"],
@@ -198,7 +221,7 @@ def datapackage(request: HttpRequest) -> HttpResponse:
         "version": metadata["version"],
         "created": metadata["modified"],
         "homepage": urls["open_data"],
-        "licenses": [LICENCE],
+        **({"licenses": [data_licence()]} if data_licence() else {"x-licence-note": UNDECIDED}),
         "keywords": ["socialområdet", "indsatser", "kommuner", "regioner", "serviceloven"],
         "resources": [
             {
@@ -227,7 +250,13 @@ def dcat(request: HttpRequest) -> HttpResponse:
     """DCAT-AP (which DCAT-AP-DK profiles) as JSON-LD: the dataset and its three files."""
     metadata = dataset_metadata(request)
     urls = _urls(request)
-    licence = {"@id": LICENCE["path"]}
+    decided = data_licence()
+    # Without a decided licence: a rights statement saying so, and no dct:license.
+    licence = (
+        {"dct:license": {"@id": decided["path"]}}
+        if decided
+        else {"dct:rights": {"@type": "dct:RightsStatement", "rdfs:label": UNDECIDED}}
+    )
 
     def distribution(key: str, title: str, media_type: str, file_type: str, **extra) -> dict:
         return {
@@ -238,7 +267,7 @@ def dcat(request: HttpRequest) -> HttpResponse:
             "dcat:downloadURL": {"@id": urls[key]},
             "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media_type}"},
             "dct:format": {"@id": f"{EU}/file-type/{file_type}"},
-            "dct:license": licence,
+            **licence,
             **extra,
         }
 
@@ -250,6 +279,7 @@ def dcat(request: HttpRequest) -> HttpResponse:
             "vcard": "http://www.w3.org/2006/vcard/ns#",
             "owl": "http://www.w3.org/2002/07/owl#",
             "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
         },
         "@id": f"{urls['open_data']}#dataset",
         "@type": "dcat:Dataset",
@@ -262,7 +292,7 @@ def dcat(request: HttpRequest) -> HttpResponse:
             "vcard:fn": "Indsatskataloget",
             "vcard:hasURL": {"@id": _site(request) + reverse("interventions:about")},
         },
-        "dct:license": licence,
+        **licence,
         "dct:accessRights": {"@id": f"{EU}/access-right/PUBLIC"},
         "dct:accrualPeriodicity": {"@id": f"{EU}/frequency/IRREG"},
         "dct:language": [{"@id": f"{EU}/language/DAN"}],

@@ -32,7 +32,8 @@ HEADERS = [
     "Titel", "Ejer/organisation", "Resumé", "Kommuner", "Betjente kommuner", "Regioner",
     "Målgrupper", "Fagområder", "Paragraffer", "KKR-mål", "Metoder", "Status",
     "Status som oplyst", "Sektor", "Evaluering", "Periode", "Budget (kr.)", "Beløbets art",
-    "Beløbet gælder for", "Hvad beløbet dækker", "Finansiering", "Kilde", "Kontakt", "Kildens år", "Kildested", "Link",
+    "Beløbet gælder for", "Hvad beløbet dækker", "Finansiering", "Kilde", "Kontakt", "Kildens år",
+    "Kildested", "Link",
     "Oplysningernes dato", "Datoens grundlag", "Bekræftet", "Bekræftet af", "Aktualitet",
     "Gennemgået mod kilden", "Bemærkning", "Ændret i kataloget", "Id",
 ]  # fmt: skip

@@ -97,7 +97,9 @@ def test_dcat_describes_the_dataset_and_its_files(client):
     graph = get_json(client, "/data/dcat.jsonld")
     assert graph["@type"] == "dcat:Dataset"
     assert {t["@language"] for t in graph["dct:title"]} == {"da", "en"}
-    assert graph["dct:license"]["@id"].startswith("https://creativecommons.org/")
+    # No licence the owner has not decided: a rights statement says so instead.
+    assert "dct:license" not in graph
+    assert "not yet decided" in graph["dct:rights"]["rdfs:label"]
     version, changed = dataset_version()
     assert graph["owl:versionInfo"] == version
     assert graph["dct:modified"]["@value"] == changed.isoformat(timespec="seconds")
@@ -169,3 +171,28 @@ def test_confirmed_and_served_entries_validate_and_the_internal_note_stays_out(c
     assert row["public_note"] == "En bemærkning til læserne."
     for url in ("/data/indsatskataloget.json", "/data/indsatskataloget.csv"):
         assert "INTERN-NOTE" not in client.get(url).content.decode()
+
+
+# --- The licence: stated only once the owner has decided it (settings.DATA_LICENCE) ---------------
+
+
+def test_no_file_names_a_licence_the_owner_has_not_decided(client):
+    package = get_json(client, "/data/datapackage.json")
+    assert "licenses" not in package
+    assert "not yet decided" in package["x-licence-note"]
+    page = client.get("/data/").content.decode()
+    assert "endnu ikke besluttet" in page
+    assert "CC-BY" not in get_json(client, "/data/dcat.jsonld").__repr__()
+
+
+def test_a_decided_licence_is_stated_in_every_file_the_page_and_the_footer(client, settings):
+    settings.DATA_LICENCE = "CC-BY-4.0"
+    package = get_json(client, "/data/datapackage.json")
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    graph = get_json(client, "/data/dcat.jsonld")
+    assert graph["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert all(d["dct:license"] for d in graph["dcat:distribution"])
+    html = client.get("/data/").content.decode()
+    assert "må bruges efter" in html and "endnu ikke besluttet" not in html
+    footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
+    assert "Creative Commons Attribution 4.0" in footer
