@@ -410,6 +410,13 @@ FACETS: list[Facet] = [
         csv=Csv(_("Evaluering"), after="sector"),
     ),
     Facet(
+        "budget_kind",
+        _("Beløbets art"),
+        choices=Intervention.BudgetKind.choices,
+        field="budget_kind",
+        csv=Csv(_("Beløbets art"), after="budget"),
+    ),
+    Facet(
         "freshness",
         _("Aktualitet"),
         choices=Freshness.choices,

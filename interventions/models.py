@@ -573,6 +573,19 @@ def information_date_expression() -> models.Expression:
     return Greatest(published, Coalesce(models.F("last_confirmed_on"), published))
 
 
+def budget_kind_order_expression() -> models.Expression:
+    """The kinds of amount in BudgetKind's order, entries without an amount last: sorting by
+    budget sorts within a kind, so a yearly sum is never ranked against a project's total."""
+    return models.Case(
+        *(
+            models.When(budget_kind=kind, budget_dkk__isnull=False, then=models.Value(i))
+            for i, kind in enumerate(BudgetKind.values)
+        ),
+        default=models.Value(len(BudgetKind.values)),
+        output_field=models.IntegerField(),
+    )
+
+
 def _fresh_q(on: date | None, negate: bool = False) -> Q:
     cutoff = stale_cutoff(on)
     fresh = Q(last_confirmed_on__gte=cutoff) | Q(source__published_on__gte=cutoff)

@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from interventions import facets_registry
 from interventions.facets_registry import Facet
 from interventions.listing.index import FacetIndex, catalogue_index
-from interventions.models import Intervention, information_date_expression
+from interventions.models import (
+    Intervention,
+    budget_kind_order_expression,
+    information_date_expression,
+)
 from interventions.search.hints import understand
 from interventions.search.query import ParsedQuery, search
 from interventions.search.text import InvalidQuery, query_terms
@@ -61,14 +65,23 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Ties are broken by title and slug, so pages neither overlap nor skip entries.
 
     `information` orders by the date of the information (Intervention.information_date), which
-    the database computes: the entries are annotated with it only when it is asked for.
+    the database computes: the entries are annotated with it only when it is asked for. `budget`
+    orders within each kind of amount first (`budget_kind_order_expression`).
     """
 
     def filter(self, qs, value):
         if value and any(v.lstrip("-") == "information" for v in value):
             qs = qs.annotate(information_on=information_date_expression())
         qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "title", "slug") if value else qs
+        if not value:
+            return qs
+        first = []
+        if any(v.lstrip("-") == "budget" for v in value):
+            # Within a kind of amount (yearly, total, per participant, construction), then by
+            # amount; entries without an amount last on every database.
+            qs = qs.annotate(budget_kind_order=budget_kind_order_expression())
+            first = ["budget_kind_order"]
+        return qs.order_by(*first, *qs.query.order_by, "title", "slug")
 
 
 class VocabularyField(django_filters.fields.ModelMultipleChoiceField):

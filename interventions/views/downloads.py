@@ -93,7 +93,6 @@ FIXED_COLUMNS: list[tuple[str, Text, Callable[[Intervention, str], Any]]] = [
     ("status_as_stated", _("Status som oplyst"), lambda o, link: o.status_as_stated),
     ("period", _("Periode"), lambda o, link: o.period_label),
     ("budget", _("Budget (kr.)"), lambda o, link: o.budget_dkk),
-    ("budget_kind", _("Beløbets art"), lambda o, link: o.get_budget_kind_display()),
     ("budget_years", _("Beløbet gælder for"), lambda o, link: o.budget_years_label),
     ("budget_note", _("Hvad beløbet dækker"), lambda o, link: o.budget_note),
     ("funding", _("Finansiering"), lambda o, link: o.funding_source),

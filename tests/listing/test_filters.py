@@ -112,15 +112,23 @@ def test_sorting_is_whitelisted_and_stable():
     """`sort` takes the public names only, and ties are broken by title and slug."""
     filterset = InterventionFilter(QueryDict("sort=-budget"), queryset=Intervention.objects.all())
     assert filterset.is_valid(), filterset.errors
-    rows = list(filterset.qs.values_list("budget_dkk", "title", "slug"))
-    budgets = [budget for budget, _title, _slug in rows if budget is not None]
-    assert len(set(budgets)) > 1  # several different amounts, so the order is tested
-    assert budgets == sorted(budgets, reverse=True)
-    # Entries with the same amount (or none) follow in title order, then slug.
-    for (budget, title, slug), (next_budget, next_title, next_slug) in itertools.pairwise(rows):
-        if budget == next_budget:
-            assert (title, slug) <= (next_title, next_slug)
-    assert any(a[0] == b[0] for a, b in itertools.pairwise(rows))  # ties exist to break
+    rows = list(filterset.qs.values_list("budget_kind", "budget_dkk", "title", "slug"))
+    # Within a kind of amount, largest first; the kinds in BudgetKind's order; none last.
+    kinds = [kind for kind, budget, _title, _slug in rows if budget is not None]
+    order = list(Intervention.BudgetKind.values)
+    assert kinds == sorted(kinds, key=order.index)
+    assert len(set(kinds)) > 1
+    for kind in set(kinds):
+        budgets = [b for k, b, _title, _slug in rows if k == kind and b is not None]
+        assert budgets == sorted(budgets, reverse=True)
+    amounts = [budget for _kind, budget, _title, _slug in rows]
+    first_none = amounts.index(None)
+    assert all(b is None for b in amounts[first_none:])
+    # Entries with the same kind and amount (or none) follow in title order, then slug.
+    for a, b in itertools.pairwise(rows):
+        if a[:2] == b[:2]:
+            assert a[2:] <= b[2:]
+    assert any(a[:2] == b[:2] for a, b in itertools.pairwise(rows))  # ties exist to break
     for field_name in ("budget_dkk", "-budget_dkk", "summary", "-pk"):
         refused = InterventionFilter(QueryDict(f"sort={field_name}"))
         assert not refused.is_valid(), field_name
@@ -182,3 +190,13 @@ def test_match_all_reads_the_chosen_rows_without_a_query_per_value(django_assert
     assert fs.is_valid()
     with django_assert_num_queries(1):
         list(fs.qs.values_list("pk", flat=True))
+
+
+def test_budget_kind_keeps_the_amounts_of_that_kind_and_sorts_within_it():
+    filterset = InterventionFilter(
+        QueryDict("budget_kind=period_total&sort=-budget"), queryset=Intervention.objects.all()
+    )
+    assert filterset.is_valid(), filterset.errors
+    rows = list(filterset.qs.values_list("budget_kind", "budget_dkk"))
+    assert rows and {kind for kind, _amount in rows} == {"period_total"}
+    assert [amount for _kind, amount in rows] == sorted((a for _k, a in rows), reverse=True)
