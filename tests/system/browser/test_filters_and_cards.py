@@ -107,10 +107,13 @@ def test_cards_show_status_period_age_budget_owner_and_the_sort_key(new_page, vi
         re.compile(r"(ifølge kilden \(\d{4}\)|bekræftet \d{4}|perioden sluttede \d{4})")
     )
     expect(card.locator(".result-age")).to_contain_text(re.compile(r"Oplysninger fra|Bekræftet"))
-    expect(card.locator(".result-facts")).to_contain_text(re.compile(r"Budget: [\d.]+ kr\."))
+    # The amount with what kind of amount it is: the largest yearly sum comes first.
+    expect(card.locator(".result-facts")).to_contain_text(
+        re.compile(r"Budget: [\d.]+ kr\. om året")
+    )
     expect(card.locator(".result-meta")).not_to_be_empty()
     expect(card.locator(".result-sort")).to_have_text(
-        re.compile(r"^Sorteret efter budget: [\d.]+ kr\.$")
+        re.compile(r"^Sorteret efter budget: [\d.]+ kr\. om året( \(\d{4}\))?$")
     )
     assert card.locator(".result-sort").is_visible()
 
