@@ -5,8 +5,8 @@
  * file: marks the page as scripted, submits the form when a checkbox or the sort changes,
  * filters long facet lists, keeps panels open and focus sensible across swaps, and initialises
  * the design system's accordions on new content. The facet panels are native <details> that
- * the server renders in their final state, so nothing here changes the layout at load.
- * Loaded in <head> without defer so the "js" class is set before the first paint.
+ * the server renders in their final state, so nothing here changes the layout at load; the
+ * file is deferred and runs before htmx and the design system's script (same order in <head>).
  */
 (function () {
   "use strict";
