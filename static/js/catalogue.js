@@ -30,9 +30,6 @@
     scope.querySelectorAll("details.facets-toggle").forEach(function (details) {
       details.open = panelShown !== null ? panelShown : !narrow.matches;
     });
-    scope.querySelectorAll(".facet-filter[hidden]").forEach(function (group) {
-      group.hidden = false;
-    });
   }
 
   function enhance(scope) {

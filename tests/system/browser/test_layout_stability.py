@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 PHONE = {"width": 375, "height": 667}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
-URLS = ("/indsatser/", "/indsatser/?has_budget=true")
+URLS = ("/indsatser/", "/indsatser/?has_budget=true", "/indsatser/?municipality=aarhus")
 
 # At DOMContentLoaded (after the deferred scripts ran) note where the results heading and every
 # facet panel are, and add up every layout shift the browser reports from the start.
@@ -79,6 +79,10 @@ def test_filters_show_on_desktop_and_panels_open_without_javascript(new_page, ja
     target = page.locator("#facet-target_group-panel")
     assert target.get_attribute("open") is None
     assert not page.locator("#facet-target_group input[type=checkbox]").first.is_visible()
+    # The municipalities' "find in the list" field only works with JavaScript.
+    page.goto("/indsatser/?municipality=aarhus")
+    assert page.locator("#facet-municipality-filter").is_visible() == javascript
+    page.goto("/indsatser/?has_budget=true")
     page.locator("#facet-target_group-button").click()
     assert target.get_attribute("open") == ""
     assert page.locator("#facet-target_group input[type=checkbox]").first.is_visible()
