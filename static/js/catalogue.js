@@ -2,10 +2,11 @@
  * Indsatskataloget's progressive enhancement. Every page works without this file: the list
  * page's filters are a plain GET form with submit buttons, its paging and tags plain links.
  * With JavaScript, htmx (loaded after this file) swaps the results region in place, and this
- * file: marks the page as scripted, closes unselected facet panels, submits the form when a
- * checkbox or the sort changes, filters long facet lists, keeps panels open and focus
- * sensible across swaps, and initialises the design system's accordions on new content.
- * Loaded in <head> without defer so the "js" class is set before the first paint.
+ * file: marks the page as scripted, submits the form when a checkbox or the sort changes,
+ * filters long facet lists, keeps panels open and focus sensible across swaps, and initialises
+ * the design system's accordions on new content. The facet panels are native <details> that
+ * the server renders in their final state, so nothing here changes the layout at load; the
+ * file is deferred and runs before htmx and the design system's script (same order in <head>).
  */
 (function () {
   "use strict";
@@ -16,26 +17,18 @@
   var panelShown = null; // whether the whole facet panel was unfolded before the last swap
   var narrow = window.matchMedia("(max-width: 767px)");
 
-  function setPanel(button, expanded) {
-    var panel = document.getElementById(button.getAttribute("aria-controls"));
-    button.setAttribute("aria-expanded", expanded ? "true" : "false");
-    if (panel) {
-      panel.setAttribute("aria-hidden", expanded ? "false" : "true");
-    }
-  }
-
   function enhanceFacets(scope) {
-    var buttons = scope.querySelectorAll(".facets .accordion-button[aria-controls]");
-    buttons.forEach(function (button) {
-      var id = button.getAttribute("aria-controls");
-      var open = openPanels ? openPanels.indexOf(id) !== -1 : !button.hasAttribute("data-start-collapsed");
-      setPanel(button, open);
-    });
+    // After a swap, the panels the user had open stay open (and closed ones closed); on first
+    // load the server's state stands.
+    if (openPanels) {
+      scope.querySelectorAll(".facets details.facet-panel[id]").forEach(function (details) {
+        details.open = openPanels.indexOf(details.id) !== -1;
+      });
+    }
+    // The filter section is rendered folded; on wide screens it is shown (CSS already shows its
+    // content there, so this changes nothing on screen), on a phone it stays as the user had it.
     scope.querySelectorAll("details.facets-toggle").forEach(function (details) {
       details.open = panelShown !== null ? panelShown : !narrow.matches;
-    });
-    scope.querySelectorAll(".facet-filter[hidden]").forEach(function (group) {
-      group.hidden = false;
     });
   }
 
@@ -168,8 +161,8 @@
       var toggle = target.querySelector("details.facets-toggle");
       panelShown = toggle ? toggle.open : null;
       openPanels = [];
-      target.querySelectorAll(".facets .accordion-button[aria-expanded=true]").forEach(function (button) {
-        openPanels.push(button.getAttribute("aria-controls"));
+      target.querySelectorAll(".facets details.facet-panel[open]").forEach(function (details) {
+        openPanels.push(details.id);
       });
     }
   });
