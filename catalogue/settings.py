@@ -295,7 +295,6 @@ STATICFILES_DIRS = [
     ("dkfds/css", NODE_MODULES / "dkfds/dist/css"),
     ("dkfds/fonts/IBMPlexSans/complete", NODE_MODULES / "dkfds/dist/fonts/IBMPlexSans/complete"),
     ("dkfds/img", NODE_MODULES / "dkfds/dist/img"),
-    ("dkfds/js", NODE_MODULES / "dkfds/dist/js"),
     ("htmx", NODE_MODULES / "htmx.org/dist"),
 ]
 STORAGES = {

@@ -3,8 +3,7 @@
  * page's filters are a plain GET form with submit buttons, its paging and tags plain links.
  * With JavaScript, htmx (loaded after this file) swaps the results region in place, and this
  * file: marks the page as scripted, submits the form when a checkbox or the sort changes,
- * filters long facet lists, keeps panels open and focus sensible across swaps, and initialises
- * the design system's accordions on new content. The facet panels are native <details> that
+ * filters long facet lists, and keeps panels open and focus sensible across swaps. The facet panels are native <details> that
  * the server renders in their final state, so nothing here changes the layout at load; the
  * file is deferred and runs before htmx and the design system's script (same order in <head>).
  */
@@ -34,15 +33,6 @@
 
   function enhance(scope) {
     enhanceFacets(scope);
-    // Only the design system's accordion is needed. DKFDS.init() would also rebuild the main
-    // menu into a "more" drop-down on every call; our short menu wraps on small screens instead.
-    if (window.DKFDS && window.DKFDS.Accordion) {
-      scope.querySelectorAll("ul.accordion").forEach(function (list) {
-        if (list.querySelector(".accordion-button[aria-controls]")) {
-          new window.DKFDS.Accordion(list).init();
-        }
-      });
-    }
   }
 
   function normalise(text) {
