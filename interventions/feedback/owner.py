@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from interventions.curation import schema
 from interventions.feedback import confirmations
+from interventions.feedback.forms import DescribedForm
 from interventions.feedback.links import Link, LinkProblem, resolve
 from interventions.models import TEXT_SECTIONS, BudgetKind, Municipality, Status
 from interventions.validators import parse_kroner, validate_danish_phone, validate_year
@@ -39,7 +40,7 @@ def _text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(DescribedForm):
     confirmed_by = forms.CharField(
         label=_("Dit navn og din organisation"),
         help_text=_("Vises ved indsatsen som “Bekræftet af …”, fx “Anne Hansen, Aarhus Kommune”."),
@@ -48,7 +49,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(DescribedForm):
     """The facts an owner knows, prefilled with the entry's values; only what the owner changes
     becomes part of the proposal."""
 

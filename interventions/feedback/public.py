@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from interventions.feedback import throttle
+from interventions.feedback.forms import DescribedForm
 from interventions.feedback.models import Proposal, ProposalKind
 from interventions.models import Intervention, Municipality
 from interventions.validators import (
@@ -32,35 +33,9 @@ HONEYPOT = "hjemmeside"  # a field people never see; robots fill it in
 MESSAGE_LENGTH = 4000
 
 
-class _PublicForm(forms.Form):
+class _PublicForm(DescribedForm):
     # Hidden from people (and from screen readers) by its wrapper in the template.
     hjemmeside = forms.CharField(required=False, max_length=200, label=_("Lad dette felt stå tomt"))
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.SelectMultiple) else "form-input"
-            widget.attrs.setdefault("class", css)
-            if isinstance(widget, forms.SelectMultiple):
-                widget.attrs["size"] = 8
-        self._describe()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._describe()
-
-    def _describe(self) -> None:
-        """Point each input at its hint and its error messages (the ids _field.html gives them)."""
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = [f"{bound.auto_id}-hint"] if field.help_text else []
-            errors = (self._errors or {}).get(name, [])  # none until the form is cleaned
-            ids += [f"{bound.auto_id}-error-{n}" for n in range(1, len(errors) + 1)]
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            if errors:
-                field.widget.attrs["aria-invalid"] = "true"
 
     @property
     def is_spam(self) -> bool:
