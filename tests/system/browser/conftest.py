@@ -133,6 +133,24 @@ def _db_open_for_the_server(django_db_blocker):
         yield
 
 
+def _catalogue_counts() -> dict[str, int]:
+    from interventions.facets_registry import facets
+    from interventions.models import Intervention
+
+    models = {facet.model for facet in facets() if facet.model is not None} | {Intervention}
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_left_as_found(browser):
+    """What the live server committed during a test is gone after it: a leftover entry or facet
+    value would reach later tests (a deploy test sends the test database's facet values to a
+    server over another database)."""
+    before = committed(_catalogue_counts)
+    yield
+    assert committed(_catalogue_counts) == before
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_path, server_url):
     from playwright.sync_api import sync_playwright

@@ -18,8 +18,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from interventions.curation.intake import INTAKE_SOURCE
 from interventions.feedback.models import ConfirmationRequest, Proposal, RequestStatus
-from interventions.models import Intervention
+from interventions.models import Intervention, SourceDocument
 from tests.factories import ContactFactory, InterventionFactory
 from tests.system.browser.conftest import axe_violations, committed
 
@@ -51,11 +52,16 @@ def editor(django_db_blocker):
 
 @pytest.fixture
 def cleanup():
-    """Remove what the live server committed: proposals, and the entries named here."""
+    """Remove what the live server committed: proposals, the entries named here, and the intake
+    source a first accepted suggestion creates (left behind, it would be a source facet value that
+    later tests' selections carry to servers over other databases)."""
     slugs: list[str] = []
+    had_intake = committed(lambda: SourceDocument.objects.filter(key=INTAKE_SOURCE).exists())
     yield slugs
     committed(lambda: Proposal.objects.all().delete())
     committed(lambda: Intervention.objects.filter(slug__in=slugs).delete())
+    if not had_intake:
+        committed(lambda: SourceDocument.objects.filter(key=INTAKE_SOURCE).delete())
 
 
 def log_in(page, server_url: str, user) -> None:
