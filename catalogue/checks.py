@@ -5,6 +5,10 @@
 - catalogue.W002: a limit that keeps a hung database or cache from holding a worker is off.
 - catalogue.W003: a request may wait for a hung database longer than gunicorn lets it run, so
   gunicorn kills the worker and nobody gets the maintenance page.
+- catalogue.W004: owners' confirmation requests would not reach them: the mail backend keeps
+  messages in the process (console, memory, file, dummy), or the sender is the development
+  default at localhost, which receiving servers refuse or file as spam.
+- catalogue.W005: SITE_URL is unset, so the commands that e-mail links (cron) cannot run.
 
 Registered by `interventions.apps`; ids are stable, so an operator can silence one on purpose
 (SILENCED_SYSTEM_CHECKS).
@@ -94,6 +98,48 @@ def check_outages_are_bounded(app_configs, **kwargs) -> list[Warning]:
                 "gunicorn kills it.",
                 hint="Unset it for its default (0.5 s).",
                 id="catalogue.W002",
+            )
+        )
+    return warnings
+
+
+# Backends that never hand a message to a mail server.
+_UNSENT_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+@register("mail", deploy=True)
+def check_mail_reaches_owners(app_configs, **kwargs) -> list[Warning]:
+    warnings = []
+    if settings.EMAIL_BACKEND in _UNSENT_BACKENDS:
+        warnings.append(
+            Warning(
+                f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: confirmation requests to owners "
+                "are recorded as sent but never leave the server.",
+                hint="Set EMAIL_URL to the mail server (smtp://user:password@host:587?tls=1).",
+                id="catalogue.W004",
+            )
+        )
+    if settings.DEFAULT_FROM_EMAIL.rstrip(">").endswith("@localhost"):
+        warnings.append(
+            Warning(
+                f"DEFAULT_FROM_EMAIL is {settings.DEFAULT_FROM_EMAIL!r}: mail from localhost "
+                "is refused or filed as spam by the owners' mail servers.",
+                hint="Set DEFAULT_FROM_EMAIL to an address of the site's own domain.",
+                id="catalogue.W004",
+            )
+        )
+    if not settings.SITE_URL:
+        warnings.append(
+            Warning(
+                "SITE_URL is unset: request_confirmations and follow_up_confirmations cannot "
+                "build the links they e-mail, so the cron jobs fail.",
+                hint="Set SITE_URL to the site's address, e.g. https://indsatskataloget.dk.",
+                id="catalogue.W005",
             )
         )
     return warnings

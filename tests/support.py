@@ -72,6 +72,8 @@ def production_env(database_url: str | None = None, **extra: str) -> dict[str, s
         SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
         SECURE_HSTS_PRELOAD="1",
         DJANGO_SETTINGS_MODULE="catalogue.settings",
+        SITE_URL="https://localhost",
+        DEFAULT_FROM_EMAIL="Indsatskataloget <noreply@indsatskataloget.example.dk>",
     )
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -41,6 +41,9 @@ def test_check_deploy_passes_with_production_settings():
         ({"SECURE_SSL_REDIRECT": "0"}, "security.W008"),
         ({"SESSION_COOKIE_SECURE": "0"}, "security.W012"),
         ({"SECRET_KEY": "short"}, "security.W009"),
+        ({"EMAIL_URL": "console://"}, "catalogue.W004"),
+        ({"DEFAULT_FROM_EMAIL": "noreply@localhost"}, "catalogue.W004"),
+        ({"SITE_URL": ""}, "catalogue.W005"),
     ],
 )
 def test_check_deploy_fails_when_a_protection_is_off(weakened, warning):
