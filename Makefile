@@ -12,7 +12,7 @@ BACKUP_DIR ?= backups
 TEST_WORKERS ?= auto
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-peers bench-search backup restore
+.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-peers bench-search bench-lighthouse backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -97,3 +97,6 @@ bench-peers: install  ## our uncached pages beside Datasette on the same entries
 
 bench-search: install  ## search quality on the judged queries (bench/search_quality) on DBS
 	$(PY) -m bench.search_quality --dbs $(DBS)
+
+bench-lighthouse: install  ## Lighthouse on home, list, filtered list, detail, /en/: mobile and desktop, RUNS each (BASELINE=commit beside it)
+	$(PY) -m bench.lighthouse --runs $(or $(RUNS),3) $(if $(BASELINE),--baseline $(BASELINE))
