@@ -28,7 +28,7 @@ test-fast: install  ## the inner loop: no browser, server, subprocess or fuzz te
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) -m "not system and not fuzz" $(ARGS)
 
-install: $(VENV)/.installed node_modules/.installed  ## virtual environment, Python and npm dependencies
+install: $(VENV)/.installed node_modules/.installed static/build/dkfds.css  ## virtual environment, Python and npm dependencies, built CSS
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The design system's parts that the pages use, and their fonts, built from node_modules (ADR 0018).
+static/build/dkfds.css: node_modules/.installed $(wildcard assets/*)
+	npm run --silent build
 
 migrate: install  ## create or update the database (SQLite unless DATABASE_URL is set)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
