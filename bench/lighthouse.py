@@ -98,8 +98,21 @@ class Variant:
             self.server.stop()
 
 
-def lighthouse(url: str, form: str, chrome: str) -> dict:
-    """One Lighthouse run; the figures the table needs, read from its JSON report."""
+def lighthouse(url: str, form: str, chrome: str, tries: int = 3) -> dict:
+    """One Lighthouse run; the figures the table needs, read from its JSON report. A run that
+    Lighthouse itself gives up on (a trace without a navigation start, on a busy machine) is
+    tried again."""
+    for attempt in range(1, tries + 1):
+        try:
+            return _lighthouse(url, form, chrome)
+        except subprocess.CalledProcessError:
+            if attempt == tries:
+                raise
+            log(f"  Lighthouse failed on {url} ({form}); trying again")
+    raise AssertionError("unreachable")
+
+
+def _lighthouse(url: str, form: str, chrome: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         command = ["npm", "exec", "--yes", f"--package={LIGHTHOUSE}", "--", "lighthouse", url]
