@@ -12,7 +12,7 @@ BACKUP_DIR ?= backups
 TEST_WORKERS ?= auto
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-peers bench-search backup restore
+.PHONY: run test test-fast install migrate load validate lint fix reset-db messages bench bench-load bench-peers bench-search bench-lighthouse backup restore
 
 run: load  ## serve http://127.0.0.1:8000 with the catalogue loaded
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -28,7 +28,7 @@ test-fast: install  ## the inner loop: no browser, server, subprocess or fuzz te
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) -m "not system and not fuzz" $(ARGS)
 
-install: $(VENV)/.installed node_modules/.installed  ## virtual environment, Python and npm dependencies
+install: $(VENV)/.installed node_modules/.installed static/build/dkfds.css  ## virtual environment, Python and npm dependencies, built CSS
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The design system's parts that the pages use, and their fonts, built from node_modules (ADR 0018).
+static/build/dkfds.css: node_modules/.installed $(wildcard assets/*)
+	npm run --silent build
 
 migrate: install  ## create or update the database (SQLite unless DATABASE_URL is set)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
@@ -97,3 +101,6 @@ bench-peers: install  ## our uncached pages beside Datasette on the same entries
 
 bench-search: install  ## search quality on the judged queries (bench/search_quality) on DBS
 	$(PY) -m bench.search_quality --dbs $(DBS)
+
+bench-lighthouse: install  ## Lighthouse on home, list, filtered list, detail, /en/: mobile and desktop, RUNS each (BASELINE=commit beside it)
+	$(PY) -m bench.lighthouse --runs $(or $(RUNS),3) $(if $(BASELINE),--baseline $(BASELINE))

@@ -139,7 +139,9 @@ def test_an_old_source_is_marked_stale_and_states_period_and_budget_as_the_sourc
         "DASSOS' inspirationskatalog (januar 2016) Mere end to år gamle"
     )
     assert facts_value(page, "facts-period") == "2016–2019 ifølge kilden (2016)"
-    assert "250.000 kr. (årligt) ifølge kilden (2016)" in visible_text(page)
+    assert facts_value(page, "facts-budget") == (
+        "250.000 kr. ifølge kilden (2016) Beløbet dækker: årligt"
+    )
     assert '<a href="/kilder/#source-dassos-2015">DASSOS&#x27; inspirationskatalog</a>' in page
 
 

@@ -42,7 +42,7 @@ def test_nothing_moves_after_the_first_paint(new_page, viewport, url):
     # Web fonts arriving after the first paint move text too (font-display: swap, a race with
     # the style sheets); they are left out here so the test sees what the page's own markup,
     # style and scripts do.
-    page.route("**/dkfds/fonts/**", lambda route: route.abort())
+    page.route("**/build/fonts/**", lambda route: route.abort())
     page.add_init_script(RECORD)
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
@@ -96,3 +96,49 @@ def test_fonts_are_woff2(new_page):
     page.wait_for_load_state("networkidle")
     assert fonts, "no font was loaded"
     assert all(".woff2" in url for url in fonts), fonts
+
+
+# Where the text blocks of the main column are: the top and height of each heading, paragraph,
+# list item, term and summary in the first two screens.
+TEXT_BOXES = """() => Array.from(document.querySelectorAll(
+    "main h1, main h2, main h3, main p, main li, main dt, main dd, main summary"))
+  .map(e => e.getBoundingClientRect())
+  .map(r => [Math.round(r.y), Math.round(r.height)])
+  .filter(([y]) => y < 2 * innerHeight)"""
+
+# Whether the fallback face finds a local Arial or a metric twin (Debian: fonts-liberation).
+HAS_ARIAL_METRICS = """() => new FontFace("probe", "local('Arial'), local('Liberation Sans')")
+  .load().then(() => true, () => false)"""
+
+
+@pytest.mark.parametrize(
+    "url", ["/indsatser/", "/indsatser/akutteam-herning/", "/en/"], ids=["list", "detail", "en"]
+)
+def test_the_web_font_arriving_does_not_move_the_text_on_a_phone(new_page, url):
+    """Issue #21: until IBM Plex Sans arrives (font-display: swap) text is set in a fallback
+    face sized to its metrics, so on a 375 px phone no line wraps anew and nothing moves when
+    it arrives. The page without the web font is compared with the page with it."""
+    without = new_page(viewport=PHONE)
+    if not without.evaluate(HAS_ARIAL_METRICS):
+        pytest.skip("no Arial or Liberation Sans on this machine for the fallback face")
+    without.route("**/*.woff*", lambda route: route.abort())
+    without.goto(url)
+    without.wait_for_load_state("networkidle")
+    fallback = without.evaluate(TEXT_BOXES)
+    with_font = new_page(viewport=PHONE)
+    with_font.goto(url)
+    with_font.wait_for_load_state("networkidle")
+    assert with_font.evaluate(
+        "document.fonts.ready.then(() => document.fonts.check('16px \"IBM Plex Sans\"'))"
+    )
+    assert with_font.evaluate(
+        "[...document.fonts].some(f => f.family.includes('IBM Plex Sans') && f.status === 'loaded')"
+    )
+    web_font = with_font.evaluate(TEXT_BOXES)
+    assert len(fallback) > 5 and len(fallback) == len(web_font)
+    moved = [
+        (a, b)
+        for a, b in zip(fallback, web_font, strict=True)
+        if abs(a[0] - b[0]) > 2 or a[1] != b[1]
+    ]
+    assert not moved, f"{len(moved)} text blocks move when the web font arrives: {moved[:3]}"
