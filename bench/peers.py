@@ -5,7 +5,9 @@ from our published entries (title, summary and every section text, with an FTS5 
 `_search`; source, target groups, municipalities, regions, policy areas and legal paragraphs as
 columns and JSON arrays for `_facet`/`_facet_array`), `suggest_facets` off. Both servers run on
 this machine at the same time, and each target is fired at both back to back, so a noisy
-neighbour costs both; ratios are ours / Datasette's, and ours / our static file.
+neighbour costs both; ratios are ours / Datasette's, and ours / our static file. A second server
+of ours with the page cache on answers the same URLs repeated ("cached"), as a browser or a
+proxy revalidating would not even ask.
 
     python -m bench.peers --dbs sqlite --seconds 8
 
@@ -188,15 +190,18 @@ def count_of(url: str, ours: bool) -> int | None:
 
 def run(db: str, seconds: float, connections: int, workers: int) -> dict:
     env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="0", CACHE_URL="locmem://")
+    cached_env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="300", CACHE_URL="locmem://")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "peer.db"
         entries = build_peer_file(env, path)
         detail_id = _detail_id(env)
         ours = Gunicorn(env, workers)
+        cached = Gunicorn(cached_env, workers)
         peer = Datasette(path)
         try:
             peer_urls = peer_targets(peer.database, detail_id)
             ours.warm([static_url(), *OUR_TARGETS.values()])
+            cached.warm(list(OUR_TARGETS.values()))
             for url in peer_urls.values():
                 for _ in range(3):
                     urllib.request.urlopen(peer.base + url, timeout=30).read()
@@ -210,6 +215,8 @@ def run(db: str, seconds: float, connections: int, workers: int) -> dict:
                 ours.wait_idle()
                 mine = wrk(ours.base + path_, seconds, connections)
                 theirs = wrk(peer.base + peer_urls[name], seconds, connections)
+                cached.wait_idle()
+                hits = wrk(cached.base + path_, seconds, connections)
                 rows.append(
                     {
                         "target": name,
@@ -217,14 +224,17 @@ def run(db: str, seconds: float, connections: int, workers: int) -> dict:
                         "datasette_rps": theirs["rps"],
                         "ratio_to_datasette": round(mine["rps"] / (theirs["rps"] or 1.0), 2),
                         "ratio_to_static": round(mine["rps"] / (static["rps"] or 1.0), 3),
+                        "cached_rps": hits["rps"],
+                        "cached_to_static": round(hits["rps"] / (static["rps"] or 1.0), 3),
                         "ours_p99_ms": mine["p99_ms"],
                         "datasette_p99_ms": theirs["p99_ms"],
-                        "errors": mine["errors"] + theirs["errors"],
+                        "errors": mine["errors"] + theirs["errors"] + hits["errors"],
                     }
                 )
                 log(f"  {name}: {rows[-1]['ratio_to_datasette']}x Datasette")
         finally:
             ours.stop()
+            cached.stop()
             peer.stop()
     return {
         "db": db,
@@ -255,11 +265,15 @@ def print_table(result: dict) -> None:
         f"search matches ours {result['search_counts']['ours']}, "
         f"Datasette {result['search_counts']['datasette']}"
     )
-    print(f"{'target':<20}{'ours':>9}{'datasette':>11}{'x peer':>8}{'x static':>10}{'errors':>8}")
+    print(
+        f"{'target':<20}{'ours':>9}{'datasette':>11}{'x peer':>8}{'x static':>10}"
+        f"{'cached':>9}{'x static':>10}{'errors':>8}"
+    )
     for row in result["rows"]:
         print(
             f"{row['target']:<20}{row['ours_rps']:>9.0f}{row['datasette_rps']:>11.0f}"
-            f"{row['ratio_to_datasette']:>8.2f}{row['ratio_to_static']:>10.3f}{row['errors']:>8}"
+            f"{row['ratio_to_datasette']:>8.2f}{row['ratio_to_static']:>10.3f}"
+            f"{row['cached_rps']:>9.0f}{row['cached_to_static']:>10.3f}{row['errors']:>8}"
         )
 
 
