@@ -85,6 +85,10 @@ PAGE_BUDGETS = [
     # target groups, paragraphs.
     ("/api/interventions/", 6),
     ("/api/interventions/?page_size=200", 6),
+    # A search in the API is paged by the catalogue index, as the list page is (which remembers
+    # the search): no search and no count in SQL; the page and its four prefetches.
+    ("/api/interventions/?q=psykiatri", 5),
+    ("/api/interventions/?q=psykiatri&target_group=borgere-i-akut-psykisk-krise&page=2", 5),
     # the source documents with their entry counts, and their recommendations: the citation,
     # publication date and where it is stated are columns of the document (ADR 0012)
     ("/kilder/", 2),
