@@ -64,7 +64,7 @@ def free_port() -> int:
 class Gunicorn:
     """A gunicorn master with `workers` sync workers on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], workers: int) -> None:
+    def __init__(self, env: dict[str, str], workers: int, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -75,7 +75,7 @@ class Gunicorn:
                 f"--bind=127.0.0.1:{self.port}",
                 "--log-level=warning",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
         )
         deadline = time.monotonic() + 60
