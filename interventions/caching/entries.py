@@ -25,7 +25,7 @@ from django.conf import settings
 
 from interventions.caching.version import data_version
 
-ENTRIES_KEPT = 256  # about 10-40 kB each with their relations
+ENTRIES_KEPT = 256  # some 30-40 kB each with their relations (ADR 0017's soak)
 
 T = TypeVar("T")
 
