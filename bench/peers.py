@@ -5,9 +5,16 @@ from our published entries (title, summary and every section text, with an FTS5 
 `_search`; source, target groups, municipalities, regions, policy areas and legal paragraphs as
 columns and JSON arrays for `_facet`/`_facet_array`), `suggest_facets` off. Both servers run on
 this machine at the same time, and each target is fired at both back to back, so a noisy
-neighbour costs both; ratios are ours / Datasette's, and ours / our static file.
+neighbour costs both; ratios are ours / Datasette's, and ours / our static file. A second server
+of ours with the page cache on answers the same URLs repeated ("cached"), as a browser or a
+proxy revalidating would not even ask.
 
     python -m bench.peers --dbs sqlite --seconds 8
+    python -m bench.peers --baseline /tmp/before   # also a checkout of the code before a change
+
+With `--baseline DIR` a third server runs the code in DIR (say `git archive <commit>` unpacked,
+with this checkout's `.venv` and `staticfiles` linked in) on the same bench database, and each
+target is fired at it right before ours: before and after in the same run.
 
 Needs `pip install -e '.[bench]'` (Datasette is the bench's dependency, not the app's) and wrk.
 """
@@ -186,17 +193,25 @@ def count_of(url: str, ours: bool) -> int | None:
     return body.get("count") if ours else body.get("filtered_table_rows_count")
 
 
-def run(db: str, seconds: float, connections: int, workers: int) -> dict:
+def run(
+    db: str, seconds: float, connections: int, workers: int, baseline: Path | None = None
+) -> dict:
     env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="0", CACHE_URL="locmem://")
+    cached_env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="300", CACHE_URL="locmem://")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "peer.db"
         entries = build_peer_file(env, path)
         detail_id = _detail_id(env)
         ours = Gunicorn(env, workers)
+        cached = Gunicorn(cached_env, workers)
+        before = Gunicorn(env, workers, cwd=baseline) if baseline else None
         peer = Datasette(path)
         try:
             peer_urls = peer_targets(peer.database, detail_id)
             ours.warm([static_url(), *OUR_TARGETS.values()])
+            cached.warm(list(OUR_TARGETS.values()))
+            if before is not None:
+                before.warm(list(OUR_TARGETS.values()))
             for url in peer_urls.values():
                 for _ in range(3):
                     urllib.request.urlopen(peer.base + url, timeout=30).read()
@@ -207,9 +222,14 @@ def run(db: str, seconds: float, connections: int, workers: int) -> dict:
             static = wrk(ours.base + static_url(), seconds, connections)
             rows = []
             for name, path_ in OUR_TARGETS.items():
+                if before is not None:
+                    before.wait_idle()
+                    then = wrk(before.base + path_, seconds, connections)
                 ours.wait_idle()
                 mine = wrk(ours.base + path_, seconds, connections)
                 theirs = wrk(peer.base + peer_urls[name], seconds, connections)
+                cached.wait_idle()
+                hits = wrk(cached.base + path_, seconds, connections)
                 rows.append(
                     {
                         "target": name,
@@ -217,15 +237,24 @@ def run(db: str, seconds: float, connections: int, workers: int) -> dict:
                         "datasette_rps": theirs["rps"],
                         "ratio_to_datasette": round(mine["rps"] / (theirs["rps"] or 1.0), 2),
                         "ratio_to_static": round(mine["rps"] / (static["rps"] or 1.0), 3),
+                        "cached_rps": hits["rps"],
+                        "cached_to_static": round(hits["rps"] / (static["rps"] or 1.0), 3),
                         "ours_p99_ms": mine["p99_ms"],
                         "datasette_p99_ms": theirs["p99_ms"],
-                        "errors": mine["errors"] + theirs["errors"],
+                        "errors": mine["errors"] + theirs["errors"] + hits["errors"],
                     }
                 )
+                if before is not None:
+                    rows[-1]["baseline_rps"] = then["rps"]
+                    rows[-1]["ratio_to_baseline"] = round(mine["rps"] / (then["rps"] or 1.0), 2)
+                    rows[-1]["errors"] += then["errors"]
                 log(f"  {name}: {rows[-1]['ratio_to_datasette']}x Datasette")
         finally:
             ours.stop()
+            cached.stop()
             peer.stop()
+            if before is not None:
+                before.stop()
     return {
         "db": db,
         "entries": entries,
@@ -255,11 +284,18 @@ def print_table(result: dict) -> None:
         f"search matches ours {result['search_counts']['ours']}, "
         f"Datasette {result['search_counts']['datasette']}"
     )
-    print(f"{'target':<20}{'ours':>9}{'datasette':>11}{'x peer':>8}{'x static':>10}{'errors':>8}")
+    baseline = any("baseline_rps" in row for row in result["rows"])
+    print(
+        f"{'target':<20}{'ours':>9}{'datasette':>11}{'x peer':>8}{'x static':>10}"
+        f"{'cached':>9}{'x static':>10}{'errors':>8}"
+        + (f"{'before':>9}{'x before':>10}" if baseline else "")
+    )
     for row in result["rows"]:
         print(
             f"{row['target']:<20}{row['ours_rps']:>9.0f}{row['datasette_rps']:>11.0f}"
-            f"{row['ratio_to_datasette']:>8.2f}{row['ratio_to_static']:>10.3f}{row['errors']:>8}"
+            f"{row['ratio_to_datasette']:>8.2f}{row['ratio_to_static']:>10.3f}"
+            f"{row['cached_rps']:>9.0f}{row['cached_to_static']:>10.3f}{row['errors']:>8}"
+            + (f"{row['baseline_rps']:>9.0f}{row['ratio_to_baseline']:>10.2f}" if baseline else "")
         )
 
 
@@ -269,13 +305,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8, help="per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout of the code before a change, run side by side"
+    )
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     results = []
     for db in args.dbs.split(","):
         run_step("generate", ["--db", db, "--size", "0"], django_env(db, 0))
         log(f"peers on {db} ...")
-        results.append(run(db, args.seconds, args.connections, args.workers))
+        results.append(run(db, args.seconds, args.connections, args.workers, args.baseline))
         print_table(results[-1])
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"peers-{started:%Y%m%dT%H%M%S}-{platform.node()}.json"

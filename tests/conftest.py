@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from interventions.caching.entries import forget_entries
 from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
 from interventions.curation.read import read_fixtures
@@ -52,8 +53,8 @@ def _danish_after_each_test():
 def _no_page_cache(settings):
     """Pages are rendered afresh in every test; tests/test_caching.py turns the cache on.
 
-    The facet index and the search's caches go too: the rollback that ends a test takes data
-    away without a signal.
+    The facet index, the entries kept for their pages and the search's caches go too: the
+    rollback that ends a test takes data away without a signal.
     The tests run in one process, which learns of its own commits at once, so the shared
     catalogue version is not read again every second: query counts do not depend on how fast a
     test runs (tests/caching/test_page_cache.py checks what reading it costs).
@@ -62,6 +63,7 @@ def _no_page_cache(settings):
     settings.CATALOGUE_VERSION_SECONDS = 3600
     cache.clear()
     forget_index()
+    forget_entries()
     forget_caches()  # the search's words, names and places, for the same reason
 
 

@@ -130,7 +130,7 @@ class CatalogueFilterBackend(DjangoFilterBackend):
         listing = view.listing = Listing(request.query_params, queryset)
         if not listing.valid:
             raise translate_validation(listing.filterset.errors)
-        return listing.qs
+        return listing.rows()
 
 
 def _list_queryset():

@@ -4,4 +4,6 @@
   bumped once per committed transaction that changed catalogue data (see interventions/signals.py).
 - `page_cache`: the middleware that serves and stores anonymous public responses under that
   version, with ETag and Last-Modified.
+- `entries`: the published entries each process loaded for their page, kept for the version
+  (ADR 0017).
 """

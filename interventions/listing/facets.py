@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -83,14 +84,15 @@ class Selection:
     def total(self) -> int:
         return self.kept.bit_count()
 
-    def entries(self, start: int, stop: int) -> list[Intervention]:
-        """The entries from `start` to `stop`, as list cards, each with its `rank` if searched."""
+    def entries(
+        self, start: int, stop: int, queryset: QuerySet | None = None
+    ) -> list[Intervention]:
+        """The entries from `start` to `stop`, each with its `rank` if searched: read as
+        `queryset` reads published entries (the API's list items), by default as list cards."""
         wanted = self.index.page(self.kept, start, stop, self.search)
-        found = (
-            Intervention.objects.published()
-            .filter(pk__in=[pk for pk, _rank in wanted])
-            .for_cards(snippets=self.search is not None)
-        )
+        if queryset is None:
+            queryset = Intervention.objects.published().for_cards(snippets=self.search is not None)
+        found = queryset.filter(pk__in=[pk for pk, _rank in wanted])
         by_pk = {entry.pk: entry for entry in found.order_by()}
         shown = []
         for pk, rank in wanted:
@@ -105,10 +107,12 @@ class Selection:
 
 
 class SelectionPages:
-    """A Paginator's object list over a selection: counted in memory, read a page at a time."""
+    """A Paginator's object list over a selection: counted in memory, read a page at a time
+    (as `queryset` reads published entries, by default as list cards)."""
 
-    def __init__(self, selection: Selection) -> None:
+    def __init__(self, selection: Selection, queryset: QuerySet | None = None) -> None:
         self.selection = selection
+        self.queryset = queryset
 
     def count(self) -> int:
         return self.selection.total
@@ -118,11 +122,11 @@ class SelectionPages:
 
     def __getitem__(self, key: slice) -> list[Intervention]:
         start, stop, _step = key.indices(self.selection.total)
-        return self.selection.entries(start, stop)
+        return self.selection.entries(start, stop, self.queryset)
 
     def __iter__(self):
         for start in range(0, len(self), 100):
-            yield from self.selection.entries(start, start + 100)
+            yield from self.selection.entries(start, start + 100, self.queryset)
 
 
 @dataclass

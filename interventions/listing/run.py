@@ -5,8 +5,9 @@ A `Listing` validates the query string with the FilterSet (the contract), parses
 (`search.query.parse_query`) and consults the catalogue index at most once
 (`listing.index.catalogue_index`); the search, the facet counts, the cards and the snippets all
 use that one parsed query and that one index. The list page asks the index for its counts and
-its page (`page()`); the API and the downloads read their rows from the database (`qs`), where
-their query budgets were measured.
+its page (`page()`); the API pages a search through the index too (`rows()`) and otherwise
+reads its rows from the database (`qs`), as the downloads do, where their query budgets were
+measured.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ class Listing:
     def qs(self) -> QuerySet:
         """The entries in the database, in the chosen order (relevance for a search)."""
         return self.filterset.qs
+
+    def rows(self) -> QuerySet | SelectionPages:
+        """The entries for a paginator (the API's list), each page read with the listing's
+        queryset.
+
+        A search without a chosen `sort` is paged by the index, as the list page is: the index
+        has ranked the search's matches and remembers them, so neither the search nor the count
+        runs in SQL, and the order is the list page's by construction. Anything else is the
+        database's to count and order (`qs`), where a list without a search needs no index.
+        """
+        if self.valid and self.query is not None and not self.cleaned.get("sort"):
+            return SelectionPages(self.facets.selection, self.filterset.queryset)
+        return self.qs
 
     @cached_property
     def facets(self) -> FacetResult:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from interventions.caching.entries import published_entries
 from interventions.caching.page_cache import public_cache
 from interventions.listing.run import Listing
 from interventions.models import Intervention, SourceDocument
@@ -55,15 +56,25 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def intervention_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Editors (view or change permission) may preview drafts; everyone else sees published only.
-    base = Intervention.objects.all() if can_preview(request) else Intervention.objects.published()
-    related = Prefetch("related", queryset=Intervention.objects.published())  # no links to drafts
-    intervention = get_object_or_404(base.with_relations().prefetch_related(related), slug=slug)
+    # Editors (view or change permission) may preview drafts, read afresh; everyone else sees
+    # published entries only, each loaded once per catalogue version and process.
+    if can_preview(request):
+        intervention = _entry(Intervention.objects.all(), slug)
+    else:
+        intervention = published_entries.get(
+            slug, lambda: _entry(Intervention.objects.published(), slug)
+        )
     response = render(request, "interventions/detail.html", {"intervention": intervention})
     if not intervention.is_published:
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _entry(base, slug: str) -> Intervention:
+    """The entry with everything its page shows (404 if `base` lacks it)."""
+    related = Prefetch("related", queryset=Intervention.objects.published())  # no links to drafts
+    return get_object_or_404(base.with_relations().prefetch_related(related), slug=slug)
 
 
 def can_preview(request: HttpRequest) -> bool:
