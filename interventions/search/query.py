@@ -477,13 +477,18 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
 
 
 def ranked(
-    query: str | ParsedQuery, queryset: QuerySet | None = None, total: int | None = None
+    query: str | ParsedQuery,
+    queryset: QuerySet | None = None,
+    total: int | None = None,
+    cut: float = CUT,
 ) -> list[tuple[int, int]]:
     """The entries matching the query as (id, score), best first; ties in no particular order.
 
     `queryset`: the entries to search, the published ones by default; `total`: how many they
-    are, if the caller knows (the catalogue index does), else counted. The one ranking of the
-    site: the list page (through the catalogue index), the API and the downloads (`search`).
+    are, if the caller knows (the catalogue index does), else counted; `cut`: the share of the
+    best score below which results are left out (the site's `CUT`; the quality harness asks
+    for 0 to see what the cut drops). The one ranking of the site: the list page (through the
+    catalogue index), the API and the downloads (`search`).
     """
     parsed = _understood(query)
     if not parsed.terms:
@@ -526,7 +531,7 @@ def ranked(
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
-    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
+    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
     kept.sort(key=lambda row: -row[1])
     return kept
 
