@@ -17,7 +17,9 @@ for the vocabulary terms and places a term names, one for the paragraphs; no que
 row. The score is computed in Python, the same on every database: per term, its fields weighted
 (vocabulary names and aliases 4, title 3, place 5, paragraph 5-6, summary and metadata 1 per
 occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
-rarity (idf). An entry must match every term of a one- or two-term query; a longer query ranks by
+rarity (idf); the vocabulary field is damped for entries with more vocabulary terms than the
+average (BM25's length normalisation). An entry must match every term of a one- or two-term
+query; a longer query ranks by
 its rarer words instead, times the share of the query's meaning (its words by rarity) the entry
 meets in its fields, and results below `CUT` of the best score are left out (ADR 0011).
 """
@@ -35,13 +37,18 @@ from typing import Generic, TypeVar
 
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     Lookup,
+    OuterRef,
     QuerySet,
+    Subquery,
+    Sum,
     TextField,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Contains
 
 from interventions.models import (
@@ -77,6 +84,10 @@ W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and 
 W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
 K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
+# BM25's length normalisation (b) of the vocabulary field: an entry's vocabulary match counts
+# less the more terms (target groups, policy areas, methods) the entry has than the average
+# entry: one whose only target group is the term is squarely about it, one with eight is partly.
+B_VOCABULARY = 0.5
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
@@ -369,14 +380,36 @@ def _load_places() -> dict[str, list[tuple[str, int]]]:
     return dict(found)
 
 
+def vocabulary_size() -> Coalesce:
+    """An entry's number of vocabulary terms (target groups, policy areas and methods), as an
+    expression: one indexed count per relation, computed for the rows a lookup returns."""
+    counts = []
+    for relation, _model in VOCABULARIES:
+        links = getattr(Intervention, relation).through.objects.filter(intervention=OuterRef("pk"))
+        counted = links.order_by().values("intervention").annotate(n=Count("*")).values("n")
+        counts.append(Coalesce(Subquery(counted, output_field=IntegerField()), 0))
+    return sum(counts[1:], counts[0])
+
+
+def _load_mean_vocabulary_size() -> float:
+    """The published entries' mean number of vocabulary terms (one query, kept like the
+    vocabulary): what an entry's own number is compared to."""
+    sizes = Intervention.objects.published().annotate(size=vocabulary_size())
+    found = sizes.aggregate(links=Sum("size"), entries=Count("pk"))
+    return max((found["links"] or 0) / max(found["entries"], 1), 1.0)
+
+
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
+_mean_size_cache = KeptValue(_load_mean_vocabulary_size)
 
 
 def forget_vocabulary() -> None:
-    """Forget this process's vocabulary names, aliases and places (an editor changed them)."""
+    """Forget this process's vocabulary names, aliases and places (an editor changed them), and
+    the entries' mean number of vocabulary terms."""
     _vocabulary_cache.forget()
     _place_cache.forget()
+    _mean_size_cache.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -413,6 +446,7 @@ class _TermMatches:
 
     body: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
+    sizes: dict[int, int] = field(default_factory=dict)  # the vocabulary's entries' sizes
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
 
@@ -450,7 +484,10 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
                 by_relation[named.relation].append(named.pk)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
-            found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
+            rows = published.filter(**lookup).annotate(size=vocabulary_size())
+            sizes = dict(rows.values_list("pk", "size"))  # an entry with two of the terms: once
+            found.vocabulary.update(sizes.keys())  # once per relation: a target group, a method ...
+            found.sizes.update(sizes)
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -469,7 +506,10 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
     if groups:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
-    weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
+    if pk in matches.vocabulary:
+        relative = matches.sizes[pk] / _mean_size_cache.get()
+        named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
+        weight += W_VOCABULARY * min(named, 2)
     if pk in matches.places:
         weight += W_PLACE
     weight += matches.paragraphs.get(pk, 0.0)
@@ -501,6 +541,7 @@ def ranked(
         candidates |= matches.entries
     if not candidates:
         return []
+    total = max(published.count() if total is None else total, 1)
     if parsed.required:
         for matches in matched:
             candidates &= matches.entries
@@ -511,7 +552,6 @@ def ranked(
         ):
             texts[pk] = (title, meta)
         candidates &= set(texts)
-    total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
     asked = 0.0

@@ -352,6 +352,18 @@ def test_a_vocabulary_term_outranks_a_passing_mention():
     assert found.index(tagged.slug) < found.index(mention.slug)
 
 
+def test_an_entry_whose_vocabulary_is_mostly_the_term_outranks_one_with_many_terms():
+    # BM25's length normalisation of the vocabulary field: the entry whose one target group is
+    # autism is squarely about it; the one with seven target groups is in part. The broad one
+    # comes first in title order, so only the ranking can put the focused one first.
+    autism = TargetGroup.objects.get(slug="voksne-med-autisme")
+    others = list(TargetGroup.objects.exclude(pk=autism.pk).order_by("slug")[:6])
+    focused = InterventionFactory(title="Beta zebrafisk", target_groups=[autism])
+    broad = InterventionFactory(title="Alfa zebrafisk", target_groups=[autism, *others])
+    found = slugs("zebrafisk autisme")
+    assert found.index(focused.slug) < found.index(broad.slug)
+
+
 def test_an_alias_reaches_the_terms_entries():
     method = Method.objects.get(slug="peer-stoette")
     entry = InterventionFactory(title="Zebrafisk")
