@@ -1,7 +1,8 @@
 """What the search learns from the catalogue's own words: typo corrections, compounds, snippets.
 
 `understand()` parses a query and fits it to the catalogue's lexicon (the words of its entries):
-- a word the catalogue does not know is corrected when a confident correction exists, and the
+- a word the catalogue does not know (or whose stem is only a piece of catalogue words, and which
+  is no Danish word) is corrected when a confident correction exists, and the
   correction is searched (`ParsedQuery.corrected`; the page says "Viser resultater for »X«" and
   the API gives `corrected_query`): "ae"/"oe" read as "æ"/"ø" first, then the closest catalogue
   word by edit distance (rapidfuzz), the more frequent on a tie. A word the catalogue knows (in
@@ -22,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import simplemma
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -202,8 +204,10 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
             continue
         fixed = _respelled(term.word, lex)
         if not fixed and _known(term, lex):
-            refined.append(_with_parts(term, lex))
-            continue
+            fixed = _misspelt(term, lex)
+            if not fixed:
+                refined.append(_with_parts(term, lex))
+                continue
         fixed = fixed or _closest(term.word, lex)
         if fixed:
             corrections[term.word] = fixed
@@ -297,6 +301,21 @@ def _known(term: Term, lex: Lexicon) -> bool:
     """Whether the catalogue knows the word: a group of its patterns is in its words, or it is
     a vocabulary name's or alias's word or a place's."""
     return any(all(lex.contains(p) for p in g) for g in term.groups) or known_word(term.word)
+
+
+def _misspelt(term: Term, lex: Lexicon) -> str | None:
+    """A typo whose stem happens to be inside catalogue words ("udskrivnig" stems to
+    "udskrivn", a piece of "udskrivning"; "misbrugsbehandlig"): the nearest catalogue word, when
+    the word itself is neither a catalogue word, a vocabulary or place word, nor a Danish word
+    simplemma knows, and the correction searches differently (not "bostøtter" -> "bostøtte",
+    which have the same stem: a correctly typed inflection is left alone)."""
+    word = term.word
+    if word in lex.frequency or known_word(word) or simplemma.is_known(word, lang="da"):
+        return None
+    closest = _closest(word, lex)
+    if closest and set(word_patterns(closest)) != set(term.patterns):
+        return closest
+    return None
 
 
 def _respelled(word: str, lex: Lexicon) -> str | None:

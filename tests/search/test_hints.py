@@ -119,6 +119,26 @@ def test_a_word_the_catalogue_lacks_is_corrected_and_searched(query, corrected):
 
 
 @pytest.mark.parametrize(
+    ("query", "corrected"),
+    [
+        ("udskrivnig", "udskrivning"),  # its stem "udskrivn" is a piece of "udskrivning"
+        ("misbrugsbehandlig", "misbrugsbehandling"),
+    ],
+)
+def test_a_typo_whose_stem_is_inside_catalogue_words_is_corrected(query, corrected):
+    # The typo's stem matches (a prefix of the word), but not as the word does: "udskrivnig"
+    # alone would miss the entries that say "udskrivelse" (the verb's forms "udskrivning" finds).
+    assert understand(query).corrected == corrected
+    assert slugs(query) == slugs(corrected)
+
+
+@pytest.mark.parametrize("query", ["bostøtter", "misbrugere", "udviklingshæmmede"])
+def test_a_correctly_inflected_word_missing_from_the_texts_is_not_corrected(query):
+    # Not a catalogue word as typed, perhaps, but a Danish word or one with a correction's stem.
+    assert understand(query).corrected is None
+
+
+@pytest.mark.parametrize(
     "query", ["psykiatri", "Aabenraa", "peer support", "IPS", "housing first", '"psykatri"']
 )
 def test_known_alias_place_and_quoted_words_are_never_corrected(query):
