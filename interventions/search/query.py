@@ -19,7 +19,7 @@ row. The score is computed in Python, the same on every database: per term, its 
 occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
 rarity (idf); the vocabulary field is damped for entries with more vocabulary terms than the
 average (BM25's length normalisation). An entry must match every term of a one- or two-term
-query; a longer query ranks by
+query (but a word more than half the entries have, beside a rarer one); a longer query ranks by
 its rarer words instead, times the share of the query's meaning (its words by rarity) the entry
 meets in its fields, and results below `CUT` of the best score are left out (ADR 0011).
 """
@@ -89,6 +89,10 @@ K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
 # entry: one whose only target group is the term is squarely about it, one with eight is partly.
 B_VOCABULARY = 0.5
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
+# A one- or two-term query requires its terms, except one that more than this share of the
+# entries match when the other is rarer: "investeringsmodeller på socialområdet" must not leave
+# out the investment models that do not say "socialområdet" (a context word, like a filler).
+COMMON = 0.5
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
@@ -542,8 +546,10 @@ def ranked(
     if not candidates:
         return []
     total = max(published.count() if total is None else total, 1)
+    required = [m for m in matched if len(m.entries) <= COMMON * total] or matched
+    loose = len(required) < len(matched)  # a common term was let go: rank by coverage too
     if parsed.required:
-        for matches in matched:
+        for matches in required:
             candidates &= matches.entries
     missing = [pk for pk in candidates if pk not in texts]
     if missing:
@@ -565,9 +571,9 @@ def ranked(
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
             covered[pk] += _met(idf, weight)
-    if not parsed.required and asked:
-        # A longer query: an entry that meets more of its words ranks above one that meets a
-        # rare word alone.
+    if (not parsed.required or loose) and asked:
+        # A longer query (or a short one whose common word is not required): an entry that
+        # meets more of its words ranks above one that meets a rare word alone.
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
