@@ -2,7 +2,7 @@
 
 import pytest
 
-from interventions.models import Intervention
+from interventions.models import Intervention, TargetGroup
 from interventions.search.hints import snippet, suggest, understand
 from interventions.search.query import parse_query, search
 from tests.factories import InterventionFactory
@@ -148,6 +148,17 @@ def test_known_alias_place_and_quoted_words_are_never_corrected(query):
 def test_english_words_outside_the_aliases_get_no_danish_correction():
     for word in ("housing", "support", "mentoring", "wellbeing"):
         assert understand(word).corrected is None, word
+
+
+def test_a_word_the_catalogue_writes_often_is_not_read_as_two():
+    # "hjemløse" is in many catalogue words (hjemløse, hjemløshed ...): not "hjem" + "løse".
+    autism = TargetGroup.objects.get(slug="voksne-med-autisme")
+    parts = InterventionFactory(
+        title="Zebrafisk", summary="Støtte i eget hjem og nye løsninger.", target_groups=[autism]
+    )
+    assert parts.slug not in slugs("hjemløse")
+    assert not any(len(group) > 1 for t in understand("hjemløse").terms for group in t.groups)
+    assert any(len(group) > 1 for t in understand("døgnophold").terms for group in t.groups)
 
 
 def test_a_compound_the_texts_write_apart_is_found_by_its_parts():
