@@ -103,9 +103,27 @@ def lexicon() -> Lexicon:
     return _lexicon_cache.get()
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at ".", "!" or "?" before a space and a capital letter, digit or quote (not
+# inside "bl.a. til", "ca. 20 pladser"'s lower-case continuation); never after an abbreviation
+# (`_ABBREVIATIONS`), whatever follows it ("jf. Serviceloven").
+# A blank line ends a paragraph, and a line break before a list item or a heading ends a line;
+# a single line break inside a sentence (a wrapped line) does not end it.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"'«»“(§])|\n\s*\n\s*|\n\s*(?=[-*•#]|\d+[.)]\s)")
+_LINE_START = re.compile(r"^\s*(?:[-*•]\s+|#+\s*)")  # a list item's dash, a heading's #
+_ABBREVIATIONS = frozenset(
+    {"bl.a", "f.eks", "fx", "ca", "stk", "nr", "jf", "pkt", "mv", "m.m", "kl", "evt", "inkl"}
+    | {"dvs", "osv", "ift", "mht", "vedr", "ang", "hhv", "iflg", "mfl", "m.fl", "dr", "el"}
+)
 _TOKEN = re.compile(r"(\w+)", re.UNICODE)
 SNIPPET_WORDS = 30
+# Where a long sentence may be cut: after a clause (",", ";", ":" or a dash between words).
+_CLAUSE_END = re.compile(r"[,;:]|\s[–—-]\s")
+# Words a cut snippet must not end on, before its ellipsis: "... i samarbejde med …".
+_DANGLING = frozenset(
+    {"og", "eller", "men", "at", "som", "der", "de", "den", "det", "en", "et", "i", "på", "til"}
+    | {"af", "med", "for", "fra", "om", "ved", "hos", "efter", "under", "over", "mellem", "uden"}
+    | {"samt", "både", "så", "når", "hvis"}
+)
 
 
 def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
@@ -122,6 +140,9 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
         if not any(f.search(normalised) for f in finders):
             continue  # most texts are passed over with one normalisation and a regex each
         for sentence in _sentences(text):
+            if sentence.lstrip().startswith("#"):
+                continue  # a heading ("### Værdi for borgeren") says nothing of the entry
+            sentence = _LINE_START.sub("", sentence)
             normalised = normalise(sentence)
             found = sum(1 for f in finders if f.search(normalised))
             if found > best_score:
@@ -137,6 +158,11 @@ def _sentences(text: str):
     """The sentences of a text, one at a time: the search for a snippet mostly stops early."""
     start = 0
     for boundary in _SENTENCE.finditer(text):
+        if "\n" not in boundary.group():
+            before = text[start : boundary.start()].rsplit(None, 1)
+            last = before[-1].rstrip(".!?").casefold() if before else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue  # "bl.a. Aarhus", "jf. Serviceloven", an initial: the sentence goes on
         yield text[start : boundary.start()]
         start = boundary.end()
     yield text[start:]
@@ -167,8 +193,7 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     first_hit = next((i for i in range(1, len(parts), 2) if hit(i)), 1)
     first_word = max(1, first_hit - 2 * 5)  # a few words of context before the match
     start = 0 if first_word == 1 else first_word
-    end = first_word + 2 * SNIPPET_WORDS
-    end = len(parts) if end >= len(parts) - 1 else end
+    end = _snippet_end(parts, first_word, first_hit)
     out = ["… " if start else ""]
     # Only the shown words are escaped: a sentence can be a whole unpunctuated paragraph.
     out += [
@@ -177,6 +202,23 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     ]
     out.append(" …" if end < len(parts) else "")
     return mark_safe("".join(out).strip())  # every piece of text is escaped above
+
+
+def _snippet_end(parts: list[str], first_word: int, first_hit: int) -> int:
+    """Where a snippet of `parts` (words at the odd indexes) that starts at `first_word` ends:
+    the sentence's end if it is near; else after the last clause of the window (",", ";", ":",
+    a dash) that leaves the first match and a dozen words shown; else at a word, not one that
+    leaves the phrase hanging ("og", "i", "til" ...). A cut snippet ends with an ellipsis."""
+    end = first_word + 2 * SNIPPET_WORDS - 1  # parts[end] is what follows the last word shown
+    if end >= len(parts) - 1:
+        return len(parts)
+    least = max(first_hit + 2, first_word + 2 * (SNIPPET_WORDS // 2))
+    for i in range(end - 2, least - 1, -2):  # the word at i - 1, what follows it at i
+        if _CLAUSE_END.search(parts[i]):
+            return i
+    while end - 2 > first_hit and parts[end - 1].casefold() in _DANGLING:
+        end -= 2
+    return end
 
 
 MIN_CORRECTED = 4  # shorter words are not corrected: too many catalogue words lie one edit away

@@ -38,6 +38,56 @@ def test_snippet_is_cut_around_the_match():
     assert len(html.split()) < 50
 
 
+def text_of(html: str) -> str:
+    return html.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_snippet_keeps_a_sentence_whole_across_abbreviations_and_wrapped_lines():
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities=(
+            "Tilbuddet gives bl.a. til zebrafisk med ca. 20 pladser, jf. Serviceloven, og\n"
+            "andre borgere i kommunen. Næste sætning handler om noget andet."
+        ),
+    )
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert text_of(html) == (
+        "Tilbuddet gives bl.a. til zebrafisk med ca. 20 pladser, jf. Serviceloven, og\n"
+        "andre borgere i kommunen."
+    )
+
+
+def test_a_long_sentence_is_cut_after_a_clause_with_an_ellipsis():
+    clause = " ".join(["ord"] * 20)
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities=f"Zebrafisk {clause}, og så {clause} og {clause} slutter her.",
+    )
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert text_of(html) == f"Zebrafisk {clause} …"
+
+
+def test_a_long_sentence_without_a_clause_ends_on_a_word_that_does_not_dangle():
+    # The thirtieth word is "i": the snippet ends before it, on "ord", with an ellipsis.
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities="Zebrafisk " + " ".join(["ord"] * 28) + " i samarbejde med " + "flere " * 20,
+    )
+    html = text_of(snippet(entry, parse_query("zebrafisk")))
+    assert html.endswith("ord …")
+    assert not html.endswith((" i …", " og …", " med …"))
+
+
+def test_snippet_passes_over_headings_and_drops_list_dashes():
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities="### Zebrafisk\n\n- Zebrafisk og okapi i samme tilbud\n- Andet",
+    )
+    assert text_of(snippet(entry, parse_query("zebrafisk"))) == (
+        "Zebrafisk og okapi i samme tilbud"
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "suggestion"),
     [
