@@ -12,7 +12,8 @@
 - a target group or method named by one of its aliases, typed whole ("substance abuse",
   "rusmiddel"), is also searched by its name's most telling word ("misbrug").
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
-query's terms, matched words in `<mark>`.
+query's terms, matched words in `<mark>`, ending at a sentence or clause boundary (or, in a
+long unpunctuated passage, at a word that does not dangle, with an ellipsis).
 """
 
 from __future__ import annotations
