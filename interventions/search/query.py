@@ -40,15 +40,11 @@ from django.db.models import (
     Count,
     IntegerField,
     Lookup,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import Contains
 
 from interventions.models import (
@@ -384,36 +380,38 @@ def _load_places() -> dict[str, list[tuple[str, int]]]:
     return dict(found)
 
 
-def vocabulary_size() -> Coalesce:
-    """An entry's number of vocabulary terms (target groups, policy areas and methods), as an
-    expression: one indexed count per relation, computed for the rows a lookup returns."""
-    counts = []
+@dataclass(frozen=True)
+class _Sizes:
+    """Each published entry's number of vocabulary terms, and their mean."""
+
+    of: dict[int, int]
+    mean: float
+
+
+def _load_vocabulary_sizes() -> _Sizes:
+    """How many target groups, policy areas and methods each published entry has: one grouped
+    count per relation, kept like the vocabulary (a dict of small integers, 100,000 entries are
+    a few megabytes); what an entry's vocabulary field is normalised by."""
+    published = Intervention.objects.published()
+    sizes: Counter = Counter()
     for relation, _model in VOCABULARIES:
-        links = getattr(Intervention, relation).through.objects.filter(intervention=OuterRef("pk"))
-        counted = links.order_by().values("intervention").annotate(n=Count("*")).values("n")
-        counts.append(Coalesce(Subquery(counted, output_field=IntegerField()), 0))
-    return sum(counts[1:], counts[0])
-
-
-def _load_mean_vocabulary_size() -> float:
-    """The published entries' mean number of vocabulary terms (one query, kept like the
-    vocabulary): what an entry's own number is compared to."""
-    sizes = Intervention.objects.published().annotate(size=vocabulary_size())
-    found = sizes.aggregate(links=Sum("size"), entries=Count("pk"))
-    return max((found["links"] or 0) / max(found["entries"], 1), 1.0)
+        links = getattr(Intervention, relation).through.objects.filter(intervention__in=published)
+        counted = links.order_by().values("intervention").annotate(n=Count("*"))
+        sizes.update(dict(counted.values_list("intervention", "n")))
+    return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
 
 
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
-_mean_size_cache = KeptValue(_load_mean_vocabulary_size)
+_sizes_cache = KeptValue(_load_vocabulary_sizes)
 
 
 def forget_vocabulary() -> None:
     """Forget this process's vocabulary names, aliases and places (an editor changed them), and
-    the entries' mean number of vocabulary terms."""
+    the entries' numbers of vocabulary terms."""
     _vocabulary_cache.forget()
     _place_cache.forget()
-    _mean_size_cache.forget()
+    _sizes_cache.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -450,7 +448,6 @@ class _TermMatches:
 
     body: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
-    sizes: dict[int, int] = field(default_factory=dict)  # the vocabulary's entries' sizes
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
 
@@ -488,10 +485,9 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
                 by_relation[named.relation].append(named.pk)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
-            rows = published.filter(**lookup).annotate(size=vocabulary_size())
-            sizes = dict(rows.values_list("pk", "size"))  # an entry with two of the terms: once
-            found.vocabulary.update(sizes.keys())  # once per relation: a target group, a method ...
-            found.sizes.update(sizes)
+            # Once per relation (a target group, a method ...): an entry with two of the terms
+            # is one hit.
+            found.vocabulary.update(set(published.filter(**lookup).values_list("pk", flat=True)))
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -511,7 +507,8 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
     if pk in matches.vocabulary:
-        relative = matches.sizes[pk] / _mean_size_cache.get()
+        sizes = _sizes_cache.get()
+        relative = sizes.of.get(pk, sizes.mean) / sizes.mean
         named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
         weight += W_VOCABULARY * min(named, 2)
     if pk in matches.places:
