@@ -1,7 +1,8 @@
 """`make bench-search`: how well the site's search finds what caseworkers type (not a timing).
 
     python -m bench.search_quality [--dbs sqlite,postgres] [--kind KIND,...] [--show-misses]
-                                   [--queries FILE] [--out FILE] [--half dev|check] [--halves]
+                                   [--why] [--queries FILE] [--out FILE] [--half dev|check]
+                                   [--halves]
 
 Builds (or reuses) the curated catalogue as a bench database on each of SQLite and PostgreSQL
 (bench.generate, size 0: the fixtures, nothing synthetic), runs every query of the judged set
@@ -12,7 +13,11 @@ Every query belongs to a stable half by a hash of its id (`judgements.half`): tu
 (`--half dev`, with --show-misses), measure on "check" (`--half check`); `--halves` prints both
 tables.
 --show-misses prints, per query, the grade-2 entries missing from the first ten (with the rank
-where they came, if at all) and the first ten results with their grades.
+where they came, if at all) and the first ten results with their grades. --why adds the reason
+for each miss and a count of misses by reason: "below" (found, ranked below the first page),
+"cut" (found, but below the cut of the best score, so not shown) or "unmatched" (no term of
+the query matches the entry: it says it in other words); misses of a query with more than ten
+grade-2 entries are counted apart ("capped": recall@10 asks for ten of them only).
 
 Grades (judged by reading the entries; unlisted entries are 0):
   2  the entry is squarely about the query: a reader wants it on the first page
@@ -108,12 +113,35 @@ def print_misses(run: dict, queries: dict) -> None:
         )
         if row.get("error"):
             print(f"    refused: {row['error']}")
+        if len(wanted) > DEPTH:
+            print(f"    capped: {len(wanted)} grade-2 entries, recall@10 asks for {DEPTH}")
         for slug in missed:
             at = row["results"].index(slug) + 1 if slug in row["results"] else None
             where = f"at rank {at}" if at else f"not in the first {len(row['results'])}"
+            if slug in row.get("why", {}):
+                reason, uncut = row["why"][slug]
+                where += f"; {reason}" + (f" (rank {uncut} without the cut)" if uncut else "")
             print(f"    missed (2): {slug} — {where}")
         for rank, slug in enumerate(shown, start=1):
             print(f"    {rank:>2}. ({grades.get(slug, 0)}) {slug}")
+
+
+def print_reasons(run: dict, queries: dict) -> None:
+    """How many missed grade-2 entries each reason accounts for (--why)."""
+    counts: dict[tuple[str, bool], int] = {}
+    for row in run["queries"]:
+        capped = sum(1 for g in queries[row["id"]].judgements.values() if g == 2) > DEPTH
+        if capped and row["recall"] == 1:
+            continue  # ten of them are on the first page: the rest cost nothing
+        for reason, _rank in row.get("why", {}).values():
+            counts[reason, capped] = counts.get((reason, capped), 0) + 1
+    print(
+        f"\nmissed grade-2 entries by reason on {run['db']} (capped: in a query with more than "
+        f"{DEPTH}, whose recall@10 is below 1):"
+    )
+    for reason in ("below", "cut", "unmatched"):
+        plain, capped = counts.get((reason, False), 0), counts.get((reason, True), 0)
+        print(f"  {reason:<10}{plain:>5}   capped {capped:>4}")
 
 
 def git_commit() -> str:
@@ -128,6 +156,7 @@ def main() -> None:
     parser.add_argument("--kind", help=f"only these kinds (comma-separated): {', '.join(KINDS)}")
     parser.add_argument("--queries", type=Path, default=QUERIES, help="a judged query file")
     parser.add_argument("--show-misses", action="store_true", help="print each query's misses")
+    parser.add_argument("--why", action="store_true", help="the reason for each miss, counted")
     parser.add_argument("--out", help="results file (default bench/results/search-<time>-<host>)")
     parser.add_argument("--half", choices=HALVES, help="only the queries of one half")
     parser.add_argument("--halves", action="store_true", help="a table for each half as well")
@@ -151,6 +180,7 @@ def main() -> None:
         "runs": [],
     }
     step_args = ["--queries", str(args.queries)] + (["--kind", args.kind] if kinds else [])
+    step_args += ["--why"] if args.why else []
     for db in dbs:
         env = django_env(db, CURATED)
         log(f"{db}: curated catalogue (reused when current) ...")
@@ -171,6 +201,8 @@ def main() -> None:
                 print_table({**run, "queries": rows, "summary": run["halves"][name]}, f" · {name}")
         if args.show_misses:
             print_misses(run, queries)
+        if args.why:
+            print_reasons(run, queries)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"search-{started:%Y%m%dT%H%M%S}-{platform.node()}.json"
     with open(out, "w") as f:

@@ -3,7 +3,12 @@
 Runs inside a bench database's settings (started by `python -m bench.search_quality`, or by hand
 with DATABASE_URL set) and prints one JSON object last: per query its results and measures.
 
-    DATABASE_URL=... python -m bench.search_quality.run [--queries FILE] [--kind KIND,...]
+    DATABASE_URL=... python -m bench.search_quality.run [--queries FILE] [--kind KIND,...] [--why]
+
+With --why, each grade-2 entry missing from a query's first ten also gets the reason (`why`):
+"below" (found, ranked below the first page), "cut" (found, but scored below the cut of the
+best score, so not shown at all) or "unmatched" (no term of the query matches it), with its
+rank in the ranking without the cut.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 from bench.common import setup_django
 from bench.search_quality.judgements import QUERIES, QuerySetError, check_slugs, load
-from bench.search_quality.metrics import measure
+from bench.search_quality.metrics import DEPTH, measure
 
 KEPT = 50  # results kept per query: ten are measured, the rest show where a miss ranked
 
@@ -46,7 +51,30 @@ def ranked_slugs(query: str, limit: int) -> tuple[list[str], int]:
     return [entry.slug for entry in SelectionPages(selection)[0:limit]], selection.total
 
 
-def run(path: Path, kinds: list[str] | None) -> dict:
+def why_missed(query: str, results: list[str], missed: list[str]) -> dict[str, list]:
+    """For each missed grade-2 entry: [reason, rank without the cut or None] (see the module's
+    docstring). The ranking without the cut is the site's ranking (`ranked`) with `cut=0`."""
+    from interventions.models import Intervention
+    from interventions.search.hints import understand
+    from interventions.search.query import CUT, ranked
+
+    uncut = ranked(understand(query), cut=0)
+    slugs = dict(
+        Intervention.objects.filter(pk__in=[pk for pk, _ in uncut]).values_list("pk", "slug")
+    )
+    best = uncut[0][1] if uncut else 0
+    place = {slugs[pk]: (rank, score) for rank, (pk, score) in enumerate(uncut, start=1)}
+    out = {}
+    for slug in missed:
+        if slug not in place:
+            out[slug] = ["unmatched", None]
+            continue
+        rank, score = place[slug]
+        out[slug] = ["below" if slug in results or score >= CUT * best else "cut", rank]
+    return out
+
+
+def run(path: Path, kinds: list[str] | None, why: bool = False) -> dict:
     from django.db import connection
 
     from interventions.models import Intervention
@@ -64,10 +92,15 @@ def run(path: Path, kinds: list[str] | None) -> dict:
             results, total, row["error"] = [], 0, str(exc)
         row.update(results=results, total=total, **measure(results, q.judgements))
         rows.append(row)
+    seconds = round(time.perf_counter() - started, 2)
+    for q, row in zip(queries, rows, strict=True) if why else ():
+        missed = [s for s, g in q.judgements.items() if g == 2 and s not in row["results"][:DEPTH]]
+        if missed and "error" not in row:
+            row["why"] = why_missed(q.query, row["results"], missed)
     return {
         "vendor": connection.vendor,
         "entries": len(published),
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": seconds,
         "queries": rows,
     }
 
@@ -76,11 +109,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=Path, default=QUERIES)
     parser.add_argument("--kind", help="only these kinds (comma-separated)")
+    parser.add_argument("--why", action="store_true", help="why each missed entry was missed")
     args = parser.parse_args()
     setup_django()
     kinds = [k for k in (args.kind or "").split(",") if k] or None
     try:
-        result = run(args.queries, kinds)
+        result = run(args.queries, kinds, why=args.why)
     except QuerySetError as exc:
         sys.exit(str(exc))
     print(f"    {len(result['queries'])} queries in {result['seconds']} s", file=sys.stderr)

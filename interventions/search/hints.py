@@ -1,7 +1,8 @@
 """What the search learns from the catalogue's own words: typo corrections, compounds, snippets.
 
 `understand()` parses a query and fits it to the catalogue's lexicon (the words of its entries):
-- a word the catalogue does not know is corrected when a confident correction exists, and the
+- a word the catalogue does not know (or whose stem is only a piece of catalogue words, and which
+  is no Danish word) is corrected when a confident correction exists, and the
   correction is searched (`ParsedQuery.corrected`; the page says "Viser resultater for »X«" and
   the API gives `corrected_query`): "ae"/"oe" read as "æ"/"ø" first, then the closest catalogue
   word by edit distance (rapidfuzz), the more frequent on a tie. A word the catalogue knows (in
@@ -11,7 +12,8 @@
 - a target group or method named by one of its aliases, typed whole ("substance abuse",
   "rusmiddel"), is also searched by its name's most telling word ("misbrug").
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
-query's terms, matched words in `<mark>`.
+query's terms, matched words in `<mark>`, ending at a sentence or clause boundary (or, in a
+long unpunctuated passage, at a word that does not dangle, with an ellipsis).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import simplemma
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -101,9 +104,27 @@ def lexicon() -> Lexicon:
     return _lexicon_cache.get()
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at ".", "!" or "?" before a space and a capital letter, digit or quote (not
+# inside "bl.a. til", "ca. 20 pladser"'s lower-case continuation); never after an abbreviation
+# (`_ABBREVIATIONS`), whatever follows it ("jf. Serviceloven").
+# A blank line ends a paragraph, and a line break before a list item or a heading ends a line;
+# a single line break inside a sentence (a wrapped line) does not end it.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"'«»“(§])|\n\s*\n\s*|\n\s*(?=[-*•#]|\d+[.)]\s)")
+_LINE_START = re.compile(r"^\s*(?:[-*•]\s+|#+\s*)")  # a list item's dash, a heading's #
+_ABBREVIATIONS = frozenset(
+    {"bl.a", "f.eks", "fx", "ca", "stk", "nr", "jf", "pkt", "mv", "m.m", "kl", "evt", "inkl"}
+    | {"dvs", "osv", "ift", "mht", "vedr", "ang", "hhv", "iflg", "mfl", "m.fl", "dr", "el"}
+)
 _TOKEN = re.compile(r"(\w+)", re.UNICODE)
 SNIPPET_WORDS = 30
+# Where a long sentence may be cut: after a clause (",", ";", ":" or a dash between words).
+_CLAUSE_END = re.compile(r"[,;:]|\s[–—-]\s")
+# Words a cut snippet must not end on, before its ellipsis: "... i samarbejde med …".
+_DANGLING = frozenset(
+    {"og", "eller", "men", "at", "som", "der", "de", "den", "det", "en", "et", "i", "på", "til"}
+    | {"af", "med", "for", "fra", "om", "ved", "hos", "efter", "under", "over", "mellem", "uden"}
+    | {"samt", "både", "så", "når", "hvis"}
+)
 
 
 def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
@@ -120,6 +141,9 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
         if not any(f.search(normalised) for f in finders):
             continue  # most texts are passed over with one normalisation and a regex each
         for sentence in _sentences(text):
+            if sentence.lstrip().startswith("#"):
+                continue  # a heading ("### Værdi for borgeren") says nothing of the entry
+            sentence = _LINE_START.sub("", sentence)
             normalised = normalise(sentence)
             found = sum(1 for f in finders if f.search(normalised))
             if found > best_score:
@@ -135,6 +159,11 @@ def _sentences(text: str):
     """The sentences of a text, one at a time: the search for a snippet mostly stops early."""
     start = 0
     for boundary in _SENTENCE.finditer(text):
+        if "\n" not in boundary.group():
+            before = text[start : boundary.start()].rsplit(None, 1)
+            last = before[-1].rstrip(".!?").casefold() if before else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue  # "bl.a. Aarhus", "jf. Serviceloven", an initial: the sentence goes on
         yield text[start : boundary.start()]
         start = boundary.end()
     yield text[start:]
@@ -165,8 +194,7 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     first_hit = next((i for i in range(1, len(parts), 2) if hit(i)), 1)
     first_word = max(1, first_hit - 2 * 5)  # a few words of context before the match
     start = 0 if first_word == 1 else first_word
-    end = first_word + 2 * SNIPPET_WORDS
-    end = len(parts) if end >= len(parts) - 1 else end
+    end = _snippet_end(parts, first_word, first_hit)
     out = ["… " if start else ""]
     # Only the shown words are escaped: a sentence can be a whole unpunctuated paragraph.
     out += [
@@ -177,9 +205,29 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     return mark_safe("".join(out).strip())  # every piece of text is escaped above
 
 
+def _snippet_end(parts: list[str], first_word: int, first_hit: int) -> int:
+    """Where a snippet of `parts` (words at the odd indexes) that starts at `first_word` ends:
+    the sentence's end if it is near; else after the last clause of the window (",", ";", ":",
+    a dash) that leaves the first match and a dozen words shown; else at a word, not one that
+    leaves the phrase hanging ("og", "i", "til" ...). A cut snippet ends with an ellipsis."""
+    end = first_word + 2 * SNIPPET_WORDS - 1  # parts[end] is what follows the last word shown
+    if end >= len(parts) - 1:
+        return len(parts)
+    least = max(first_hit + 2, first_word + 2 * (SNIPPET_WORDS // 2))
+    for i in range(end - 2, least - 1, -2):  # the word at i - 1, what follows it at i
+        if _CLAUSE_END.search(parts[i]):
+            return i
+    while end - 2 > first_hit and parts[end - 1].casefold() in _DANGLING:
+        end -= 2
+    return end
+
+
 MIN_CORRECTED = 4  # shorter words are not corrected: too many catalogue words lie one edit away
 LONG_WORD = 10  # a word this long may be corrected by two edits
 MIN_PART = 4  # a compound's parts: at least this long, and catalogue words of their own
+# A word whose stem is in this many of the catalogue's words is well attested as a word and is
+# not also read as two ("hjemløse" as "hjem" and "løse" found every "eget hjem ... løsninger").
+ATTESTED = 10
 
 
 def understand(query: str) -> ParsedQuery:
@@ -202,8 +250,10 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
             continue
         fixed = _respelled(term.word, lex)
         if not fixed and _known(term, lex):
-            refined.append(_with_parts(term, lex))
-            continue
+            fixed = _misspelt(term, lex)
+            if not fixed:
+                refined.append(_with_parts(term, lex))
+                continue
         fixed = fixed or _closest(term.word, lex)
         if fixed:
             corrections[term.word] = fixed
@@ -299,6 +349,21 @@ def _known(term: Term, lex: Lexicon) -> bool:
     return any(all(lex.contains(p) for p in g) for g in term.groups) or known_word(term.word)
 
 
+def _misspelt(term: Term, lex: Lexicon) -> str | None:
+    """A typo whose stem happens to be inside catalogue words ("udskrivnig" stems to
+    "udskrivn", a piece of "udskrivning"; "misbrugsbehandlig"): the nearest catalogue word, when
+    the word itself is neither a catalogue word, a vocabulary or place word, nor a Danish word
+    simplemma knows, and the correction searches differently (not "bostøtter" -> "bostøtte",
+    which have the same stem: a correctly typed inflection is left alone)."""
+    word = term.word
+    if word in lex.frequency or known_word(word) or simplemma.is_known(word, lang="da"):
+        return None
+    closest = _closest(word, lex)
+    if closest and set(word_patterns(closest)) != set(term.patterns):
+        return closest
+    return None
+
+
 def _respelled(word: str, lex: Lexicon) -> str | None:
     """ "ae", "oe" (and "aa", already folded) typed for "æ", "ø": the word with the letters, if
     the catalogue uses it so more than as typed (a web address may hold "hjemloese")."""
@@ -343,7 +408,10 @@ def _split(word: str, lex: Lexicon) -> tuple[str, str] | None:
 
 
 def _with_parts(term: Term, lex: Lexicon) -> Term:
-    """A compound word that also matches as its parts, both required."""
+    """A compound word that also matches as its parts, both required; not a word the
+    catalogue's own words hold ATTESTED times or more (measured: ADR 0011)."""
+    if lex.uses(term.patterns) >= ATTESTED:
+        return term  # a word the catalogue writes often is one word: "hjemløse" is no "hjem"
     parts = _split(term.word, lex)
     if not parts:
         return term

@@ -17,7 +17,9 @@ for the vocabulary terms and places a term names, one for the paragraphs; no que
 row. The score is computed in Python, the same on every database: per term, its fields weighted
 (vocabulary names and aliases 4, title 3, place 5, paragraph 5-6, summary and metadata 1 per
 occurrence, the rest of the text 0.5), saturated (BM25, k1 = 1.2) and multiplied by the term's
-rarity (idf). An entry must match every term of a one- or two-term query; a longer query ranks by
+rarity (idf); the vocabulary field is damped for entries with more vocabulary terms than the
+average (BM25's length normalisation). An entry must match every term of a one- or two-term
+query (but a word more than half the entries have, beside a rarer one); a longer query ranks by
 its rarer words instead, times the share of the query's meaning (its words by rarity) the entry
 meets in its fields, and results below `CUT` of the best score are left out (ADR 0011).
 """
@@ -35,6 +37,7 @@ from typing import Generic, TypeVar
 
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     Lookup,
     QuerySet,
@@ -77,7 +80,15 @@ W_PLACE = 5.0  # the entry is run in the place (a municipality, or a region and 
 W_STATED = 6.0  # the paragraph is the entry's legal basis, as its source states
 W_ASSIGNED = 5.0  # the paragraph is the entry's legal basis, assigned by an editor
 K1 = 1.2  # BM25's saturation: the second occurrence adds less than the first
+# BM25's length normalisation (b) of the vocabulary field: an entry's vocabulary match counts
+# less the more terms (target groups, policy areas, methods) the entry has than the average
+# entry: one whose only target group is the term is squarely about it, one with eight is partly.
+B_VOCABULARY = 0.5
 CUT = 0.4  # results below this share of the best score are left out (measured: ADR 0011)
+# A one- or two-term query requires its terms, except one that more than this share of the
+# entries match when the other is rarer: "investeringsmodeller på socialområdet" must not leave
+# out the investment models that do not say "socialområdet" (a context word, like a filler).
+COMMON = 0.5
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
@@ -369,14 +380,38 @@ def _load_places() -> dict[str, list[tuple[str, int]]]:
     return dict(found)
 
 
+@dataclass(frozen=True)
+class _Sizes:
+    """Each published entry's number of vocabulary terms, and their mean."""
+
+    of: dict[int, int]
+    mean: float
+
+
+def _load_vocabulary_sizes() -> _Sizes:
+    """How many target groups, policy areas and methods each published entry has: one grouped
+    count per relation, kept like the vocabulary (a dict of small integers, 100,000 entries are
+    a few megabytes); what an entry's vocabulary field is normalised by."""
+    published = Intervention.objects.published()
+    sizes: Counter = Counter()
+    for relation, _model in VOCABULARIES:
+        links = getattr(Intervention, relation).through.objects.filter(intervention__in=published)
+        counted = links.order_by().values("intervention").annotate(n=Count("*"))
+        sizes.update(dict(counted.values_list("intervention", "n")))
+    return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
+
+
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
+_sizes_cache = KeptValue(_load_vocabulary_sizes)
 
 
 def forget_vocabulary() -> None:
-    """Forget this process's vocabulary names, aliases and places (an editor changed them)."""
+    """Forget this process's vocabulary names, aliases and places (an editor changed them), and
+    the entries' numbers of vocabulary terms."""
     _vocabulary_cache.forget()
     _place_cache.forget()
+    _sizes_cache.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -450,7 +485,9 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
                 by_relation[named.relation].append(named.pk)
         for relation, pks in by_relation.items():
             lookup = {f"{relation}__in": pks}
-            found.vocabulary.update(published.filter(**lookup).values_list("pk", flat=True))
+            # Once per relation (a target group, a method ...): an entry with two of the terms
+            # is one hit.
+            found.vocabulary.update(set(published.filter(**lookup).values_list("pk", flat=True)))
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -469,7 +506,11 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
     if groups:
         weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
         weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
-    weight += W_VOCABULARY * min(matches.vocabulary.get(pk, 0), 2)
+    if pk in matches.vocabulary:
+        sizes = _sizes_cache.get()
+        relative = sizes.of.get(pk, sizes.mean) / sizes.mean
+        named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
+        weight += W_VOCABULARY * min(named, 2)
     if pk in matches.places:
         weight += W_PLACE
     weight += matches.paragraphs.get(pk, 0.0)
@@ -477,13 +518,18 @@ def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
 
 
 def ranked(
-    query: str | ParsedQuery, queryset: QuerySet | None = None, total: int | None = None
+    query: str | ParsedQuery,
+    queryset: QuerySet | None = None,
+    total: int | None = None,
+    cut: float = CUT,
 ) -> list[tuple[int, int]]:
     """The entries matching the query as (id, score), best first; ties in no particular order.
 
     `queryset`: the entries to search, the published ones by default; `total`: how many they
-    are, if the caller knows (the catalogue index does), else counted. The one ranking of the
-    site: the list page (through the catalogue index), the API and the downloads (`search`).
+    are, if the caller knows (the catalogue index does), else counted; `cut`: the share of the
+    best score below which results are left out (the site's `CUT`; the quality harness asks
+    for 0 to see what the cut drops). The one ranking of the site: the list page (through the
+    catalogue index), the API and the downloads (`search`).
     """
     parsed = _understood(query)
     if not parsed.terms:
@@ -496,8 +542,11 @@ def ranked(
         candidates |= matches.entries
     if not candidates:
         return []
+    total = max(published.count() if total is None else total, 1)
+    required = [m for m in matched if len(m.entries) <= COMMON * total] or matched
+    loose = len(required) < len(matched)  # a common term was let go: rank by coverage too
     if parsed.required:
-        for matches in matched:
+        for matches in required:
             candidates &= matches.entries
     missing = [pk for pk in candidates if pk not in texts]
     if missing:
@@ -506,7 +555,6 @@ def ranked(
         ):
             texts[pk] = (title, meta)
         candidates &= set(texts)
-    total = max(published.count() if total is None else total, 1)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
     asked = 0.0
@@ -520,13 +568,13 @@ def ranked(
             weight = _weight(term, matches, pk, texts)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
             covered[pk] += _met(idf, weight)
-    if not parsed.required and asked:
-        # A longer query: an entry that meets more of its words ranks above one that meets a
-        # rare word alone.
+    if (not parsed.required or loose) and asked:
+        # A longer query (or a short one whose common word is not required): an entry that
+        # meets more of its words ranks above one that meets a rare word alone.
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
-    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= CUT * best]
+    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
     kept.sort(key=lambda row: -row[1])
     return kept
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from interventions.models import Intervention
+from interventions.models import Intervention, TargetGroup
 from interventions.search.hints import snippet, suggest, understand
 from interventions.search.query import parse_query, search
 from tests.factories import InterventionFactory
@@ -36,6 +36,56 @@ def test_snippet_is_cut_around_the_match():
     html = snippet(entry, parse_query("zebrafisk"))
     assert html.startswith("…") and html.endswith("…")
     assert len(html.split()) < 50
+
+
+def text_of(html: str) -> str:
+    return html.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_snippet_keeps_a_sentence_whole_across_abbreviations_and_wrapped_lines():
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities=(
+            "Tilbuddet gives bl.a. til zebrafisk med ca. 20 pladser, jf. Serviceloven, og\n"
+            "andre borgere i kommunen. Næste sætning handler om noget andet."
+        ),
+    )
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert text_of(html) == (
+        "Tilbuddet gives bl.a. til zebrafisk med ca. 20 pladser, jf. Serviceloven, og\n"
+        "andre borgere i kommunen."
+    )
+
+
+def test_a_long_sentence_is_cut_after_a_clause_with_an_ellipsis():
+    clause = " ".join(["ord"] * 20)
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities=f"Zebrafisk {clause}, og så {clause} og {clause} slutter her.",
+    )
+    html = snippet(entry, parse_query("zebrafisk"))
+    assert text_of(html) == f"Zebrafisk {clause} …"
+
+
+def test_a_long_sentence_without_a_clause_ends_on_a_word_that_does_not_dangle():
+    # The thirtieth word is "i": the snippet ends before it, on "ord", with an ellipsis.
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities="Zebrafisk " + " ".join(["ord"] * 28) + " i samarbejde med " + "flere " * 20,
+    )
+    html = text_of(snippet(entry, parse_query("zebrafisk")))
+    assert html.endswith("ord …")
+    assert not html.endswith((" i …", " og …", " med …"))
+
+
+def test_snippet_passes_over_headings_and_drops_list_dashes():
+    entry = InterventionFactory(
+        summary="Tekst.",
+        activities="### Zebrafisk\n\n- Zebrafisk og okapi i samme tilbud\n- Andet",
+    )
+    assert text_of(snippet(entry, parse_query("zebrafisk"))) == (
+        "Zebrafisk og okapi i samme tilbud"
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,6 +169,26 @@ def test_a_word_the_catalogue_lacks_is_corrected_and_searched(query, corrected):
 
 
 @pytest.mark.parametrize(
+    ("query", "corrected"),
+    [
+        ("udskrivnig", "udskrivning"),  # its stem "udskrivn" is a piece of "udskrivning"
+        ("misbrugsbehandlig", "misbrugsbehandling"),
+    ],
+)
+def test_a_typo_whose_stem_is_inside_catalogue_words_is_corrected(query, corrected):
+    # The typo's stem matches (a prefix of the word), but not as the word does: "udskrivnig"
+    # alone would miss the entries that say "udskrivelse" (the verb's forms "udskrivning" finds).
+    assert understand(query).corrected == corrected
+    assert slugs(query) == slugs(corrected)
+
+
+@pytest.mark.parametrize("query", ["bostøtter", "misbrugere", "udviklingshæmmede"])
+def test_a_correctly_inflected_word_missing_from_the_texts_is_not_corrected(query):
+    # Not a catalogue word as typed, perhaps, but a Danish word or one with a correction's stem.
+    assert understand(query).corrected is None
+
+
+@pytest.mark.parametrize(
     "query", ["psykiatri", "Aabenraa", "peer support", "IPS", "housing first", '"psykatri"']
 )
 def test_known_alias_place_and_quoted_words_are_never_corrected(query):
@@ -128,6 +198,17 @@ def test_known_alias_place_and_quoted_words_are_never_corrected(query):
 def test_english_words_outside_the_aliases_get_no_danish_correction():
     for word in ("housing", "support", "mentoring", "wellbeing"):
         assert understand(word).corrected is None, word
+
+
+def test_a_word_the_catalogue_writes_often_is_not_read_as_two():
+    # "hjemløse" is in many catalogue words (hjemløse, hjemløshed ...): not "hjem" + "løse".
+    autism = TargetGroup.objects.get(slug="voksne-med-autisme")
+    parts = InterventionFactory(
+        title="Zebrafisk", summary="Støtte i eget hjem og nye løsninger.", target_groups=[autism]
+    )
+    assert parts.slug not in slugs("hjemløse")
+    assert not any(len(group) > 1 for t in understand("hjemløse").terms for group in t.groups)
+    assert any(len(group) > 1 for t in understand("døgnophold").terms for group in t.groups)
 
 
 def test_a_compound_the_texts_write_apart_is_found_by_its_parts():

@@ -183,6 +183,20 @@ def test_two_words_must_both_match():
     assert one.slug not in slugs("zebrafisk kolibri")
 
 
+def test_of_two_words_one_that_most_entries_have_is_not_required_beside_a_rarer_one():
+    # "behov" is in most entries' texts: a context word, like "socialområdet" in
+    # "investeringsmodeller på socialområdet". The rarer word is still required.
+    published = Intervention.objects.published()
+    assert published.filter(search_document__contains="behov").count() > published.count() / 2
+    without = InterventionFactory(title="Zebrafisk")
+    assert "behov" not in Intervention.objects.get(pk=without.pk).search_document
+    assert without.slug in slugs("zebrafisk behov")
+    assert without.slug not in slugs("zebrafisk kolibri")
+    with_both = InterventionFactory(title="Zebrafisk", summary="Efter behov.")
+    found = slugs("zebrafisk behov")
+    assert found.index(with_both.slug) < found.index(without.slug)
+
+
 def test_more_occurrences_break_a_tie_and_the_order_is_stable():
     once = InterventionFactory(title="Alfa", summary="Zebrafisk.")
     often = InterventionFactory(title="Beta", summary="Zebrafisk, zebrafisk og zebrafisk.")
@@ -350,6 +364,18 @@ def test_a_vocabulary_term_outranks_a_passing_mention():
     mention = InterventionFactory(title="Zebrafisk", activities="Nogle har autisme.")
     found = slugs("zebrafisk autisme")
     assert found.index(tagged.slug) < found.index(mention.slug)
+
+
+def test_an_entry_whose_vocabulary_is_mostly_the_term_outranks_one_with_many_terms():
+    # BM25's length normalisation of the vocabulary field: the entry whose one target group is
+    # autism is squarely about it; the one with seven target groups is in part. The broad one
+    # comes first in title order, so only the ranking can put the focused one first.
+    autism = TargetGroup.objects.get(slug="voksne-med-autisme")
+    others = list(TargetGroup.objects.exclude(pk=autism.pk).order_by("slug")[:6])
+    focused = InterventionFactory(title="Beta zebrafisk", target_groups=[autism])
+    broad = InterventionFactory(title="Alfa zebrafisk", target_groups=[autism, *others])
+    found = slugs("zebrafisk autisme")
+    assert found.index(focused.slug) < found.index(broad.slug)
 
 
 def test_an_alias_reaches_the_terms_entries():
