@@ -184,6 +184,14 @@ class Term:
         return first + tuple(g for g in self.alternatives if g != (self.pattern,))
 
     @property
+    def looked_up(self) -> tuple[tuple[str, ...], ...]:
+        """The groups the entries' words are searched for, one query each: a group that holds
+        every pattern of a smaller group finds none but that group's entries, so it is left
+        out ("sammenhæng" + " end" beside "sammenhæng")."""
+        groups = self.groups
+        return tuple(g for g in groups if g and not any(set(other) < set(g) for other in groups))
+
+    @property
     def patterns(self) -> list[str]:
         """Every text pattern of the term, each once (for snippets and highlighting)."""
         return list(dict.fromkeys(p for group in self.groups for p in group))
@@ -437,8 +445,19 @@ def _group_in(group: tuple[str, ...], text: str) -> bool:
     return all(pattern in text for pattern in group)
 
 
-def _count(group: tuple[str, ...], text: str, most: int) -> int:
-    return min(min(text.count(pattern) for pattern in group), most)
+def _field_count(groups: tuple[tuple[str, ...], ...], text: str, most: int) -> int:
+    """The occurrences in a field of the term's best group (a group counts as often as its
+    rarest pattern), at most `most`; 0 for no groups. Plain loops: it runs for every entry a
+    broad word matches (tens of thousands at 100,000 entries)."""
+    best = 0
+    for group in groups:
+        if len(group) == 1:
+            n = text.count(group[0])
+        else:
+            n = min(text.count(pattern) for pattern in group)
+        if n > best:
+            best = n
+    return min(best, most)
 
 
 @dataclass
@@ -459,18 +478,16 @@ class _TermMatches:
 def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -> _TermMatches:
     """One indexed lookup per pattern, relation and paragraph set; never a scan of every row."""
     found = _TermMatches()
-    for group in term.groups:
-        entries: set[int] | None = None
+    for group in term.looked_up:
+        # One query per group, its patterns all required in SQL: the database intersects them
+        # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
+        # query per pattern read and sent each part's entries ("over" alone: 90% of them).
+        matching = published
         for pattern in group:
-            rows = published.filter(search_document__words_match=pattern).values_list(
-                "pk", "search_title", "search_meta"
-            )
-            pks = set()
-            for pk, title, meta in rows:
-                pks.add(pk)
-                texts[pk] = (title, meta)
-            entries = pks if entries is None else entries & pks
-        found.body |= entries or set()
+            matching = matching.filter(search_document__words_match=pattern)
+        for pk, title, meta in matching.values_list("pk", "search_title", "search_meta"):
+            found.body.add(pk)
+            texts[pk] = (title, meta)
     if term.place:
         by_relation: dict[str, list[int]] = defaultdict(list)
         for relation, pk in place_words().get(term.word, ()):
@@ -498,14 +515,22 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
     return found
 
 
-def _weight(term: Term, matches: _TermMatches, pk: int, texts: dict) -> float:
-    """The term's weighted frequency in an entry, over its fields."""
+def _weight(
+    term: Term,
+    matches: _TermMatches,
+    pk: int,
+    texts: dict,
+    groups: tuple[tuple[str, ...], ...] | None = None,
+) -> float:
+    """The term's weighted frequency in an entry, over its fields; `groups`: the term's, if
+    the caller has them at hand (`Term.groups` builds them on every call)."""
     title, meta = texts.get(pk, ("", ""))
-    groups = term.groups
+    if groups is None:
+        groups = term.groups
     weight = W_BODY if pk in matches.body else 0.0
     if groups:
-        weight += W_TITLE * max((_count(g, title, 3) for g in groups), default=0)
-        weight += W_META * max((_count(g, meta, 5) for g in groups), default=0)
+        weight += W_TITLE * _field_count(groups, title, 3)
+        weight += W_META * _field_count(groups, meta, 5)
     if pk in matches.vocabulary:
         sizes = _sizes_cache.get()
         relative = sizes.of.get(pk, sizes.mean) / sizes.mean
@@ -564,8 +589,9 @@ def ranked(
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
+        groups = term.groups
         for pk in entries & candidates:
-            weight = _weight(term, matches, pk, texts)
+            weight = _weight(term, matches, pk, texts, groups)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
             covered[pk] += _met(idf, weight)
     if (not parsed.required or loose) and asked:

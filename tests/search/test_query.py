@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, LegalBasis, Method, Municipality, TargetGroup
 from interventions.search.hints import snippet, suggest, understand
-from interventions.search.query import parse_query, search, word_like
+from interventions.search.query import ParsedQuery, Term, parse_query, ranked, search, word_like
 from interventions.search.text import InvalidQuery, stem
 from tests.factories import InterventionFactory
 
@@ -243,17 +243,18 @@ def count_queries(client, params) -> int:
     return len(ctx.captured_queries)
 
 
-def test_a_search_costs_one_query_a_pattern_the_first_time_and_none_again(client):
+def test_a_search_costs_one_query_a_group_the_first_time_and_none_again(client):
     def searches(params) -> int:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get("/indsatser/", params).status_code == 200
         return sum("search_document" in q["sql"] for q in ctx.captured_queries)
 
     client.get("/indsatser/", {"q": "bolig"})  # the lexicon is read once per process
-    for query in ("krisecenter", "psykiatri"):  # few matches and many
-        # One indexed lookup per pattern: the stem, the lemma's stem, a compound's parts.
-        patterns = sum(len(g) for t in understand(query).terms for g in t.groups)
-        assert searches({"q": query}) == patterns
+    for query in ("krisecenter", "psykiatri", "døgnophold"):  # few matches, many, a compound
+        # One indexed lookup per group of patterns: the stem, the lemma's stem, a compound's
+        # parts together (the database intersects them).
+        terms = understand(query).terms
+        assert searches({"q": query}) == sum(len(t.looked_up) for t in terms)
         assert searches({"q": query, "page": "2"}) == 0
         assert searches({"q": query, "sector": "kommunal"}) == 0
 
@@ -408,3 +409,16 @@ def test_question_words_are_stop_words_and_long_queries_rank_by_rarer_words():
     entry = InterventionFactory(title="Zebrafisk", summary="Okapi.")
     # Not every word is required of a longer query: the rare ones carry it.
     assert entry.slug in slugs("zebrafisk okapi kolibri struds")
+
+
+def test_a_group_holding_a_smaller_groups_patterns_is_not_looked_up():
+    term = Term("x", "sammenhæng", alternatives=(("sammenhæng", " end"), ("over", "sætt")))
+    assert term.looked_up == (("sammenhæng",), ("over", "sætt"))
+
+
+def test_a_compound_typed_as_one_word_finds_the_entries_with_all_its_parts():
+    both = InterventionFactory(title="Quiffen i zorblatten")
+    InterventionFactory(title="Quiffen alene")
+    InterventionFactory(title="Zorblatten alene")
+    term = Term("zorblatquiff", "zorblatquiff", alternatives=(("zorblat", "quiff"),))
+    assert [pk for pk, _ in ranked(ParsedQuery(terms=[term]), cut=0)] == [both.pk]
