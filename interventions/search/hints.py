@@ -18,6 +18,7 @@ long unpunctuated passage, at a word that does not dangle, with an ellipsis).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections import Counter
@@ -42,9 +43,11 @@ from interventions.search.query import (
 from interventions.search.text import (
     STOPWORDS,
     InvalidQuery,
+    lemma,
     normalise,
     pattern_matches_word,
     text_pattern,
+    verb_of,
     word_patterns,
 )
 
@@ -62,6 +65,7 @@ class Lexicon:
     words: list[str]  # the words a typo is corrected to (letters only, three or more)
     # Patterns' entry counts, asked of the vocabulary names only: kept with the lexicon.
     _entries: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _sorted: list[str] | None = field(default=None, repr=False, compare=False)
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
@@ -74,6 +78,17 @@ class Lexicon:
                 (n for w, n in self.frequency.items() if pattern in f" {w} "), default=0
             )
         return self._entries[pattern]
+
+    def starting(self, prefix: str) -> list[str]:
+        """The catalogue's words that begin with `prefix`."""
+        if self._sorted is None:
+            self._sorted = sorted(self.words)
+        at = bisect.bisect_left(self._sorted, prefix)
+        out = []
+        while at < len(self._sorted) and self._sorted[at].startswith(prefix):
+            out.append(self._sorted[at])
+            at += 1
+        return out
 
     def uses(self, patterns) -> int:
         """How many of the catalogue's words one of these patterns matches."""
@@ -252,14 +267,14 @@ def refine(parsed: ParsedQuery) -> ParsedQuery:
         if not fixed and _known(term, lex):
             fixed = _misspelt(term, lex)
             if not fixed:
-                refined.append(_with_parts(term, lex))
+                refined.append(_fitted(term, lex))
                 continue
         fixed = fixed or _closest(term.word, lex)
         if fixed:
             corrections[term.word] = fixed
-            refined.append(_with_parts(word_term(fixed), lex))
+            refined.append(_fitted(word_term(fixed), lex))
         else:
-            refined.append(_with_parts(term, lex))
+            refined.append(_fitted(term, lex))
     parsed.terms = _named_by_alias(refined, lex)
     if corrections:
         parsed.corrected = _replaced(parsed.original, corrections)
@@ -417,6 +432,38 @@ def _with_parts(term: Term, lex: Lexicon) -> Term:
         return term
     group = tuple(text_pattern(p) for p in parts)
     return Term(term.word, term.pattern, alternatives=(*term.alternatives, group))
+
+
+def _fitted(term: Term, lex: Lexicon) -> Term:
+    return _with_verb_forms(_with_parts(term, lex), lex)
+
+
+def _with_verb_forms(term: Term, lex: Lexicon) -> Term:
+    """A noun made from a verb ("anbringelse", "udskrivning") that also matches the verb's
+    forms the catalogue writes with another stem: irregular participles ("anbragte",
+    "udskrevet", "indlagt"), found as the catalogue's words that begin like the verb and whose
+    lemma (simplemma) is the verb. Regular forms share the noun's stem already."""
+    verb = verb_of(term.word) or verb_of(lemma(term.word))
+    if not verb:
+        return term
+    patterns = list(term.patterns)
+    added: list[str] = []
+    for word in lex.starting(verb[: max(3, len(verb) - 4)]):
+        # Not the regular forms ("udskriver"): their bare verb stem is in other words too
+        # ("rådgiv" in every "socialrådgiver", ADR 0011).
+        if word.startswith(verb[:-1]) or lemma(word) != verb:
+            continue
+        pattern = text_pattern(word)
+        if not any(known in pattern for known in patterns):
+            patterns.append(pattern)
+            added.append(pattern)
+    if not added:
+        return term
+    return replace(
+        term,
+        alternatives=term.alternatives + tuple((p,) for p in added),
+        related=term.related + tuple(added),
+    )
 
 
 def _joined(terms: list[Term], lex: Lexicon) -> list[Term]:

@@ -177,11 +177,19 @@ class Term:
     alternatives: tuple[tuple[str, ...], ...] = ()  # other groups of patterns that match
     place: bool = False  # a place name: a whole word, and the entries run in the place
     quoted: bool = False  # typed in quotes: taken as typed, never corrected
+    # Patterns of another word of the word's family ("anbragte" for "anbringelse"): found in
+    # the entry's words, a passing mention; never counted in its title or summary.
+    related: tuple[str, ...] = ()
 
     @property
     def groups(self) -> tuple[tuple[str, ...], ...]:
         first = ((self.pattern,),) if self.pattern else ()
         return first + tuple(g for g in self.alternatives if g != (self.pattern,))
+
+    @property
+    def counted(self) -> tuple[tuple[str, ...], ...]:
+        """The groups counted in the title and summary: not the related words'."""
+        return tuple(g for g in self.groups if not set(g) & set(self.related))
 
     @property
     def looked_up(self) -> tuple[tuple[str, ...], ...]:
@@ -522,11 +530,11 @@ def _weight(
     texts: dict,
     groups: tuple[tuple[str, ...], ...] | None = None,
 ) -> float:
-    """The term's weighted frequency in an entry, over its fields; `groups`: the term's, if
-    the caller has them at hand (`Term.groups` builds them on every call)."""
+    """The term's weighted frequency in an entry, over its fields; `groups`: the term's counted
+    ones, if the caller has them at hand (`Term.counted` builds them on every call)."""
     title, meta = texts.get(pk, ("", ""))
     if groups is None:
-        groups = term.groups
+        groups = term.counted
     weight = W_BODY if pk in matches.body else 0.0
     if groups:
         weight += W_TITLE * _field_count(groups, title, 3)
@@ -589,7 +597,7 @@ def ranked(
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
-        groups = term.groups
+        groups = term.counted
         for pk in entries & candidates:
             weight = _weight(term, matches, pk, texts, groups)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)

@@ -187,6 +187,24 @@ def verb_base(word: str) -> str | None:
     return None
 
 
+_DERIVED_NOUN_ENDINGS = ("else", "ning", "ing")  # "anbringelse", "udskrivning", "behandling"
+
+
+def verb_of(word: str) -> str | None:
+    """The infinitive a noun made from a verb comes from ("anbringelse" -> "anbringe",
+    "udskrivning" -> "udskrive"), when simplemma knows it as a verb in its dictionary form;
+    None for other words."""
+    if not word.isalpha() or len(word) < 8:
+        return None
+    ending = next((e for e in _DERIVED_NOUN_ENDINGS if word.endswith(e)), None)
+    if ending is None or len(word) - len(ending) < _MIN_VERB_BASE:
+        return None
+    infinitive = word[: -len(ending)] + "e"
+    if simplemma.is_known(infinitive, lang="da") and lemma(infinitive) == infinitive:
+        return infinitive
+    return None
+
+
 def text_pattern(word: str) -> str:
     """The substring the normalised texts must contain for `word` to match."""
     if any(c.isdigit() for c in word):

@@ -249,3 +249,21 @@ def test_a_policy_areas_topic_alias_does_not_bring_in_the_areas_name():
 
 def test_the_terms_own_name_is_not_added_twice():
     assert understand("misbrug").terms[0].groups == parse_query("misbrug").terms[0].groups
+
+
+def test_a_noun_made_from_a_verb_finds_its_irregular_participles_as_passing_mentions(client):
+    # "anbragte" shares no stem with "anbringelse"; simplemma's lemma links them.
+    said_otherwise = "sunde-boern-leger-bedst-aarhus"  # says "anbragte", never "anbringelse"
+    titled = InterventionFactory(title="Zebrafisk og anbragte børn", summary="Om anbragte børn.")
+    named = InterventionFactory(title="Zebrafisk", summary="Om børn efter en anbringelse.")
+    for query in ("anbringelse", "anbringelser"):
+        found = slugs(query)
+        assert said_otherwise in found
+        # The other word of the family is a passing mention, never the entry's subject.
+        assert found.index(named.slug) < found.index(titled.slug)
+        page = client.get("/indsatser/", {"q": query}).context["page"]
+        assert said_otherwise in [entry.slug for entry in page]
+        api = client.get("/api/interventions/", {"q": query, "page_size": 200}).json()
+        assert [item["slug"] for item in api["results"]] == found
+    # Only the forms with another stem: not "udskriv", which is in "udskriver" and more.
+    assert ("udskriv",) not in understand("udskrivning").terms[0].groups

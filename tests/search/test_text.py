@@ -8,6 +8,7 @@ from interventions.search.text import (
     normalise,
     paragraph_words,
     verb_base,
+    verb_of,
     word_patterns,
 )
 
@@ -63,6 +64,21 @@ def test_old_spellings_and_accents_fold_alike():
 )
 def test_a_noun_made_from_a_verb_knows_its_verb(word, base):
     assert verb_base(word) == base
+
+
+@pytest.mark.parametrize(
+    ("word", "verb"),
+    [
+        ("anbringelse", "anbringe"),
+        ("indlæggelse", "indlægge"),
+        ("udskrivning", "udskrive"),
+        ("boligløsning", None),  # "boligløse" is no verb
+        ("ordning", None),  # too short a base
+        ("psykoselidelse", None),
+    ],
+)
+def test_a_noun_made_from_a_verb_knows_its_infinitive(word, verb):
+    assert verb_of(word) == verb
 
 
 def test_a_verbal_noun_matches_the_verbs_forms_but_not_the_agent_noun():
