@@ -11,6 +11,8 @@
   "døgn" and "ophold"); two words the texts write as one are also found joined ("bo støtte");
 - a target group or method named by one of its aliases, typed whole ("substance abuse",
   "rusmiddel"), is also searched by its name's most telling word ("misbrug").
+- a noun made from a verb also finds the verb's irregular forms in the catalogue ("anbringelse":
+  "anbragte"; simplemma's lemmas), as passing mentions.
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
 query's terms, matched words in `<mark>`, ending at a sentence or clause boundary (or, in a
 long unpunctuated passage, at a word that does not dangle, with an ellipsis).
