@@ -16,6 +16,9 @@ With `--baseline DIR` a third server runs the code in DIR (say `git archive <com
 with this checkout's `.venv` and `staticfiles` linked in) on the same bench database, and each
 target is fired at it right before ours: before and after in the same run.
 
+With `--gzip` every request (to every server, the static file included) says
+`Accept-Encoding: gzip`, as browsers do; wrk's default sends none.
+
 Needs `pip install -e '.[bench]'` (Datasette is the bench's dependency, not the app's) and wrk.
 """
 
@@ -194,8 +197,14 @@ def count_of(url: str, ours: bool) -> int | None:
 
 
 def run(
-    db: str, seconds: float, connections: int, workers: int, baseline: Path | None = None
+    db: str,
+    seconds: float,
+    connections: int,
+    workers: int,
+    baseline: Path | None = None,
+    gzip: bool = False,
 ) -> dict:
+    headers = ("Accept-Encoding: gzip",) if gzip else ()
     env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="0", CACHE_URL="locmem://")
     cached_env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="300", CACHE_URL="locmem://")
     with tempfile.TemporaryDirectory() as tmp:
@@ -219,17 +228,17 @@ def run(
                 "ours": count_of(ours.base + OUR_TARGETS["API list"], ours=True),
                 "datasette": count_of(peer.base + peer_urls["API list"], ours=False),
             }
-            static = wrk(ours.base + static_url(), seconds, connections)
+            static = wrk(ours.base + static_url(), seconds, connections, headers=headers)
             rows = []
             for name, path_ in OUR_TARGETS.items():
                 if before is not None:
                     before.wait_idle()
-                    then = wrk(before.base + path_, seconds, connections)
+                    then = wrk(before.base + path_, seconds, connections, headers=headers)
                 ours.wait_idle()
-                mine = wrk(ours.base + path_, seconds, connections)
-                theirs = wrk(peer.base + peer_urls[name], seconds, connections)
+                mine = wrk(ours.base + path_, seconds, connections, headers=headers)
+                theirs = wrk(peer.base + peer_urls[name], seconds, connections, headers=headers)
                 cached.wait_idle()
-                hits = wrk(cached.base + path_, seconds, connections)
+                hits = wrk(cached.base + path_, seconds, connections, headers=headers)
                 rows.append(
                     {
                         "target": name,
@@ -259,6 +268,7 @@ def run(
         "db": db,
         "entries": entries,
         "workers": workers,
+        "gzip": gzip,
         "static_rps": static["rps"],
         "search_counts": counts,
         "rows": rows,
@@ -280,7 +290,8 @@ def _detail_id(env: dict[str, str]) -> int:
 def print_table(result: dict) -> None:
     print(
         f"\n{result['db']}: {result['entries']} entries, {result['workers']} gunicorn workers, "
-        f"static file {result['static_rps']:.0f} req/s; "
+        f"static file {result['static_rps']:.0f} req/s"
+        f"{' (all gzip)' if result.get('gzip') else ''}; "
         f"search matches ours {result['search_counts']['ours']}, "
         f"Datasette {result['search_counts']['datasette']}"
     )
@@ -308,13 +319,18 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="a checkout of the code before a change, run side by side"
     )
+    parser.add_argument(
+        "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
+    )
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     results = []
     for db in args.dbs.split(","):
         run_step("generate", ["--db", db, "--size", "0"], django_env(db, 0))
         log(f"peers on {db} ...")
-        results.append(run(db, args.seconds, args.connections, args.workers, args.baseline))
+        results.append(
+            run(db, args.seconds, args.connections, args.workers, args.baseline, args.gzip)
+        )
         print_table(results[-1])
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"peers-{started:%Y%m%dT%H%M%S}-{platform.node()}.json"
