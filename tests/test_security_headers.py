@@ -84,6 +84,7 @@ def test_a_page_from_the_page_cache_sends_the_same_protective_headers(client, se
             ):
                 assert hit[header] == fresh[header], (url, header)
 
+
 def test_hsts_is_sent_over_https_when_configured(client, settings):
     settings.SECURE_HSTS_SECONDS = 3600
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = False

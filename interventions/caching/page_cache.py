@@ -194,9 +194,10 @@ class PublicCacheMiddleware:
             and self._storable(request, response)
         ):
             content, headers = response.content, list(response.items())
-            packed = compress_string(content) if len(content) >= MIN_PACKED_BYTES else None
-            if packed is not None and len(packed) >= len(content):
-                packed = None
+            packed = None
+            if len(content) >= MIN_PACKED_BYTES and not response.has_header("Content-Encoding"):
+                packed = compress_string(content)
+                packed = packed if len(packed) < len(content) else None
             cache.set(
                 page.key,
                 (response.status_code, content, headers, packed),

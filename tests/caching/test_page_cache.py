@@ -144,8 +144,29 @@ def _page_with_a_nonce(request):
     return HttpResponse(f'<style nonce="{request.csp_nonce}">p {{}}</style>' + "<p>x</p>" * 50)
 
 
-# For the test below: a public page (under PUBLIC_CACHE_PREFIXES) whose body holds a CSP nonce.
-urlpatterns = [path("indsatser/nonce/", _page_with_a_nonce)]
+def _page_already_compressed(request):
+    from django.http import HttpResponse
+
+    # Level 0 (stored, not compressed): long, and it would compress again if nothing stopped it.
+    body = gzip.compress(b"<p>x</p>" * 100, compresslevel=0)
+    response = HttpResponse(body, content_type="text/html")
+    response["Content-Encoding"] = "gzip"
+    return response
+
+
+# For the tests below: public pages (under PUBLIC_CACHE_PREFIXES) that need care when stored.
+urlpatterns = [
+    path("indsatser/nonce/", _page_with_a_nonce),
+    path("indsatser/gz/", _page_already_compressed),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_body_the_view_compressed_itself_is_not_compressed_again(client):
+    first = get(client, "/indsatser/gz/", **{"Accept-Encoding": "gzip"})
+    again = get(client, "/indsatser/gz/", **{"Accept-Encoding": "gzip"})
+    assert again["X-Cache"] == "hit"
+    assert gzip.decompress(again.content) == gzip.decompress(first.content) == b"<p>x</p>" * 100
 
 
 @pytest.mark.urls(__name__)
