@@ -175,9 +175,17 @@ class MemorySampler(threading.Thread):
         return workers
 
 
-def wrk(url: str, seconds: float, connections: int, script: str | None = None) -> dict:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int,
+    script: str | None = None,
+    headers: tuple[str, ...] = (),
+) -> dict:
     command = ["wrk", "--latency", f"-t{min(2, connections)}", f"-c{connections}"]
     command += [f"-d{max(int(seconds), 1)}s", "--timeout=10s"]
+    for header in headers:
+        command += ["-H", header]
     if script:
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout

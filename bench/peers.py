@@ -14,7 +14,11 @@ proxy revalidating would not even ask.
 
 With `--baseline DIR` a third server runs the code in DIR (say `git archive <commit>` unpacked,
 with this checkout's `.venv` and `staticfiles` linked in) on the same bench database, and each
-target is fired at it right before ours: before and after in the same run.
+target is fired at it right before ours: before and after in the same run. A fourth server runs
+that code with the page cache on, fired at right before our cached one.
+
+With `--gzip` every request (to every server, the static file included) says
+`Accept-Encoding: gzip`, as browsers do; wrk's default sends none.
 
 Needs `pip install -e '.[bench]'` (Datasette is the bench's dependency, not the app's) and wrk.
 """
@@ -194,8 +198,14 @@ def count_of(url: str, ours: bool) -> int | None:
 
 
 def run(
-    db: str, seconds: float, connections: int, workers: int, baseline: Path | None = None
+    db: str,
+    seconds: float,
+    connections: int,
+    workers: int,
+    baseline: Path | None = None,
+    gzip: bool = False,
 ) -> dict:
+    headers = ("Accept-Encoding: gzip",) if gzip else ()
     env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="0", CACHE_URL="locmem://")
     cached_env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="300", CACHE_URL="locmem://")
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,13 +215,15 @@ def run(
         ours = Gunicorn(env, workers)
         cached = Gunicorn(cached_env, workers)
         before = Gunicorn(env, workers, cwd=baseline) if baseline else None
+        cached_before = Gunicorn(cached_env, workers, cwd=baseline) if baseline else None
         peer = Datasette(path)
         try:
             peer_urls = peer_targets(peer.database, detail_id)
             ours.warm([static_url(), *OUR_TARGETS.values()])
             cached.warm(list(OUR_TARGETS.values()))
-            if before is not None:
+            if before is not None and cached_before is not None:
                 before.warm(list(OUR_TARGETS.values()))
+                cached_before.warm(list(OUR_TARGETS.values()))
             for url in peer_urls.values():
                 for _ in range(3):
                     urllib.request.urlopen(peer.base + url, timeout=30).read()
@@ -219,17 +231,22 @@ def run(
                 "ours": count_of(ours.base + OUR_TARGETS["API list"], ours=True),
                 "datasette": count_of(peer.base + peer_urls["API list"], ours=False),
             }
-            static = wrk(ours.base + static_url(), seconds, connections)
+            static = wrk(ours.base + static_url(), seconds, connections, headers=headers)
             rows = []
             for name, path_ in OUR_TARGETS.items():
                 if before is not None:
                     before.wait_idle()
-                    then = wrk(before.base + path_, seconds, connections)
+                    then = wrk(before.base + path_, seconds, connections, headers=headers)
                 ours.wait_idle()
-                mine = wrk(ours.base + path_, seconds, connections)
-                theirs = wrk(peer.base + peer_urls[name], seconds, connections)
+                mine = wrk(ours.base + path_, seconds, connections, headers=headers)
+                theirs = wrk(peer.base + peer_urls[name], seconds, connections, headers=headers)
+                if cached_before is not None:
+                    cached_before.wait_idle()
+                    hits_then = wrk(
+                        cached_before.base + path_, seconds, connections, headers=headers
+                    )
                 cached.wait_idle()
-                hits = wrk(cached.base + path_, seconds, connections)
+                hits = wrk(cached.base + path_, seconds, connections, headers=headers)
                 rows.append(
                     {
                         "target": name,
@@ -247,18 +264,21 @@ def run(
                 if before is not None:
                     rows[-1]["baseline_rps"] = then["rps"]
                     rows[-1]["ratio_to_baseline"] = round(mine["rps"] / (then["rps"] or 1.0), 2)
-                    rows[-1]["errors"] += then["errors"]
+                    rows[-1]["errors"] += then["errors"] + hits_then["errors"]
+                    rows[-1]["cached_baseline_rps"] = hits_then["rps"]
                 log(f"  {name}: {rows[-1]['ratio_to_datasette']}x Datasette")
         finally:
             ours.stop()
             cached.stop()
             peer.stop()
-            if before is not None:
+            if before is not None and cached_before is not None:
                 before.stop()
+                cached_before.stop()
     return {
         "db": db,
         "entries": entries,
         "workers": workers,
+        "gzip": gzip,
         "static_rps": static["rps"],
         "search_counts": counts,
         "rows": rows,
@@ -280,7 +300,8 @@ def _detail_id(env: dict[str, str]) -> int:
 def print_table(result: dict) -> None:
     print(
         f"\n{result['db']}: {result['entries']} entries, {result['workers']} gunicorn workers, "
-        f"static file {result['static_rps']:.0f} req/s; "
+        f"static file {result['static_rps']:.0f} req/s"
+        f"{' (all gzip)' if result.get('gzip') else ''}; "
         f"search matches ours {result['search_counts']['ours']}, "
         f"Datasette {result['search_counts']['datasette']}"
     )
@@ -288,14 +309,19 @@ def print_table(result: dict) -> None:
     print(
         f"{'target':<20}{'ours':>9}{'datasette':>11}{'x peer':>8}{'x static':>10}"
         f"{'cached':>9}{'x static':>10}{'errors':>8}"
-        + (f"{'before':>9}{'x before':>10}" if baseline else "")
+        + (f"{'before':>9}{'x before':>10}{'cached before':>15}" if baseline else "")
     )
     for row in result["rows"]:
         print(
             f"{row['target']:<20}{row['ours_rps']:>9.0f}{row['datasette_rps']:>11.0f}"
             f"{row['ratio_to_datasette']:>8.2f}{row['ratio_to_static']:>10.3f}"
             f"{row['cached_rps']:>9.0f}{row['cached_to_static']:>10.3f}{row['errors']:>8}"
-            + (f"{row['baseline_rps']:>9.0f}{row['ratio_to_baseline']:>10.2f}" if baseline else "")
+            + (
+                f"{row['baseline_rps']:>9.0f}{row['ratio_to_baseline']:>10.2f}"
+                f"{row['cached_baseline_rps']:>15.0f}"
+                if baseline
+                else ""
+            )
         )
 
 
@@ -308,13 +334,18 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="a checkout of the code before a change, run side by side"
     )
+    parser.add_argument(
+        "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
+    )
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     results = []
     for db in args.dbs.split(","):
         run_step("generate", ["--db", db, "--size", "0"], django_env(db, 0))
         log(f"peers on {db} ...")
-        results.append(run(db, args.seconds, args.connections, args.workers, args.baseline))
+        results.append(
+            run(db, args.seconds, args.connections, args.workers, args.baseline, args.gzip)
+        )
         print_table(results[-1])
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"peers-{started:%Y%m%dT%H%M%S}-{platform.node()}.json"

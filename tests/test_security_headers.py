@@ -64,6 +64,27 @@ def test_the_content_security_policy_allows_only_this_host_and_no_inline_script(
             )
 
 
+def test_a_page_from_the_page_cache_sends_the_same_protective_headers(client, settings):
+    """A hit, compressed or not, skips the view, not the middleware that adds the headers."""
+    from django.core.cache import cache
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    for url in public_urls():
+        fresh = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        for encoding in ("gzip", ""):
+            hit = client.get(url, HTTP_ACCEPT_ENCODING=encoding)
+            assert hit["X-Cache"] == "hit", url
+            for header in (
+                "X-Content-Type-Options",
+                "Referrer-Policy",
+                "Cross-Origin-Opener-Policy",
+                "X-Frame-Options",
+                "Content-Security-Policy",
+            ):
+                assert hit[header] == fresh[header], (url, header)
+
+
 def test_hsts_is_sent_over_https_when_configured(client, settings):
     settings.SECURE_HSTS_SECONDS = 3600
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = False

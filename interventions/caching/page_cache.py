@@ -6,7 +6,12 @@ request headers a response may depend on (htmx, Accept). The same version gives 
 `ETag` and a `Last-Modified`, so a client or a CDN revalidates with a 304 and no rendering at all.
 
 Logged-in users (editors previewing drafts) neither read nor fill the cache and get `private`
-responses. A response that sets a cookie, uses a CSRF token, or is not a plain 200 is not stored.
+responses. A response that sets a cookie, uses a CSRF token or a CSP nonce, or is not a plain 200
+is not stored: what is stored holds nothing secret or particular to one request.
+
+An entry keeps the body twice: as rendered, and gzip-compressed once when stored, so a hit for
+a client that accepts gzip (every browser) is sent as it is, not compressed again on every hit
+(ADR 0005, 0017).
 
 Which URLs: everything under `settings.PUBLIC_CACHE_PREFIXES`, and views decorated with
 `@public_cache`. The cache itself may fail at any time (catalogue/cache.py): a failure is a miss.
@@ -15,6 +20,7 @@ Which URLs: everything under `settings.PUBLIC_CACHE_PREFIXES`, and views decorat
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -30,6 +36,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from catalogue.middleware import DATABASE_UNAVAILABLE
 from interventions.caching.version import catalogue_version
@@ -40,6 +47,9 @@ KEY_HEADERS = ("Accept", "HX-Request", "HX-Boosted", "HX-Target")
 IGNORED_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 # Requests carrying these cookies may see per-user content (flash messages): never cached.
 BYPASS_COOKIES = ("messages",)
+# GZipMiddleware's own test: a request that accepts gzip.
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+MIN_PACKED_BYTES = 200  # GZipMiddleware leaves shorter bodies alone, and so does the cache
 
 
 def normalised_query(query_string: str) -> str:
@@ -157,12 +167,13 @@ class PublicCacheMiddleware:
         if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
             return None
         entry = cache.get(key)
-        if entry is None:
+        if entry is None or len(entry) != 4:  # (an entry stored by an older release: a miss)
             return None
-        status, content, headers = entry
-        response = HttpResponse(content, status=status)
+        status, content, headers, packed = entry
+        response = HttpResponse(status=status)
         for name, value in headers:
             response[name] = value
+        self._set_body(request, response, content, packed)
         page.hit = True
         response["X-Cache"] = "hit"
         return response
@@ -182,17 +193,41 @@ class PublicCacheMiddleware:
             and isinstance(response, HttpResponse)
             and self._storable(request, response)
         ):
+            content, headers = response.content, list(response.items())
+            packed = None
+            if len(content) >= MIN_PACKED_BYTES and not response.has_header("Content-Encoding"):
+                packed = compress_string(content)
+                packed = packed if len(packed) < len(content) else None
             cache.set(
                 page.key,
-                (response.status_code, response.content, list(response.items())),
+                (response.status_code, content, headers, packed),
                 settings.PUBLIC_PAGE_CACHE_SECONDS,
             )
+            self._set_body(request, response, content, packed)
             response["X-Cache"] = "miss"
         response["ETag"] = page.etag
         response["Last-Modified"] = http_date(page.last_modified)
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
         patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
+        if response.get("Content-Encoding") == "gzip":
+            patch_vary_headers(response, ("Accept-Encoding",))  # where GZipMiddleware puts it
         return response
+
+    @staticmethod
+    def _set_body(
+        request: HttpRequest, response: HttpResponse, content: bytes, packed: bytes | None
+    ) -> None:
+        """The stored compressed body for a client that accepts gzip, else the plain one.
+
+        GZipMiddleware leaves a response with a `Content-Encoding` alone, so the `Vary` it would
+        add is added in `process_response`. Its random padding against BREACH is not needed: a
+        stored page holds no secret (`_storable`), so nothing can be learnt from its length.
+        """
+        if packed is None or not ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+            response.content = content
+            return
+        response.content = packed
+        response["Content-Encoding"] = "gzip"
 
     @staticmethod
     def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -201,6 +236,9 @@ class PublicCacheMiddleware:
             and response.status_code == 200
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            # A nonce in the body would be stale on a hit, whose header gets none (django-csp
+            # puts a nonce in the header only when the request used one).
+            and getattr(request, "_csp_nonce", None) is None
             and not has_ignored_params(request.META.get("QUERY_STRING", ""))
             and len(response.content) <= settings.PUBLIC_CACHE_MAX_BYTES
         )

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest
-from django.urls import reverse, translate_url
+from django.urls import get_script_prefix, reverse, translate_url
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,52 @@ register = template.Library()
 # The standard library's escape, as Django's uses, without its lazy-string wrapper: the facets
 # escape some 1,500 strings per list page.
 escape = html.escape
+
+
+# --- Parts of the frame that are the same on every page ----------------------------------------
+# The rendered parts, per (template, part, language, script prefix): a handful per process.
+_CONSTANT: dict[tuple[str, str, str, str], SafeString] = {}
+
+
+class ConstantNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str) -> None:
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context) -> SafeString:
+        if settings.DEBUG:  # templates may change while developing
+            return self.nodelist.render(context)
+        key = (self.origin.name, self.name, get_language(), get_script_prefix())
+        try:
+            return _CONSTANT[key]
+        except KeyError:
+            rendered = _CONSTANT[key] = self.nodelist.render(context)
+            return rendered
+
+
+@register.tag
+def constant(parser, token) -> ConstantNode:
+    """`{% constant "name" %}...{% endconstant %}`: rendered once per language and process.
+
+    For the frame's parts that depend on nothing but the language and the settings ({% static %},
+    {% url %} without arguments, {% translate %}, the data licence): about half of a page's
+    template time went on the frame (ADR 0017). Never wrap anything that reads the request, the
+    catalogue or the page's context.
+    """
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("{% constant %} takes one quoted name")
+    nodelist = parser.parse(("endconstant",))
+    parser.delete_first_token()
+    return ConstantNode(nodelist, bits[1][1:-1])
+
+
+def _forget_constants(**kwargs) -> None:
+    """Settings a part may read (the licence, the static files) changed: tests do that."""
+    _CONSTANT.clear()
+
+
+setting_changed.connect(_forget_constants)
 
 
 @register.simple_tag(takes_context=True)
@@ -49,11 +96,18 @@ def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
     path = request.path if request is not None else ""
-    items = []
-    for name, label in MAIN_MENU:
-        url = reverse(name)
-        items.append({"url": url, "label": label, "current": path == url})
-    return items
+    key = (get_language(), get_script_prefix())
+    urls = _MENU_URLS.get(key) or _MENU_URLS.setdefault(
+        key, [reverse(name) for name, _label in MAIN_MENU]
+    )
+    return [
+        {"url": url, "label": label, "current": path == url}
+        for url, (_name, label) in zip(urls, MAIN_MENU, strict=True)
+    ]
+
+
+# The menu's addresses per (language, script prefix): reversed once, not on every page.
+_MENU_URLS: dict[tuple[str, str], list[str]] = {}
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.

@@ -9,6 +9,7 @@ import copy
 import gzip
 import logging
 import os
+import re
 import time
 import uuid
 
@@ -17,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import path
 
 from catalogue.settings import cache_config
 from interventions.caching.page_cache import normalised_query
@@ -81,6 +83,101 @@ def test_a_page_from_the_cache_is_compressed_for_a_client_that_accepts_it(client
     assert (plain["X-Cache"], packed["X-Cache"]) == ("miss", "hit")
     assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
     assert gzip.decompress(packed.content) == plain.content
+
+
+def test_a_hit_sends_the_body_compressed_when_stored_and_compresses_nothing(client, monkeypatch):
+    """Compressing the list page cost more than the rest of a hit together (ADR 0017): the
+    entry keeps the compressed body, and a miss sends the same bytes as every later hit."""
+    import django.middleware.gzip
+
+    from interventions.caching import page_cache
+
+    calls = []
+
+    def counted(module):
+        original = module.compress_string
+
+        def compress_string(*args, **kwargs):
+            calls.append(module.__name__)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, "compress_string", compress_string)
+
+    counted(page_cache)
+    counted(django.middleware.gzip)
+    miss = get(client, LIST, **{"Accept-Encoding": "gzip, deflate, br"})
+    hits = [get(client, LIST, **{"Accept-Encoding": "gzip"}) for _ in range(3)]
+    assert calls == [page_cache.__name__]  # once, when stored
+    assert [r["X-Cache"] for r in [miss, *hits]] == ["miss", "hit", "hit", "hit"]
+    for response in [miss, *hits]:
+        assert response["Content-Encoding"] == "gzip"
+        assert response.content == miss.content
+        assert int(response["Content-Length"]) == len(response.content)
+        assert response["Vary"].endswith(", Accept-Encoding")  # as GZipMiddleware has it
+        assert response["ETag"] == miss["ETag"]
+    plain = get(client, LIST)
+    assert plain["X-Cache"] == "hit" and "Content-Encoding" not in plain
+    assert gzip.decompress(miss.content) == plain.content
+    assert plain["Vary"] == miss["Vary"]
+
+
+def test_an_entry_stored_by_an_older_release_is_a_miss(client, rf):
+    """Before ADR 0017's second round an entry was (status, body, headers); after a deploy the
+    same key may still hold one."""
+    from interventions.caching.page_cache import cache_key
+
+    miss = get(client, LIST)
+    request = rf.get(LIST)
+    request.LANGUAGE_CODE = "da"
+    key = cache_key(request, catalogue_version())
+    status, content, headers, _packed = cache.get(key)
+    cache.set(key, (status, content, headers), 300)
+    again = get(client, LIST)
+    assert again.status_code == 200 and again["X-Cache"] == "miss"
+    assert again.content == miss.content
+    assert len(cache.get(key)) == 4  # stored again, as this release stores
+
+
+def _page_with_a_nonce(request):
+    from django.http import HttpResponse
+
+    return HttpResponse(f'<style nonce="{request.csp_nonce}">p {{}}</style>' + "<p>x</p>" * 50)
+
+
+def _page_already_compressed(request):
+    from django.http import HttpResponse
+
+    # Level 0 (stored, not compressed): long, and it would compress again if nothing stopped it.
+    body = gzip.compress(b"<p>x</p>" * 100, compresslevel=0)
+    response = HttpResponse(body, content_type="text/html")
+    response["Content-Encoding"] = "gzip"
+    return response
+
+
+# For the tests below: public pages (under PUBLIC_CACHE_PREFIXES) that need care when stored.
+urlpatterns = [
+    path("indsatser/nonce/", _page_with_a_nonce),
+    path("indsatser/gz/", _page_already_compressed),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_body_the_view_compressed_itself_is_not_compressed_again(client):
+    first = get(client, "/indsatser/gz/", **{"Accept-Encoding": "gzip"})
+    again = get(client, "/indsatser/gz/", **{"Accept-Encoding": "gzip"})
+    assert again["X-Cache"] == "hit"
+    assert gzip.decompress(again.content) == gzip.decompress(first.content) == b"<p>x</p>" * 100
+
+
+@pytest.mark.urls(__name__)
+def test_a_page_that_uses_a_csp_nonce_is_never_stored(client):
+    """A stored nonce would be stale on a hit, whose CSP header carries a new one or none."""
+    first, second = get(client, "/indsatser/nonce/"), get(client, "/indsatser/nonce/")
+    for response in (first, second):
+        assert "X-Cache" not in response
+        nonce = re.search(r'nonce="([^"]+)"', response.content.decode()).group(1)
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    assert first.content != second.content
 
 
 @pytest.mark.parametrize("url", ["/", LIST, "/indsatser/akutteam-herning/"])

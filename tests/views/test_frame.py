@@ -1,0 +1,56 @@
+"""The site's frame: the parts that depend only on the language are rendered once per process
+(`{% constant %}`, ADR 0017), and still follow the language, the settings and the page."""
+
+import pytest
+from django.template import Context, Template, TemplateSyntaxError
+from django.utils import translation
+
+from interventions.templatetags import site_tags
+
+pytestmark = pytest.mark.django_db
+
+
+def footer(html: bytes) -> str:
+    return html.decode().split('<footer class="site-footer">')[1]
+
+
+def test_each_language_keeps_its_own_frame(client):
+    for _ in range(2):  # the second round is served from what the first rendered
+        danish, english = client.get("/om/").content, client.get("/en/om/").content
+        assert "Om kataloget" in footer(danish) and "About the catalogue" not in footer(danish)
+        assert "About the catalogue" in footer(english)
+        assert 'href="/en/data/"' in footer(english) and 'href="/data/"' in footer(danish)
+        assert '<a class="skipnav" href="#main">Gå til sidens indhold</a>' in danish.decode()
+
+
+def test_a_changed_setting_is_seen_by_the_next_page(client, settings):
+    before = footer(client.get("/").content)
+    settings.DATA_LICENCE = "CC-BY-4.0"
+    after = footer(client.get("/").content)
+    assert "Creative Commons" in after and "Creative Commons" not in before
+
+
+def test_the_menu_marks_the_page_it_is_on(client):
+    for path in ("/maalgrupper/", "/kilder/", "/en/kilder/"):
+        html = client.get(path).content.decode()
+        assert html.count('aria-current="page"') == 1
+        assert f'<a class="nav-link" href="{path}" aria-current="page">' in html
+
+
+def test_a_constant_part_is_rendered_once_per_language(settings):
+    template = Template('{% load site_tags %}{% constant "t" %}{{ n }}{% endconstant %}')
+    site_tags._CONSTANT.clear()
+    with translation.override("da"):
+        assert template.render(Context({"n": 1})) == "1"
+        assert template.render(Context({"n": 2})) == "1"  # what depends on more is not for it
+    with translation.override("en"):
+        assert template.render(Context({"n": 3})) == "3"
+    settings.DEBUG = True  # while developing, templates change: rendered every time
+    with translation.override("da"):
+        assert template.render(Context({"n": 4})) == "4"
+
+
+@pytest.mark.parametrize("tag", ["{% constant %}", "{% constant name %}", '{% constant "a" "b" %}'])
+def test_a_constant_part_needs_one_quoted_name(tag):
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load site_tags %}" + tag + "{% endconstant %}")
