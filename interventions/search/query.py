@@ -38,8 +38,10 @@ from typing import Generic, TypeVar
 from django.db.models import (
     Case,
     Count,
+    F,
     IntegerField,
     Lookup,
+    Q,
     QuerySet,
     TextField,
     Value,
@@ -478,6 +480,7 @@ class _TermMatches:
 def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -> _TermMatches:
     """One indexed lookup per pattern, relation and paragraph set; never a scan of every row."""
     found = _TermMatches()
+    patterns = term.patterns
     for group in term.looked_up:
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
@@ -485,9 +488,16 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
         matching = published
         for pattern in group:
             matching = matching.filter(search_document__words_match=pattern)
-        for pk, title, meta in matching.values_list("pk", "search_title", "search_meta"):
+        rows = matching.values_list(
+            "pk", _if_in("search_title", patterns), _if_in("search_meta", patterns)
+        )
+        for pk, title, meta in rows:
             found.body.add(pk)
-            texts[pk] = (title, meta)
+            if title or meta:  # another term may have sent the other field
+                known = texts.get(pk, ("", ""))
+                texts[pk] = (title or known[0], meta or known[1])
+            else:
+                texts.setdefault(pk, ("", ""))
     if term.place:
         by_relation: dict[str, list[int]] = defaultdict(list)
         for relation, pk in place_words().get(term.word, ()):
@@ -513,6 +523,24 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
             weight = W_STATED if stated else W_ASSIGNED
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
     return found
+
+
+def _if_in(name: str, patterns: list[str]) -> Case:
+    """The text field `name` where one of the patterns occurs in it, else "": what the field
+    counts of a term need, and no more. A broad word ("brug") is in the words of 80% of the
+    entries but in the title or metadata of few of them; the rest count 0 in both fields
+    whether their texts are sent or not, so only the ids of those are sent (ADR 0011).
+
+    Exact for patterns within a word, which every pattern is today (search/text.py); one that
+    spans words might occur in a text whose word set the lookup did not find it in, so then
+    the field is always sent, as before.
+    """
+    if any(" " in pattern.strip() for pattern in patterns):
+        return Case(default=F(name), output_field=TextField())
+    occurs = Q()
+    for pattern in patterns:
+        occurs |= Q(**{f"{name}__contains": pattern})
+    return Case(When(occurs, then=F(name)), default=Value(""), output_field=TextField())
 
 
 def _weight(
