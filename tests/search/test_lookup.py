@@ -1,0 +1,113 @@
+"""The lookup of a search (interventions/search/query.py `_match`): an entry's title and metadata
+are sent only where one of the term's patterns occurs in them, and the ranking is exactly what
+it is when every matching entry's texts are sent.
+
+The curated catalogue is loaded; entries made here use invented words ("zebrafisk") so that only
+they can match.
+"""
+
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+from django.db.models import F
+
+from interventions.models import Intervention, SearchWord
+from interventions.search import query
+from interventions.search.hints import understand
+from interventions.search.query import _match, ranked, word_term
+from tests.factories import InterventionFactory
+
+pytestmark = pytest.mark.django_db
+
+JUDGED = Path(__file__).resolve().parents[2] / "bench" / "search_quality" / "queries.yaml"
+
+
+def every_text_sent(name: str, patterns: list[str]):
+    """The lookup as it was: every matching entry's field, whether the term occurs in it or not."""
+    return F(name)
+
+
+def ranked_with_every_text(monkeypatch, parsed) -> list[tuple[int, int]]:
+    with monkeypatch.context() as patched:
+        patched.setattr(query, "_if_in", every_text_sent)
+        return ranked(parsed)
+
+
+def same(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """The same (id, score) pairs in the same order of scores (ties come in no set order)."""
+    return sorted(a) == sorted(b) and [s for _pk, s in a] == [s for _pk, s in b]
+
+
+def test_only_entries_with_the_word_in_a_field_send_their_texts():
+    titled = InterventionFactory(title="Zebrafiskens hus")
+    summarised = InterventionFactory(summary="Et tilbud med zebrafisk om tirsdagen.")
+    mentioned = InterventionFactory(purpose="Vi har også en zebrafisk i gården.")
+    texts: dict[int, tuple[str, str]] = {}
+    found = _match(word_term("zebrafisk"), Intervention.objects.published(), texts)
+    assert found.body == {titled.pk, summarised.pk, mentioned.pk}
+    titled.refresh_from_db()
+    summarised.refresh_from_db()
+    assert texts[titled.pk] == (titled.search_title, "")
+    assert texts[summarised.pk] == ("", summarised.search_meta)
+    assert texts[mentioned.pk] == ("", "")
+
+
+def test_a_field_another_term_sent_is_kept():
+    entry = InterventionFactory(title="Zebrafiskens hus", summary="Om kamelryttere.")
+    entry.refresh_from_db()
+    texts: dict[int, tuple[str, str]] = {}
+    published = Intervention.objects.published()
+    _match(word_term("zebrafisk"), published, texts)
+    _match(word_term("kamelrytter"), published, texts)
+    _match(word_term("hus"), published, texts)  # in the title, already sent
+    assert texts[entry.pk] == (entry.search_title, entry.search_meta)
+
+
+def test_every_pattern_of_the_judged_queries_lies_within_a_word():
+    """What makes sending only the fields that hold a pattern exact (and the PostgreSQL words
+    lookup right): a pattern spanning words could be in a field but in no single word."""
+    judged = [q["query"] for q in yaml.safe_load(JUDGED.read_text())["queries"]]
+    spanning = {
+        (text, pattern)
+        for text in judged
+        for term in understand(text).terms
+        for pattern in term.patterns
+        if " " in pattern.strip()
+    }
+    assert judged
+    assert spanning == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zebrafisk",
+        "zebrafisk kamelrytter",
+        "kamelrytter hus zebrafisk",
+        "zebrafiskens kamelryttere i byen",
+        "zebrafisk hjemløse",
+    ],
+)
+def test_words_in_different_fields_of_one_entry_rank_as_with_every_text(monkeypatch, text):
+    InterventionFactory(title="Zebrafiskens hus", summary="Om kamelryttere.")
+    InterventionFactory(title="Kamelrytter", purpose="zebrafisk og hjemløse")
+    InterventionFactory(summary="zebrafisk, zebrafisk, zebrafisk", purpose="kamelrytter")
+    InterventionFactory(purpose="Zebrafisk, kamelrytter og hus.")
+    parsed = understand(text)
+    assert ranked(parsed)
+    assert same(ranked(parsed), ranked_with_every_text(monkeypatch, parsed))
+
+
+def test_every_judged_query_and_sampled_words_rank_as_with_every_text(monkeypatch):
+    judged = [q["query"] for q in yaml.safe_load(JUDGED.read_text())["queries"]]
+    vocabulary = list(SearchWord.objects.order_by("pk").values_list("word", flat=True))
+    sampled = random.Random(23).sample(vocabulary, 150)
+    differ = []
+    for text in judged + sampled:
+        parsed = understand(text)
+        if not same(ranked(parsed), ranked_with_every_text(monkeypatch, parsed)):
+            differ.append(text)
+    assert len(judged) > 50
+    assert differ == []
