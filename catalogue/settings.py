@@ -54,8 +54,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outside everything that writes a body (the page cache stores it uncompressed); Django's
-    # GZip adds random bytes to each response against BREACH (ADR 0005).
+    # Outside everything that writes a body; Django's GZip adds random bytes to each response
+    # against BREACH (ADR 0005). It leaves alone what the page cache sends already compressed
+    # (a stored page holds no secret, ADR 0017).
     "django.middleware.gzip.GZipMiddleware",
     # Any site may read the API (GET, HEAD), also its cached answers, which are served below.
     "interventions.api.cors.ReadOnlyApiCorsMiddleware",
