@@ -1,9 +1,10 @@
 """The catalogue index's memory: what one process holds for the list page (issue #23).
 
 Builds the index (`listing.index.FacetIndex`) on a bench database under tracemalloc and reports
-the memory it keeps, the process's RSS before and after, what the search's own per-process caches
-hold (the lexicon typos are corrected from, the vocabulary and its sizes, the places: built by
-the first query) and what each remembered search adds (the index keeps up to `SEARCHES_KEPT` per version):
+the memory it keeps, the process's RSS before and after, what the search's own per-process
+caches hold (the lexicon typos are corrected from, the vocabulary and its sizes, the places:
+built by the first query) and what each remembered search adds (the index keeps up to
+`SEARCHES_KEPT` per version):
 
     python -m bench.index_memory --db postgres --size 100000
     python -m bench.index_memory --db sqlite --size 0          # the curated catalogue
