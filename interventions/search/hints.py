@@ -47,7 +47,6 @@ from interventions.search.text import (
     InvalidQuery,
     lemma,
     normalise,
-    pattern_matches_word,
     text_pattern,
     verb_of,
     word_patterns,
@@ -151,12 +150,12 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     if not patterns:
         return mark_safe("")
     finders = [_finder(p) for p in patterns]
+    any_finder = _finder_of_any(tuple(patterns))
     texts = [intervention.summary] + [text for _section, text in intervention.text_sections()]
     best, best_score = "", 0
     for text in texts:
-        normalised = normalise(text)
-        if not any(f.search(normalised) for f in finders):
-            continue  # most texts are passed over with one normalisation and a regex each
+        if not any_finder.search(normalise(text)):
+            continue  # most texts are passed over with one normalisation and one regex
         for sentence in _sentences(text):
             if sentence.lstrip().startswith("#"):
                 continue  # a heading ("### Værdi for borgeren") says nothing of the entry
@@ -186,6 +185,7 @@ def _sentences(text: str):
     yield text[start:]
 
 
+@lru_cache(maxsize=1024)
 def _finder(pattern: str) -> re.Pattern:
     """A regex that finds a text pattern in normalised text, its spaces read as word edges.
 
@@ -197,6 +197,20 @@ def _finder(pattern: str) -> re.Pattern:
     return re.compile(before + core + after)
 
 
+@lru_cache(maxsize=256)
+def _finder_of_any(patterns: tuple[str, ...]) -> re.Pattern:
+    """One regex that finds any of the patterns: a text none of them is in costs one search."""
+    return re.compile("|".join(f"(?:{_finder(p).pattern})" for p in patterns))
+
+
+@lru_cache(maxsize=256)
+def _word_search(patterns: tuple[str, ...]):
+    """A search that finds, in a normalised word with a space at both ends, any of the patterns
+    that can match one word, as `pattern_matches_word` does; None if none can."""
+    single = [p for p in patterns if " " not in p.strip()]
+    return re.compile("|".join(re.escape(p) for p in single)).search if single else None
+
+
 def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     parts = _TOKEN.split(sentence)  # words at the odd indexes, what lies between at the even ones
     # Normalising keeps the words apart (it only changes letters inside them), so the sentence's
@@ -205,19 +219,25 @@ def _highlight(sentence: str, patterns: list[str]) -> SafeString:
     if len(normalised) != len(parts):
         normalised = [normalise(part) for part in parts]
 
-    def hit(i: int) -> bool:
-        return i % 2 == 1 and any(pattern_matches_word(p, normalised[i]) for p in patterns)
-
-    first_hit = next((i for i in range(1, len(parts), 2) if hit(i)), 1)
+    # Whether each word matches, in one pass of C-level searches (words at the odd indexes).
+    search = _word_search(tuple(patterns))
+    flags = [False] * len(parts)
+    if search is not None:
+        flags[1::2] = [search(f" {word} ") is not None for word in normalised[1::2]]
+    first_hit = flags.index(True) if True in flags else 1
     first_word = max(1, first_hit - 2 * 5)  # a few words of context before the match
     start = 0 if first_word == 1 else first_word
     end = _snippet_end(parts, first_word, first_hit)
     out = ["… " if start else ""]
-    # Only the shown words are escaped: a sentence can be a whole unpunctuated paragraph.
-    out += [
-        f"<mark>{escape(parts[i])}</mark>" if hit(i) else escape(parts[i])
-        for i in range(start, end)
-    ]
+    # Only the shown words are escaped (a sentence can be a whole unpunctuated paragraph), each
+    # run between two marks at once: escaping a joined run is joining the escaped parts.
+    run_start = start
+    for i in range(start | 1, end, 2):
+        if flags[i]:
+            out.append(escape("".join(parts[run_start:i])))
+            out.append(f"<mark>{escape(parts[i])}</mark>")
+            run_start = i + 1
+    out.append(escape("".join(parts[run_start:end])))
     out.append(" …" if end < len(parts) else "")
     return mark_safe("".join(out).strip())  # every piece of text is escaped above
 
