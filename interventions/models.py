@@ -473,6 +473,29 @@ def stale_cutoff(on: date | None = None) -> date:
     return date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
 
 
+# The columns a result card and its sort line read (`InterventionQuerySet.for_cards`); a card
+# that reads another one costs a query per entry, which the query budgets catch.
+CARD_FIELDS = (
+    "slug",
+    "title",
+    "organisation",
+    "summary",
+    "status",
+    "period_start",
+    "period_end",
+    "budget_dkk",
+    "budget_note",
+    "budget_kind",
+    "budget_first_year",
+    "budget_last_year",
+    "budget_price_year",
+    "last_confirmed_on",
+    "updated_at",
+    "source__published_on",
+    "source__published_precision",
+)
+
+
 class InterventionQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str) -> Intervention:
         return self.get(slug=slug)
@@ -508,13 +531,12 @@ class InterventionQuerySet(models.QuerySet):
 
     def for_cards(self, snippets: bool = False) -> InterventionQuerySet:
         """What a result card in the list needs of the entry itself (`cards.attach_cards` loads
-        places and target groups for the cards it renders): none of the long search columns,
-        and the text sections only for `snippets`; the source joined, for the information's age
-        and the status as the source said."""
-        long_texts = ["search_document", "search_title", "search_meta"]
-        if not snippets:
-            long_texts += [section.field for section in TEXT_SECTIONS]
-        return self.select_related("source").defer(*long_texts)
+        places and target groups for the cards it renders) and of its source (the information's
+        age and the status as the source said), and what its sort line shows: only those
+        columns, as building the entries is most of the query's cost; the text sections too for
+        `snippets`."""
+        texts = [section.field for section in TEXT_SECTIONS] if snippets else []
+        return self.select_related("source").only(*CARD_FIELDS, *texts)
 
     def with_relations(self) -> InterventionQuerySet:
         """Everything a list card or an export row shows, in a constant number of queries."""

@@ -170,6 +170,21 @@ def test_a_chosen_sort_orders_in_the_database(client):
     )
 
 
+# The list reads only the columns a card and its sort line show (Intervention.for_cards): a card
+# rendered afresh that read another column would cost a query per entry.
+@pytest.mark.parametrize("sort", ["title", "-information", "-updated", "start", "-budget"])
+def test_new_cards_in_any_order_read_only_the_columns_the_list_loads(client, sort):
+    confirm(InterventionFactory(), datetime.date(2025, 6, 2), by="Ejer")
+    assert len(queries(client, {"sort": sort})) == INDEX + LIST + CARDS
+    assert len(queries(client, {"sort": sort})) == LIST
+
+
+def test_new_cards_with_snippets_read_only_the_columns_the_list_loads(client):
+    # The search, its caches and the index once, with English cards; the Danish ones are new.
+    assert client.get("/en/indsatser/", {"q": "psykiatri"}).status_code == 200
+    assert len(queries(client, {"q": "psykiatri"})) == LIST + CARDS
+
+
 def test_list_budget_does_not_grow_with_the_catalogue(client):
     before, _ = count_queries(client, "/indsatser/", THREE_FACETS)
     InterventionFactory.create_batch(25, target_groups=[], municipalities=[])
