@@ -580,19 +580,20 @@ def ranked(
     query: str | ParsedQuery,
     queryset: QuerySet | None = None,
     total: int | None = None,
-    cut: float = CUT,
+    cut: float | None = None,
 ) -> list[tuple[int, int]]:
     """The entries matching the query as (id, score), best first; ties in no particular order.
 
     `queryset`: the entries to search, the published ones by default; `total`: how many they
     are, if the caller knows (the catalogue index does), else counted; `cut`: the share of the
-    best score below which results are left out (the site's `CUT`; the quality harness asks
+    best score below which results are left out (None: the site's `CUT`; the quality harness asks
     for 0 to see what the cut drops). The one ranking of the site: the list page (through the
     catalogue index), the API and the downloads (`search`).
     """
     parsed = _understood(query)
     if not parsed.terms:
         return []
+    cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
     matched = [_match(term, published, texts) for term in parsed.terms]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention, LegalBasis, Method, Municipality, TargetGroup
+from interventions.search import query as query_module
 from interventions.search.hints import snippet, suggest, understand
 from interventions.search.query import ParsedQuery, Term, parse_query, ranked, search, word_like
 from interventions.search.text import InvalidQuery, stem
@@ -167,6 +168,15 @@ def test_title_above_summary_and_vocabulary_above_body():
     title = InterventionFactory(title="Gamma zebrafisk")
     # A passing mention in the text scores below CUT of a title: it is left out then.
     assert slugs("zebrafisk") == [title.slug, summary.slug]
+
+
+def test_the_cut_is_read_when_ranking(monkeypatch):
+    """`ranked` takes the module's CUT at each call, so the quality sweep's setting applies."""
+    title = InterventionFactory(title="Gamma zebrafisk")
+    body = InterventionFactory(title="Alfa", activities="Vi bruger zebrafisk.")
+    assert [pk for pk, _ in ranked("zebrafisk")] == [title.pk]
+    monkeypatch.setattr(query_module, "CUT", 0.0)
+    assert [pk for pk, _ in ranked("zebrafisk")] == [title.pk, body.pk]
 
 
 def test_all_terms_above_some_terms_and_all_but_one_must_match():
