@@ -22,7 +22,7 @@ import resource
 import time
 import tracemalloc
 
-from bench.common import database_url
+from bench.common import django_env
 
 SEARCHES = ("psykiatri", "bostøtte", "unge hjemløse", "misbrug", "§ 85")
 
@@ -93,10 +93,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--url", help="a DATABASE_URL to use instead of the bench database")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.url or database_url(args.db, args.size)
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ.update(django_env(args.db, args.size))
+    if args.url:
+        os.environ["DATABASE_URL"] = args.url
     from bench.common import setup_django
 
     setup_django()

@@ -25,7 +25,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import simplemma
 from django.utils.safestring import SafeString, mark_safe
@@ -66,7 +66,6 @@ class Lexicon:
     words: list[str]  # the words a typo is corrected to (letters only, three or more)
     # Patterns' entry counts, asked of the vocabulary names only: kept with the lexicon.
     _entries: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    _sorted: list[str] | None = field(default=None, repr=False, compare=False)
 
     def contains(self, pattern: str) -> bool:
         return pattern in self.text
@@ -80,10 +79,12 @@ class Lexicon:
             )
         return self._entries[pattern]
 
+    @cached_property
+    def _sorted(self) -> list[str]:
+        return sorted(self.words)
+
     def starting(self, prefix: str) -> list[str]:
         """The catalogue's words that begin with `prefix`."""
-        if self._sorted is None:
-            self._sorted = sorted(self.words)
         at = bisect.bisect_left(self._sorted, prefix)
         out = []
         while at < len(self._sorted) and self._sorted[at].startswith(prefix):
@@ -206,7 +207,7 @@ def _finder_of_any(patterns: tuple[str, ...]) -> re.Pattern:
 @lru_cache(maxsize=256)
 def _word_search(patterns: tuple[str, ...]):
     """A search that finds, in a normalised word with a space at both ends, any of the patterns
-    that can match one word, as `pattern_matches_word` does; None if none can."""
+    that can match one word (a pattern's spaces are word edges); None if none can."""
     single = [p for p in patterns if " " not in p.strip()]
     return re.compile("|".join(re.escape(p) for p in single)).search if single else None
 

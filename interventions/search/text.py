@@ -213,12 +213,6 @@ def text_pattern(word: str) -> str:
     return stemmed if len(stemmed) >= MIN_INFIX_LENGTH else f" {stemmed}"
 
 
-def pattern_matches_word(pattern: str, word: str) -> bool:
-    """Whether a single normalised word matches a text pattern (used for highlighting)."""
-    padded = f" {word} "
-    return pattern in padded
-
-
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82a-d", "§ 82 (A–D)", "§ 82 a": mentions in a text.
 _LETTER = r"(?:[a-zæøå]|\s[a-hj-zæ])(?![\wæøå])"  # "82a", "82 b"; not "85 i serviceloven"
 _RANGE = r"(?:\s*\(?\s*[a-zæøå]?\s*[-–]\s*[a-zæøå]\s*\)?(?![\wæøå]))"  # "82a-d", "82 (A–D)"

@@ -62,8 +62,10 @@ def constant(parser, token) -> ConstantNode:
 
 
 def _forget_constants(**kwargs) -> None:
-    """Settings a part may read (the licence, the static files) changed: tests do that."""
+    """Settings a part or the menu may read (the licence, the static files, the URLs) changed:
+    tests do that."""
     _CONSTANT.clear()
+    _MENU_URLS.clear()
 
 
 setting_changed.connect(_forget_constants)
