@@ -17,6 +17,7 @@ relation, one per vocabulary); about 1 s for 100,000 entries.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from array import array
@@ -36,6 +37,9 @@ from interventions.models import Intervention, today
 from interventions.search.query import ParsedQuery, ranked
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
+# Entries kept as their list cards read them, per process and index (a few kB each: their text
+# sections, for the snippets).
+CARD_ENTRIES_KEPT = 1024
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
 LINKS_CHUNK = 20_000  # rows per fetch while streaming link tables
 # Field name -> column name ("source" -> "source_id"), for the entries' query.
@@ -103,6 +107,8 @@ class FacetIndex:
         self.facets: dict[str, list[IndexedValue]] = {}
         self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
         self._searches_lock = threading.Lock()
+        self._card_entries: OrderedDict[int, Intervention] = OrderedDict()
+        self._card_entries_lock = threading.Lock()
         self._keys: dict[str, dict[str, int]] = {}
         # Read once per build, shared by the facets that need them (a region's municipalities).
         self._rows_of: dict[type[Model], list] = {}
@@ -266,6 +272,31 @@ class FacetIndex:
             while len(self._searches) > SEARCHES_KEPT:
                 self._searches.popitem(last=False)
         return found
+
+    def card_entries(self, pks: list[int]) -> dict[int, Intervention]:
+        """The published entries of `pks` as a list card reads them (`for_cards`, with the text
+        sections for the snippets), by id: each read from the database once per index, in one
+        query for those not kept yet, then kept (the last `CARD_ENTRIES_KEPT`).
+
+        Each is a copy of the kept entry, for the request to give its snippet and card: nothing
+        a request sets is seen by another. A missing id (unpublished or deleted since the index
+        was built) is left out and not remembered.
+        """
+        with self._card_entries_lock:
+            kept = self._card_entries
+            found = {pk: kept[pk] for pk in pks if pk in kept}
+            for pk in found:
+                kept.move_to_end(pk)
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            read = Intervention.objects.published().for_cards(snippets=True)
+            fresh = {entry.pk: entry for entry in read.filter(pk__in=missing).order_by()}
+            found.update(fresh)
+            with self._card_entries_lock:
+                self._card_entries.update(fresh)
+                while len(self._card_entries) > CARD_ENTRIES_KEPT:
+                    self._card_entries.popitem(last=False)
+        return {pk: copy.copy(entry) for pk, entry in found.items()}
 
     def page(
         self, kept: int, start: int, stop: int, search: SearchMatches | None = None
