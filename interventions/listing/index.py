@@ -17,7 +17,6 @@ relation, one per vocabulary); about 1 s for 100,000 entries.
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from array import array
@@ -28,6 +27,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db.models import ForeignKey, Model
+from django.db.models.base import ModelState
 from django.utils.text import slugify
 
 from interventions import facets_registry
@@ -296,7 +296,7 @@ class FacetIndex:
                 self._card_entries.update(fresh)
                 while len(self._card_entries) > CARD_ENTRIES_KEPT:
                     self._card_entries.popitem(last=False)
-        return {pk: copy.copy(entry) for pk, entry in found.items()}
+        return {pk: _copy(entry) for pk, entry in found.items()}
 
     def page(
         self, kept: int, start: int, stop: int, search: SearchMatches | None = None
@@ -315,6 +315,18 @@ class FacetIndex:
                         break
             return found[start:stop]
         return [(self.pks[at], None) for at in _set_bits(members, start, stop)]
+
+
+def _copy(entry: Intervention) -> Intervention:
+    """A copy of a kept entry for one request, as `copy.copy` makes it (its own attributes and
+    cache of related objects; the related objects themselves shared, only read), in a fifth of
+    the time: a page copies 20."""
+    clone = Intervention.__new__(Intervention)
+    clone.__dict__.update(entry.__dict__)
+    state = clone._state = ModelState()
+    state.db, state.adding = entry._state.db, entry._state.adding
+    state.fields_cache = entry._state.fields_cache.copy()
+    return clone
 
 
 def _set_bits(members: bytes, start: int, stop: int) -> Iterator[int]:
