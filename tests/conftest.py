@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from interventions.api.serializers import forget_items
 from interventions.caching.entries import forget_entries
 from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
@@ -64,6 +65,7 @@ def _no_page_cache(settings):
     cache.clear()
     forget_index()
     forget_entries()
+    forget_items()  # the API's kept list items
     forget_caches()  # the search's words, names and places, for the same reason
 
 

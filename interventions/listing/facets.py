@@ -88,12 +88,14 @@ class Selection:
         self, start: int, stop: int, queryset: QuerySet | None = None
     ) -> list[Intervention]:
         """The entries from `start` to `stop`, each with its `rank` if searched: read as
-        `queryset` reads published entries (the API's list items), by default as list cards."""
+        `queryset` reads published entries (the API's list items), by default as list cards (kept
+        by the index, `FacetIndex.card_entries`)."""
         wanted = self.index.page(self.kept, start, stop, self.search)
+        pks = [pk for pk, _rank in wanted]
         if queryset is None:
-            queryset = Intervention.objects.published().for_cards(snippets=self.search is not None)
-        found = queryset.filter(pk__in=[pk for pk, _rank in wanted])
-        by_pk = {entry.pk: entry for entry in found.order_by()}
+            by_pk = self.index.card_entries(pks)
+        else:
+            by_pk = {entry.pk: entry for entry in queryset.filter(pk__in=pks).order_by()}
         shown = []
         for pk, rank in wanted:
             entry = by_pk.get(pk)

@@ -155,13 +155,9 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     texts = [intervention.summary] + [text for _section, text in intervention.text_sections()]
     best, best_score = "", 0
     for text in texts:
-        if not any_finder.search(normalise(text)):
-            continue  # most texts are passed over with one normalisation and one regex
-        for sentence in _sentences(text):
-            if sentence.lstrip().startswith("#"):
-                continue  # a heading ("### Værdi for borgeren") says nothing of the entry
-            sentence = _LINE_START.sub("", sentence)
-            normalised = normalise(sentence)
+        if not any_finder.search(_normalised(text)):
+            continue  # most texts are passed over with one regex
+        for sentence, normalised in _text_sentences(text):
             found = sum(1 for f in finders if f.search(normalised))
             if found > best_score:
                 best, best_score = sentence, found
@@ -172,8 +168,46 @@ def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     return _highlight(best.strip(), patterns)
 
 
+# What a snippet reads of a text does not depend on the query: each text's normalised form and its
+# sentences are made once and kept for the texts last asked (the entries of a page, which the
+# next search shows again). A few thousand texts of a few kB each.
+TEXTS_KEPT = 2048
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _normalised(text: str) -> str:
+    return normalise(text)
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _text_sentences(text: str) -> tuple[tuple[str, str], ...]:
+    """The sentences a snippet may show, in order, each with its normalised form: headings ("###
+    Værdi for borgeren" says nothing of the entry) left out, a list item's dash taken off."""
+    return tuple(
+        (sentence, normalise(sentence))
+        for sentence in (
+            _LINE_START.sub("", sentence)
+            for sentence in _sentences(text)
+            if not sentence.lstrip().startswith("#")
+        )
+    )
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _tokens(sentence: str) -> tuple[list[str], list[str]]:
+    """A sentence's words at the odd indexes and what lies between at the even ones, and the
+    same parts normalised (never changed by their callers)."""
+    parts = _TOKEN.split(sentence)
+    # Normalising keeps the words apart (it only changes letters inside them), so the sentence's
+    # normalised words line up with its own; if they do not (a decomposed accent), word by word.
+    normalised = _TOKEN.split(normalise(sentence))
+    if len(normalised) != len(parts):
+        normalised = [normalise(part) for part in parts]
+    return parts, normalised
+
+
 def _sentences(text: str):
-    """The sentences of a text, one at a time: the search for a snippet mostly stops early."""
+    """The sentences of a text, in order."""
     start = 0
     for boundary in _SENTENCE.finditer(text):
         if "\n" not in boundary.group():
@@ -213,12 +247,7 @@ def _word_search(patterns: tuple[str, ...]):
 
 
 def _highlight(sentence: str, patterns: list[str]) -> SafeString:
-    parts = _TOKEN.split(sentence)  # words at the odd indexes, what lies between at the even ones
-    # Normalising keeps the words apart (it only changes letters inside them), so the sentence's
-    # normalised words line up with its own; if they do not (a decomposed accent), word by word.
-    normalised = _TOKEN.split(normalise(sentence))
-    if len(normalised) != len(parts):
-        normalised = [normalise(part) for part in parts]
+    parts, normalised = _tokens(sentence)  # words at the odd indexes
 
     # Whether each word matches, in one pass of C-level searches (words at the odd indexes).
     search = _word_search(tuple(patterns))

@@ -209,7 +209,8 @@ def test_tracking_parameters_are_served_from_the_cache_but_never_stored(client):
 def test_errors_are_not_cached(client):
     assert get(client, LIST, {"target_group": "findes-ikke"}).status_code == 400
     again = get(client, LIST, {"target_group": "findes-ikke"})
-    assert again.status_code == 400 and "X-Cache" not in again and again.queries > 0
+    # Rendered afresh (it may read nothing: the index keeps the entries its cards show).
+    assert again.status_code == 400 and "X-Cache" not in again and again.templates
     assert get(client, "/indsatser/findes-ikke/").status_code == 404
 
 

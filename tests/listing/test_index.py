@@ -76,12 +76,55 @@ def test_an_unpublished_entry_leaves_the_list_at_once(client):
     assert entry.slug not in [e.slug for e in response.context["page"]]
 
 
-def test_an_entry_unpublished_behind_the_index_s_back_is_not_shown(client):
-    # Another process's edit that this process has not heard of yet (no signal here).
+def test_an_entry_unpublished_by_another_process_leaves_when_its_commit_is_heard_of(client):
+    # Another process's edit (no signal here): this process keeps the entry it read for its card,
+    # as it keeps the index, until it reads the shared version that process's commit bumped (at
+    # most CATALOGUE_VERSION_SECONDS later), as the entry's own page does.
     client.get("/indsatser/", {"q": "tumling"})
     Intervention.objects.filter(slug="cafe-tumling-aarhus").update(is_published=False)
+    bump_catalogue_version()
     response = client.get("/indsatser/", {"q": "tumling"})
     assert "cafe-tumling-aarhus" not in [e.slug for e in response.context["page"]]
+
+
+def test_an_entry_unpublished_before_its_card_is_read_is_left_out():
+    # Unpublished behind the index's back before any page showed it: the index still has it,
+    # but its card's entry is read as published, so it is left out (and not remembered).
+    index = catalogue_index()
+    entry = Intervention.objects.published().get(slug="cafe-tumling-aarhus")
+    other = Intervention.objects.published().exclude(pk=entry.pk).first()
+    Intervention.objects.filter(pk=entry.pk).update(is_published=False)
+    assert list(index.card_entries([entry.pk, other.pk])) == [other.pk]
+    with CaptureQueriesContext(connection) as ctx:
+        assert index.card_entries([entry.pk]) == {}
+    assert len(ctx) == 1
+
+
+def test_card_entries_are_read_once_per_index_and_copied_for_each_request():
+    index = catalogue_index()
+    pks = list(index.pks[:3])
+    with CaptureQueriesContext(connection) as ctx:
+        first = index.card_entries(pks)
+        again = index.card_entries(pks)
+    assert len(ctx) == 1
+    assert sorted(first) == sorted(again) == sorted(pks)
+    for pk in pks:
+        assert first[pk] is not again[pk]  # what one request sets, another does not see
+        first[pk].snippet = "mine"
+        assert not hasattr(again[pk], "snippet")
+
+
+def test_only_the_last_card_entries_are_kept(monkeypatch):
+    monkeypatch.setattr(index_module, "CARD_ENTRIES_KEPT", 2)
+    index = catalogue_index()
+    a, b, c = index.pks[:3]
+    index.card_entries([a, b, c])
+    with CaptureQueriesContext(connection) as ctx:
+        index.card_entries([b, c])
+    assert len(ctx) == 0
+    with CaptureQueriesContext(connection) as ctx:
+        index.card_entries([a])
+    assert len(ctx) == 1
 
 
 def test_a_full_local_cache_does_not_lose_the_catalogue_version(settings):
