@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "interventions.api.cors.ReadOnlyApiCorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A stored page for a visitor with no session or messages cookie, answered before the nine
+    # middleware below that a cached page does not need; it adds what they add (ADR 0017).
+    "interventions.caching.early_hit.EarlyHitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
