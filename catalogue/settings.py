@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # Any site may read the API (GET, HEAD), also its cached answers, which are served below.
     "interventions.api.cors.ReadOnlyApiCorsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built from the settings kept per process (catalogue/csp.py).
+    "catalogue.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A stored page for a visitor with no session or messages cookie, answered before the nine
     # middleware below that a cached page does not need; it adds what they add (ADR 0017).

@@ -204,7 +204,7 @@ def test_the_page_cache_off_means_no_early_hits(client, settings):
     assert not early(response) and "X-Cache" not in response
 
 
-# --- Its place --------------------------------------------------------------------------------------
+# --- Its place ------------------------------------------------------------------------------------
 
 
 def test_it_refuses_to_start_unless_it_comes_right_before_what_it_skips(settings):
