@@ -17,9 +17,10 @@ WhiteNoise and answers a stored page itself, for a visitor who cannot be anyone 
   token, no CSP nonce). The key holds the catalogue version, so an edit is a miss here too.
 
 A hit sends what a hit on the normal path sends: the stored response, then the headers the
-skipped middleware add to it, by their own code where Django has it (X-Frame-Options,
-Content-Length, Content-Language and `Vary`). The middleware outside (security headers, CSP,
-CORS, GZip) runs on it as before. Everything else goes the normal path, which is unchanged.
+skipped middleware add to it (X-Frame-Options and Content-Length by Django's own code,
+Content-Language; the `Vary` they add is in the page cache's already). The middleware outside
+(security headers, CSP, CORS, GZip) runs on it as before. Everything else goes the normal path,
+which is unchanged.
 """
 
 from __future__ import annotations
@@ -33,9 +34,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH
-from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
 
 from catalogue.middleware import DATABASE_UNAVAILABLE
 from interventions.caching.page_cache import (
@@ -110,7 +109,6 @@ class EarlyHitMiddleware:
             )
         self.xframe = XFrameOptionsMiddleware(get_response)
         self.common = CommonMiddleware(get_response)
-        self.locale = LocaleMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.hit(request)
@@ -160,8 +158,9 @@ class EarlyHitMiddleware:
         # nothing to a hit.
         response = self.xframe.process_response(request, response)
         response = self.common.process_response(request, response)  # Content-Length
-        translation.activate(language)  # as LocaleMiddleware leaves the thread
-        response = self.locale.process_response(request, response)
-        # SessionMiddleware: the page cache's user check reads the (empty) session.
-        patch_vary_headers(response, ("Cookie",))
+        # LocaleMiddleware (as it leaves the thread, and its header). What it and
+        # SessionMiddleware (the page cache's user check reads the empty session) add to `Vary`,
+        # Accept-Language and Cookie, `add_public_headers` has put there already.
+        translation.activate(language)
+        response.headers.setdefault("Content-Language", language)
         return response
