@@ -11,6 +11,9 @@ WhiteNoise and answers a stored page itself, for a visitor who cannot be anyone 
   session (no user, no editor previewing drafts) and no flash messages; no `Authorization`;
 - not a conditional request (the page cache answers `If-None-Match` with a 304 on the normal
   path), for an allowed host, outside the admin;
+- while the process knows the catalogue version without asking the database (it reads it at
+  most once a second; the request that is due to read it goes the normal path), so the early
+  path never touches the database, and an outage is met as before;
 - and only if the page cache holds a page under the key the normal path would compute. It never
   stores: what it sends is what the normal path stored, and that path decided the page was
   public (the view's mark or the URL's prefix) and storable (anonymous, no cookie set, no CSRF
@@ -36,14 +39,13 @@ from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH
 from django.utils import translation
 
-from catalogue.middleware import DATABASE_UNAVAILABLE
 from interventions.caching.page_cache import (
     _without_language,
     add_public_headers,
     public_page,
     stored_response,
 )
-from interventions.caching.version import catalogue_version
+from interventions.caching.version import known_catalogue_version
 
 # What runs between this middleware and the page cache on the normal path, in order; on a hit
 # each adds only what `EarlyHitMiddleware._finish` adds. Another middleware put in between
@@ -138,9 +140,8 @@ class EarlyHitMiddleware:
         language = _language(request)
         if language is None:
             return None
-        try:
-            version = catalogue_version()
-        except DATABASE_UNAVAILABLE:
+        version = known_catalogue_version()  # never the database: once due, the normal path
+        if version is None:
             return None
         request.LANGUAGE_CODE = language  # the key's language, as LocaleMiddleware sets it
         page = public_page(request, version)

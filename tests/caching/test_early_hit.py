@@ -197,6 +197,17 @@ def test_an_edit_is_a_miss_for_the_early_path_too(client, django_capture_on_comm
     assert early(again) and "Akutteam Herning (nyt navn)" in again.content.decode()
 
 
+def test_the_early_path_never_reads_the_version_from_the_database(client, settings):
+    """When the version is due to be read again, the normal path reads it (one query)."""
+    settings.CATALOGUE_VERSION_SECONDS = 0  # (so the first request stores under the version read)
+    get(client, LIST)
+    due = get(client, LIST)
+    assert not early(due) and due["X-Cache"] == "hit" and due.queries == 1
+    settings.CATALOGUE_VERSION_SECONDS = 3600
+    again = get(client, LIST)
+    assert early(again) and again.queries == 0
+
+
 def test_the_page_cache_off_means_no_early_hits(client, settings):
     get(client, LIST)
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
