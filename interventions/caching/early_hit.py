@@ -10,7 +10,8 @@ WhiteNoise and answers a stored page itself, for a visitor who cannot be anyone 
   a URL's language overrides, and a well-formed CSRF cookie, which a hit does not touch), so no
   session (no user, no editor previewing drafts) and no flash messages; no `Authorization`;
 - not a conditional request (the page cache answers `If-None-Match` with a 304 on the normal
-  path), for an allowed host, outside the admin;
+  path), for an allowed host, outside the admin (and not at all where CommonMiddleware would
+  redirect to www. or refuse user agents);
 - while the process knows the catalogue version without asking the database (it reads it at
   most once a second; the request that is due to read it goes the normal path), so the early
   path never touches the database, and an outage is met as before;
@@ -121,7 +122,9 @@ class EarlyHitMiddleware:
         if (
             settings.PUBLIC_PAGE_CACHE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
-            or settings.DISALLOWED_USER_AGENTS  # CommonMiddleware's check: not repeated here
+            # CommonMiddleware's refusals and redirects: not repeated here
+            or settings.DISALLOWED_USER_AGENTS
+            or settings.PREPEND_WWW
         ):
             return None
         meta = request.META

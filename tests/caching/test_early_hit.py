@@ -164,6 +164,13 @@ def test_an_unknown_host_is_refused_as_before(client):
     assert response.status_code == 400 and not early(response)
 
 
+def test_a_redirect_to_www_is_made_as_before(client, settings):
+    get(client, LIST)
+    settings.PREPEND_WWW = True
+    response = get(client, LIST)
+    assert response.status_code == 301 and not early(response)
+
+
 def test_the_admin_is_never_answered_early_even_with_a_page_stored_under_its_key(
     client, rf, settings
 ):
