@@ -13,8 +13,9 @@ WhiteNoise and answers a stored page itself, for a visitor who cannot be anyone 
   path), for an allowed host, outside the admin (and not at all where CommonMiddleware would
   redirect to www. or refuse user agents);
 - while the process knows the catalogue version without asking the database (it reads it at
-  most once a second; the request that is due to read it goes the normal path), so the early
-  path never touches the database, and an outage is met as before;
+  most once per `CATALOGUE_VERSION_SECONDS`, a second by default; the request that is due to
+  read it goes the normal path), so the early path never touches the database, and an outage
+  is met as before;
 - and only if the page cache holds a page under the key the normal path would compute. It never
   stores: what it sends is what the normal path stored, and that path decided the page was
   public (the view's mark or the URL's prefix) and storable (anonymous, no cookie set, no CSRF
@@ -41,10 +42,10 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_
 from django.utils import translation
 
 from interventions.caching.page_cache import (
-    _without_language,
     add_public_headers,
     public_page,
     stored_response,
+    without_language,
 )
 from interventions.caching.version import known_catalogue_version
 
@@ -134,7 +135,7 @@ class EarlyHitMiddleware:
             _harmless(name, value) for name, value in request.COOKIES.items()
         ):
             return None
-        if _without_language(request.path).startswith(f"/{settings.ADMIN_URL}"):
+        if without_language(request.path).startswith(f"/{settings.ADMIN_URL}"):
             return None
         try:
             request.get_host()  # CommonMiddleware's check: a 400 on the normal path

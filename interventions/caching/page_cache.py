@@ -126,7 +126,7 @@ class _PublicPage:
 PRIVATE = _PublicPage("", "", 0)  # a signed-in or bypassing visitor: never cached
 
 
-def _without_language(path: str) -> str:
+def without_language(path: str) -> str:
     """/en/indsatser/ -> /indsatser/: the prefixes name pages in every interface language."""
     first, _, rest = path.lstrip("/").partition("/")
     return f"/{rest}" if first in dict(settings.LANGUAGES) else path
@@ -200,7 +200,7 @@ class PublicCacheMiddleware:
         marked = getattr(view_func, "public_cache", False)
         cls = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
         marked = marked or getattr(cls, "public_cache", False)
-        return marked or _without_language(request.path).startswith(
+        return marked or without_language(request.path).startswith(
             tuple(settings.PUBLIC_CACHE_PREFIXES)
         )
 
