@@ -60,8 +60,12 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # Any site may read the API (GET, HEAD), also its cached answers, which are served below.
     "interventions.api.cors.ReadOnlyApiCorsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built from the settings kept per process (catalogue/csp.py).
+    "catalogue.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A stored page for a visitor with no session or messages cookie, answered before the nine
+    # middleware below that a cached page does not need; it adds what they add (ADR 0017).
+    "interventions.caching.early_hit.EarlyHitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -60,6 +61,11 @@ def normalised_query(query_string: str) -> str:
     their order (for a single-valued parameter the last wins), and a blank parameter is not an
     absent one (`/api/docs/?script=` is Swagger UI's script, `/api/docs/` its page).
     """
+    return _normalised_query(query_string) if query_string else ""
+
+
+@lru_cache(maxsize=256)  # a repeated URL is what the cache is for; ~0.1 ms of a 0.4 ms hit
+def _normalised_query(query_string: str) -> str:
     pairs = [
         (name, value)
         for name, value in parse_qsl(query_string, keep_blank_values=True)
@@ -76,15 +82,20 @@ def has_ignored_params(query_string: str) -> bool:
 
 
 def cache_key(request: HttpRequest, version: int) -> str:
+    meta = request.META
     parts = [
         str(version),
         request.path,
-        normalised_query(request.META.get("QUERY_STRING", "")),
+        normalised_query(meta.get("QUERY_STRING", "")),
         getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
-        *(request.headers.get(h, "") for h in KEY_HEADERS),
+        # `request.headers.get(h, "")`, without building the whole `HttpHeaders` of the request
+        *(meta.get(name, "") for name in _KEY_META),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"page:{digest}"
+
+
+_KEY_META = tuple(f"HTTP_{h.upper().replace('-', '_')}" for h in KEY_HEADERS)
 
 
 # --- The middleware -------------------------------------------------------------------------------
@@ -115,10 +126,59 @@ class _PublicPage:
 PRIVATE = _PublicPage("", "", 0)  # a signed-in or bypassing visitor: never cached
 
 
-def _without_language(path: str) -> str:
+def without_language(path: str) -> str:
     """/en/indsatser/ -> /indsatser/: the prefixes name pages in every interface language."""
     first, _, rest = path.lstrip("/").partition("/")
     return f"/{rest}" if first in dict(settings.LANGUAGES) else path
+
+
+def public_page(request: HttpRequest, version: int) -> _PublicPage:
+    """A public request's key and validators (the language must be known: LocaleMiddleware)."""
+    key = cache_key(request, version)
+    # Weak ETag: equivalent query strings share one.
+    return _PublicPage(key, etag=f'W/"{key[5:37]}"', last_modified=version // 1_000_000_000)
+
+
+def stored_response(request: HttpRequest, key: str) -> HttpResponse | None:
+    """The response stored under `key`, as a hit sends it (before `add_public_headers`)."""
+    if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        return None
+    entry = cache.get(key)
+    if entry is None or len(entry) != 4:  # (an entry stored by an older release: a miss)
+        return None
+    status, content, headers, packed = entry
+    response = HttpResponse(status=status)
+    for name, value in headers:
+        response[name] = value
+    _set_body(request, response, content, packed)
+    response["X-Cache"] = "hit"
+    return response
+
+
+def add_public_headers(response: HttpResponseBase, page: _PublicPage) -> None:
+    """What every anonymous public response says, cached or not: validators, age, `Vary`."""
+    response["ETag"] = page.etag
+    response["Last-Modified"] = http_date(page.last_modified)
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
+    patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
+    if response.get("Content-Encoding") == "gzip":
+        patch_vary_headers(response, ("Accept-Encoding",))  # where GZipMiddleware puts it
+
+
+def _set_body(
+    request: HttpRequest, response: HttpResponse, content: bytes, packed: bytes | None
+) -> None:
+    """The stored compressed body for a client that accepts gzip, else the plain one.
+
+    GZipMiddleware leaves a response with a `Content-Encoding` alone, so the `Vary` it would
+    add is added in `add_public_headers`. Its random padding against BREACH is not needed: a
+    stored page holds no secret (`_storable`), so nothing can be learnt from its length.
+    """
+    if packed is None or not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response.content = content
+        return
+    response.content = packed
+    response["Content-Encoding"] = "gzip"
 
 
 class PublicCacheMiddleware:
@@ -140,7 +200,7 @@ class PublicCacheMiddleware:
         marked = getattr(view_func, "public_cache", False)
         cls = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
         marked = marked or getattr(cls, "public_cache", False)
-        return marked or _without_language(request.path).startswith(
+        return marked or without_language(request.path).startswith(
             tuple(settings.PUBLIC_CACHE_PREFIXES)
         )
 
@@ -154,9 +214,7 @@ class PublicCacheMiddleware:
             version = catalogue_version()
         except DATABASE_UNAVAILABLE:
             return None  # no version known yet: the view answers (with 503 if it needs the DB)
-        key = cache_key(request, version)
-        # Weak ETag: equivalent query strings share one.
-        page = _PublicPage(key, etag=f'W/"{key[5:37]}"', last_modified=version // 1_000_000_000)
+        page = public_page(request, version)
         setattr(request, _STATE, page)
         not_modified = get_conditional_response(
             request, etag=page.etag, last_modified=page.last_modified
@@ -164,18 +222,8 @@ class PublicCacheMiddleware:
         if not_modified is not None:
             page.hit = True
             return not_modified
-        if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
-            return None
-        entry = cache.get(key)
-        if entry is None or len(entry) != 4:  # (an entry stored by an older release: a miss)
-            return None
-        status, content, headers, packed = entry
-        response = HttpResponse(status=status)
-        for name, value in headers:
-            response[name] = value
-        self._set_body(request, response, content, packed)
-        page.hit = True
-        response["X-Cache"] = "hit"
+        response = stored_response(request, page.key)
+        page.hit = response is not None
         return response
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase):
@@ -203,31 +251,10 @@ class PublicCacheMiddleware:
                 (response.status_code, content, headers, packed),
                 settings.PUBLIC_PAGE_CACHE_SECONDS,
             )
-            self._set_body(request, response, content, packed)
+            _set_body(request, response, content, packed)
             response["X-Cache"] = "miss"
-        response["ETag"] = page.etag
-        response["Last-Modified"] = http_date(page.last_modified)
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
-        patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
-        if response.get("Content-Encoding") == "gzip":
-            patch_vary_headers(response, ("Accept-Encoding",))  # where GZipMiddleware puts it
+        add_public_headers(response, page)
         return response
-
-    @staticmethod
-    def _set_body(
-        request: HttpRequest, response: HttpResponse, content: bytes, packed: bytes | None
-    ) -> None:
-        """The stored compressed body for a client that accepts gzip, else the plain one.
-
-        GZipMiddleware leaves a response with a `Content-Encoding` alone, so the `Vary` it would
-        add is added in `process_response`. Its random padding against BREACH is not needed: a
-        stored page holds no secret (`_storable`), so nothing can be learnt from its length.
-        """
-        if packed is None or not ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-            response.content = content
-            return
-        response.content = packed
-        response["Content-Encoding"] = "gzip"
 
     @staticmethod
     def _storable(request: HttpRequest, response: HttpResponse) -> bool:

@@ -53,11 +53,10 @@ def catalogue_version() -> int:
     has never read it raises.
     """
     global _version, _version_read_at, _version_failures, _version_retry_at, _version_logged_at
+    known = known_catalogue_version()
+    if known is not None:
+        return known
     now = time.monotonic()
-    if _version is not None and (
-        now - _version_read_at < settings.CATALOGUE_VERSION_SECONDS or now < _version_retry_at
-    ):
-        return _version
     try:
         version = _read_version()
     except DATABASE_UNAVAILABLE as exc:
@@ -72,6 +71,20 @@ def catalogue_version() -> int:
         return _version
     _version, _version_read_at, _version_failures = version, now, 0
     return version
+
+
+def known_catalogue_version() -> int | None:
+    """The version `catalogue_version()` would answer without asking the database, else None.
+
+    For a path that must not wait for the database (the early page-cache hit, ADR 0017): when
+    the version is due to be read again, it leaves the request to the path that reads it.
+    """
+    now = time.monotonic()
+    if _version is not None and (
+        now - _version_read_at < settings.CATALOGUE_VERSION_SECONDS or now < _version_retry_at
+    ):
+        return _version
+    return None
 
 
 def bump_catalogue_version() -> None:
