@@ -30,6 +30,7 @@ import math
 import re
 import time
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import Contains
 
+from interventions.caching.version import data_version
 from interventions.models import (
     Intervention,
     LegalBasis,
@@ -419,17 +421,61 @@ def _load_vocabulary_sizes() -> _Sizes:
     return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
 
 
+class _Linked:
+    """Each vocabulary term's published entries, one relation's terms at a time: what a word
+    that names a target group, policy area or method finds through it, without a query per
+    search. A broad word names many terms ("brug" is in 31 of them), whose entries were three
+    queries of tens of thousands of rows at 100,000 entries (310 ms, ADR 0011).
+
+    Loaded at first use with one query per relation, and kept for the catalogue version
+    (`caching.data_version`, as the catalogue index is): any committed change to the catalogue,
+    or one this process made, loads it again. The entries of a term are kept as an array of
+    8-byte integers (a few megabytes at 100,000 entries, `bench.index_memory`).
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[int, int], dict[str, dict[int, array]]] | None = None
+
+    def entries(self, relation: str) -> dict[int, array]:
+        """The published entries of each term of `relation` ("target_groups"), by the term's id."""
+        version = data_version()
+        kept = self._kept  # read once: another thread may forget or replace it meanwhile
+        if kept is None or kept[0] != version:
+            kept = self._kept = (version, {})
+        by_term = kept[1].get(relation)
+        if by_term is None:
+            by_term = kept[1][relation] = self._load(relation)
+        return by_term
+
+    @staticmethod
+    def _load(relation: str) -> dict[int, array]:
+        links = getattr(Intervention, relation).through.objects.filter(
+            intervention__in=Intervention.objects.published()
+        )
+        term_field = getattr(Intervention, relation).field.m2m_reverse_field_name()
+        found: dict[int, array] = defaultdict(lambda: array("q"))
+        rows = links.order_by().values_list(term_field, "intervention")
+        for term, entry in rows.iterator(chunk_size=20_000):
+            found[term].append(entry)
+        return dict(found)
+
+    def forget(self) -> None:
+        self._kept = None
+
+
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
 _sizes_cache = KeptValue(_load_vocabulary_sizes)
+_linked = _Linked()
 
 
 def forget_vocabulary() -> None:
-    """Forget this process's vocabulary names, aliases and places (an editor changed them), and
-    the entries' numbers of vocabulary terms."""
+    """Forget this process's vocabulary names, aliases and places (an editor changed them), the
+    entries' numbers of vocabulary terms and each term's entries."""
     _vocabulary_cache.forget()
     _place_cache.forget()
     _sizes_cache.forget()
+    _linked.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -476,6 +522,9 @@ class _TermMatches:
     hits (the title and summary counts are read from the texts afterwards)."""
 
     body: set[int] = field(default_factory=set)
+    # The entries of `body` whose title or metadata holds one of the term's patterns (the
+    # lookup sent a field): only these can count in those fields.
+    fielded: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
@@ -484,9 +533,30 @@ class _TermMatches:
     def entries(self) -> set[int]:
         return self.body | set(self.vocabulary) | self.places | set(self.paragraphs)
 
+    @property
+    def body_only(self) -> set[int]:
+        """The entries that have the term in their words and nowhere else: in neither title nor
+        metadata, no vocabulary term, place or paragraph. Each weighs `W_BODY`, so they are
+        scored as one group (most of a broad word's matches: 55,784 of 83,703 for "brug")."""
+        return (
+            self.body
+            - self.fielded
+            - self.vocabulary.keys()
+            - self.places
+            - self.paragraphs.keys()
+        )
 
-def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -> _TermMatches:
-    """One indexed lookup per pattern, relation and paragraph set; never a scan of every row."""
+
+def _match(
+    term: Term,
+    published: QuerySet,
+    texts: dict[int, tuple[str, str]],
+    linked: Callable[[str], dict[int, array]] | None = None,
+) -> _TermMatches:
+    """One indexed lookup per pattern, relation and paragraph set; never a scan of every row.
+
+    `linked`: each vocabulary term's entries by relation, when `published` are all the
+    published entries (`_Linked.entries`); else a query per relation."""
     found = _TermMatches()
     patterns = term.patterns
     for group in term.looked_up:
@@ -502,6 +572,7 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
         for pk, title, meta in rows:
             found.body.add(pk)
             if title or meta:  # another term may have sent the other field
+                found.fielded.add(pk)
                 known = texts.get(pk, ("", ""))
                 texts[pk] = (title or known[0], meta or known[1])
             else:
@@ -519,10 +590,15 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
             if any(_group_in(group, named.text) for group in term.groups):
                 by_relation[named.relation].append(named.pk)
         for relation, pks in by_relation.items():
-            lookup = {f"{relation}__in": pks}
             # Once per relation (a target group, a method ...): an entry with two of the terms
             # is one hit.
-            found.vocabulary.update(set(published.filter(**lookup).values_list("pk", flat=True)))
+            if linked is None:
+                lookup = {f"{relation}__in": pks}
+                hits = set(published.filter(**lookup).values_list("pk", flat=True))
+            else:
+                by_term = linked(relation)
+                hits = set().union(*(by_term.get(pk, ()) for pk in pks))
+            found.vocabulary.update(hits)
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -596,7 +672,8 @@ def ranked(
     cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
-    matched = [_match(term, published, texts) for term in parsed.terms]
+    linked = _linked.entries if queryset is None else None
+    matched = [_match(term, published, texts, linked) for term in parsed.terms]
     candidates: set[int] = set()
     for matches in matched:
         candidates |= matches.entries
@@ -625,7 +702,14 @@ def ranked(
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
         groups = term.counted
-        for pk in entries & candidates:
+        # The entries that have the term in their words alone all weigh the same: one score.
+        plain = matches.body_only & candidates
+        if plain:
+            score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
+            for pk in plain:
+                scores[pk] += score
+                covered[pk] += met
+        for pk in (entries & candidates) - plain:
             weight = _weight(term, matches, pk, texts, groups)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
             covered[pk] += _met(idf, weight)
