@@ -539,11 +539,7 @@ class _TermMatches:
         metadata, no vocabulary term, place or paragraph. Each weighs `W_BODY`, so they are
         scored as one group (most of a broad word's matches: 55,784 of 83,703 for "brug")."""
         return (
-            self.body
-            - self.fielded
-            - self.vocabulary.keys()
-            - self.places
-            - self.paragraphs.keys()
+            self.body - self.fielded - self.vocabulary.keys() - self.places - self.paragraphs.keys()
         )
 
 
