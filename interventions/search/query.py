@@ -59,6 +59,7 @@ from interventions.models import (
     Municipality,
     PolicyArea,
     Region,
+    SearchEntry,
     TargetGroup,
 )
 from interventions.search.text import (
@@ -421,52 +422,63 @@ def _load_vocabulary_sizes() -> _Sizes:
     return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
 
 
-class _Linked:
-    """Each vocabulary term's published entries, one relation's terms at a time: what a word
-    that names a target group, policy area or method finds through it, without a query per
-    search. A broad word names many terms ("brug" is in 31 of them), whose entries were three
-    queries of tens of thousands of rows at 100,000 entries (310 ms, ADR 0011).
-
-    Loaded at first use with one query per relation, and kept for the catalogue version
+class _CatalogueKept:
+    """What the search keeps of the published catalogue, per catalogue version
     (`caching.data_version`, as the catalogue index is): any committed change to the catalogue,
-    or one this process made, loads it again. The entries of a term are kept as an array of
-    8-byte integers (a few megabytes at 100,000 entries, `bench.index_memory`).
+    or one this process made, loads it again at its next use.
+
+    - `published()`: the ids of the published entries (the lookup reads `SearchEntry`, which
+      does not say whether an entry is published: one query per version, not a join per search).
+    - `entries(relation)`: each vocabulary term's published entries, one relation's terms at a
+      time: what a word that names a target group, policy area or method finds through it. A
+      broad word names many terms ("brug" is in 31 of them), whose entries were three queries of
+      tens of thousands of rows at 100,000 entries (310 ms, ADR 0011). Kept as arrays of 8-byte
+      integers (a few megabytes at 100,000 entries, `bench.index_memory`).
     """
 
     def __init__(self) -> None:
-        self._kept: tuple[tuple[int, int], dict[str, dict[int, array]]] | None = None
+        self._kept: tuple[tuple[int, int], dict[str, object]] | None = None
 
-    def entries(self, relation: str) -> dict[int, array]:
-        """The published entries of each term of `relation` ("target_groups"), by the term's id."""
+    def _get(self, key: str, load: Callable[[], T]) -> T:
         version = data_version()
         kept = self._kept  # read once: another thread may forget or replace it meanwhile
         if kept is None or kept[0] != version:
             kept = self._kept = (version, {})
-        by_term = kept[1].get(relation)
-        if by_term is None:
-            by_term = kept[1][relation] = self._load(relation)
-        return by_term
+        if key not in kept[1]:
+            kept[1][key] = load()
+        return kept[1][key]
 
-    @staticmethod
-    def _load(relation: str) -> dict[int, array]:
-        links = getattr(Intervention, relation).through.objects.filter(
-            intervention__in=Intervention.objects.published()
-        )
-        term_field = getattr(Intervention, relation).field.m2m_reverse_field_name()
-        found: dict[int, array] = defaultdict(lambda: array("q"))
-        rows = links.order_by().values_list(term_field, "intervention")
-        for term, entry in rows.iterator(chunk_size=20_000):
-            found[term].append(entry)
-        return dict(found)
+    def published(self) -> frozenset[int]:
+        return self._get("", _load_published)
+
+    def entries(self, relation: str) -> dict[int, array]:
+        """The published entries of each term of `relation` ("target_groups"), by term id."""
+        return self._get(relation, lambda: _load_linked(relation))
 
     def forget(self) -> None:
         self._kept = None
 
 
+def _load_published() -> frozenset[int]:
+    return frozenset(Intervention.objects.published().values_list("pk", flat=True))
+
+
+def _load_linked(relation: str) -> dict[int, array]:
+    links = getattr(Intervention, relation).through.objects.filter(
+        intervention__in=Intervention.objects.published()
+    )
+    term_field = getattr(Intervention, relation).field.m2m_reverse_field_name()
+    found: dict[int, array] = defaultdict(lambda: array("q"))
+    rows = links.order_by().values_list(term_field, "intervention")
+    for term, entry in rows.iterator(chunk_size=20_000):
+        found[term].append(entry)
+    return dict(found)
+
+
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
 _sizes_cache = KeptValue(_load_vocabulary_sizes)
-_linked = _Linked()
+_catalogue = _CatalogueKept()
 
 
 def forget_vocabulary() -> None:
@@ -475,7 +487,7 @@ def forget_vocabulary() -> None:
     _vocabulary_cache.forget()
     _place_cache.forget()
     _sizes_cache.forget()
-    _linked.forget()
+    _catalogue.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -547,24 +559,35 @@ def _match(
     term: Term,
     published: QuerySet,
     texts: dict[int, tuple[str, str]],
-    linked: Callable[[str], dict[int, array]] | None = None,
+    kept: _CatalogueKept | None = None,
 ) -> _TermMatches:
     """One indexed lookup per pattern, relation and paragraph set; never a scan of every row.
 
-    `linked`: each vocabulary term's entries by relation, when `published` are all the
-    published entries (`_Linked.entries`); else a query per relation."""
+    `kept`: when `published` are all the published entries, what is kept of them per catalogue
+    version: the words are looked up in the narrow `SearchEntry` rows and each vocabulary term's
+    entries come from memory. Else (another queryset) the entries' own rows and a query per
+    relation: the same results (tests/search/test_lookup.py)."""
     found = _TermMatches()
     patterns = term.patterns
     for group in term.looked_up:
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
         # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        matching = published
+        if kept is None:
+            matching, names = published, ("pk", "search_document", "search_title", "search_meta")
+        else:
+            matching, names = (
+                SearchEntry.objects.all(),
+                ("intervention_id", "words", "title", "meta"),
+            )
         for pattern in group:
-            matching = matching.filter(search_document__words_match=pattern)
+            matching = matching.filter(**{f"{names[1]}__words_match": pattern})
         rows = matching.values_list(
-            "pk", _if_in("search_title", patterns), _if_in("search_meta", patterns)
+            names[0], _if_in(names[2], patterns), _if_in(names[3], patterns)
         )
+        if kept is not None:
+            every = kept.published()
+            rows = [row for row in rows if row[0] in every]
         for pk, title, meta in rows:
             found.body.add(pk)
             if title or meta:  # another term may have sent the other field
@@ -588,11 +611,11 @@ def _match(
         for relation, pks in by_relation.items():
             # Once per relation (a target group, a method ...): an entry with two of the terms
             # is one hit.
-            if linked is None:
+            if kept is None:
                 lookup = {f"{relation}__in": pks}
                 hits = set(published.filter(**lookup).values_list("pk", flat=True))
             else:
-                by_term = linked(relation)
+                by_term = kept.entries(relation)
                 hits = set().union(*(by_term.get(pk, ()) for pk in pks))
             found.vocabulary.update(hits)
     if term.paragraph_ids:
@@ -668,8 +691,8 @@ def ranked(
     cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
-    linked = _linked.entries if queryset is None else None
-    matched = [_match(term, published, texts, linked) for term in parsed.terms]
+    kept = _catalogue if queryset is None else None
+    matched = [_match(term, published, texts, kept) for term in parsed.terms]
     candidates: set[int] = set()
     for matches in matched:
         candidates |= matches.entries
