@@ -713,6 +713,7 @@ def ranked(
         candidates &= set(texts)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
+    coverage = not parsed.required or loose  # only then is what each entry covers used
     asked = 0.0
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
@@ -727,11 +728,24 @@ def ranked(
             score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
             for pk in plain:
                 scores[pk] += score
-                covered[pk] += met
-        for pk in (entries & candidates) - plain:
-            weight = _weight(term, matches, pk, texts, groups)
+            if coverage:
+                for pk in plain:
+                    covered[pk] += met
+        rest = (entries & candidates) - plain
+        # A term of one pattern (most words) in the title or metadata of an entry it meets in no
+        # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
+        fields_only = _fields_only(matches, groups) & rest
+        for pk in rest:
+            if pk in fields_only:
+                title, meta = texts[pk]
+                pattern = groups[0][0]
+                weight = W_BODY + W_TITLE * min(title.count(pattern), 3)
+                weight += W_META * min(meta.count(pattern), 5)
+            else:
+                weight = _weight(term, matches, pk, texts, groups)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
-            covered[pk] += _met(idf, weight)
+            if coverage:
+                covered[pk] += _met(idf, weight)
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
         # meets more of its words ranks above one that meets a rare word alone.
@@ -741,6 +755,15 @@ def ranked(
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
     kept.sort(key=lambda row: -row[1])
     return kept
+
+
+def _fields_only(matches: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> set[int]:
+    """The entries whose weight for a term of one counted pattern is `W_BODY` plus its title and
+    metadata counts and nothing else (no vocabulary term, place or paragraph); none for a term
+    of several patterns."""
+    if len(groups) != 1 or len(groups[0]) != 1:
+        return set()
+    return matches.fielded - matches.vocabulary.keys() - matches.places - matches.paragraphs.keys()
 
 
 def _met(idf: float, weight: float) -> float:
