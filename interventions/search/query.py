@@ -453,7 +453,7 @@ class _CatalogueKept:
 
     def entries(self, relation: str) -> dict[int, array]:
         """The published entries of each term of `relation` ("target_groups"), by term id."""
-        return self._get(relation, lambda: _load_linked(relation))
+        return self._get(relation, lambda: _load_linked(relation, self.published()))
 
     def forget(self) -> None:
         self._kept = None
@@ -463,15 +463,15 @@ def _load_published() -> frozenset[int]:
     return frozenset(Intervention.objects.published().values_list("pk", flat=True))
 
 
-def _load_linked(relation: str) -> dict[int, array]:
-    links = getattr(Intervention, relation).through.objects.filter(
-        intervention__in=Intervention.objects.published()
-    )
+def _load_linked(relation: str, published: frozenset[int]) -> dict[int, array]:
+    # The link table alone, the unpublished entries left out here: a join with the entries read
+    # their wide rows (seconds at 100,000 entries).
+    links = getattr(Intervention, relation).through.objects.order_by()
     term_field = getattr(Intervention, relation).field.m2m_reverse_field_name()
     found: dict[int, array] = defaultdict(lambda: array("q"))
-    rows = links.order_by().values_list(term_field, "intervention")
-    for term, entry in rows.iterator(chunk_size=20_000):
-        found[term].append(entry)
+    for term, entry in links.values_list(term_field, "intervention").iterator(chunk_size=20_000):
+        if entry in published:
+            found[term].append(entry)
     return dict(found)
 
 
