@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -122,6 +123,7 @@ def synthesise(size: int) -> int:
         Intervention,
         LegalBasis,
         Municipality,
+        SearchEntry,
         SearchWord,
     )
     from interventions.search.documents import build_search_texts
@@ -207,6 +209,7 @@ def synthesise(size: int) -> int:
                 for name, text in build_search_texts(entry).items():
                     setattr(entry, name, text)
             Intervention.objects.bulk_update(entries, SEARCH_TEXTS, batch_size=200)
+            SearchEntry.store(entries)
             SearchWord.remember(entry.search_document for entry in entries)
         made += len(entries)
         log(f"  {made:>7,} / {count:,} generated")
@@ -262,6 +265,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--force", action="store_true", help="rebuild even if current")
     args = parser.parse_args()
+    # The database built is the one Django writes to: without this, the default (the
+    # development SQLite file) received the entries while the bench database stayed empty.
+    os.environ["DATABASE_URL"] = database_url(args.db, args.size)
     if not args.force and is_current(args.db, args.size):
         print(json.dumps({"reused": True}))
         return

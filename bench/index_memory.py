@@ -3,7 +3,8 @@
 Builds the index (`listing.index.FacetIndex`) on a bench database under tracemalloc and reports
 the memory it keeps, the process's RSS before and after, what the search's own per-process
 caches hold (the lexicon typos are corrected from, the vocabulary and its sizes, the places:
-built by the first query) and what each remembered search adds (the index keeps up to
+built by the first query), what it keeps per catalogue version (the published ids and each
+vocabulary term's entries) and what each remembered search adds (the index keeps up to
 `SEARCHES_KEPT` per version):
 
     python -m bench.index_memory --db postgres --size 100000
@@ -60,6 +61,15 @@ def measure() -> dict:
     gc.collect()
     now, _ = tracemalloc.get_traced_memory()
     search_caches_mb = round((now - start_held) / 2**20, 1)
+    # What the search keeps per catalogue version (search.query._CatalogueKept): the published
+    # ids and every vocabulary term's entries, all loaded (a search loads only what it needs).
+    start_held, _ = tracemalloc.get_traced_memory()
+    started = time.perf_counter()
+    kept = _catalogue_kept()
+    kept_s = time.perf_counter() - started
+    gc.collect()
+    now, _ = tracemalloc.get_traced_memory()
+    search_kept_mb = round((now - start_held) / 2**20, 1)
     searches = []
     for query in SEARCHES:
         start_held, _ = tracemalloc.get_traced_memory()
@@ -75,10 +85,25 @@ def measure() -> dict:
         "index_mb": round(held / 2**20, 1),
         "build_peak_mb": round(peak / 2**20, 1),
         "search_caches_mb": search_caches_mb,
+        "search_kept_per_version_mb": search_kept_mb,
+        "search_kept_load_s_under_tracemalloc": round(kept_s, 2),
+        "search_kept_links": kept,
         "rss_before_mb": round(before, 1),
         "rss_after_mb": round(rss_mb(), 1),
         "searches": searches,
     }
+
+
+def _catalogue_kept() -> int:
+    """Load everything the search keeps per catalogue version; the number of links kept."""
+    from interventions.search.query import VOCABULARIES, _catalogue
+
+    _catalogue.published()
+    return sum(
+        len(entries)
+        for relation, _model in VOCABULARIES
+        for entries in _catalogue.entries(relation).values()
+    )
 
 
 def published_count() -> int:

@@ -6,7 +6,7 @@ and words sampled from `SearchWord` (the kind bench.measure's "new search" row u
 query is parsed once and the same parsed query is given to both; the (id, score) lists must be
 equal, or the run says which differ.
 
-    DATABASE_URL=... python -m bench.lookup_ab --before HEAD~1 [--words 300]
+    DATABASE_URL=... python -m bench.lookup_ab --before HEAD~1 [--after COMMIT] [--words 300]
 
 The times reported are those of the sampled words (new searches); the judged queries are
 checked for equality only.
@@ -27,7 +27,7 @@ from bench.common import ROOT, setup_django
 from bench.measure import percentile
 
 
-def committed_query_module(commit: str) -> types.ModuleType:
+def committed_query_module(commit: str, name: str = "before") -> types.ModuleType:
     """interventions/search/query.py as it was at `commit`, loaded as a module of its own."""
     source = subprocess.run(
         ["git", "show", f"{commit}:interventions/search/query.py"],
@@ -36,7 +36,7 @@ def committed_query_module(commit: str) -> types.ModuleType:
         text=True,
         check=True,
     ).stdout
-    module = types.ModuleType("interventions.search.query_before")
+    module = types.ModuleType(f"interventions.search.query_{name}")
     module.__file__ = f"{commit}:interventions/search/query.py"
     sys.modules[module.__name__] = module
     exec(compile(source, module.__file__, "exec"), module.__dict__)
@@ -61,6 +61,7 @@ def queries(words: int, seed: int) -> tuple[list[str], list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default="HEAD", help="the commit to compare against")
+    parser.add_argument("--after", help="a commit to compare, instead of the working tree")
     parser.add_argument("--words", type=int, default=300, help="words sampled from SearchWord")
     parser.add_argument("--seed", type=int, default=23)
     args = parser.parse_args()
@@ -69,6 +70,8 @@ def main() -> None:
     from interventions.search.hints import understand
 
     before = committed_query_module(args.before)
+    if args.after:
+        after = committed_query_module(args.after, "after")
     judged, sampled = queries(args.words, args.seed)
     asked = judged + sampled
     times: dict[str, list[float]] = {"before": [], "after": []}

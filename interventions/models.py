@@ -14,7 +14,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
@@ -1438,6 +1438,71 @@ class SearchWord(models.Model):
             cls.objects.bulk_create(
                 [cls(word=w) for w in sorted(found)], ignore_conflicts=True, batch_size=2000
             )
+
+
+# Every entry's search texts into `SearchEntry`: the same SQL on SQLite and PostgreSQL, used by
+# the migration that made the table and by `SearchEntry.rebuild`.
+COPY_SEARCH_TEXTS = (
+    "INSERT INTO interventions_searchentry (intervention_id, words, title, meta) "
+    "SELECT id, search_document, search_title, search_meta FROM interventions_intervention"
+)
+
+
+class SearchEntry(models.Model):
+    """An entry's search texts again, in a narrow row of their own: what a search's lookup reads.
+
+    The entries' own rows are wide (3.5 kB each at 100,000 entries): a broad word's lookup read
+    every matching row from the heap to find its ids and send its title and metadata (757 ms of
+    a 1.5 s search for "brug", ADR 0011). Here the words are kept out of line (on PostgreSQL a
+    GIN index over them, as over the entries' own), so the lookup reads a few hundred bytes a
+    row. Not whether an entry is published: the search keeps the published ids per catalogue
+    version (`search.query`), so publishing needs no write here.
+
+    Written in one place, `store()`, with the entries' texts (search/documents.py, and the bench's
+    bulk load); removed with the entry; not in backups (derived data: `restore` rebuilds it).
+    """
+
+    intervention = models.OneToOneField(
+        Intervention, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    words = models.TextField(help_text=_("Indsatsens søgetekst (search_document)."))
+    title = models.TextField(help_text=_("Indsatsens titel som søgetekst (search_title)."))
+    meta = models.TextField(help_text=_("Indsatsens metadata som søgetekst (search_meta)."))
+
+    class Meta:
+        verbose_name = _("søgetekst")
+        verbose_name_plural = _("søgetekster")
+
+    def __str__(self) -> str:
+        return str(self.intervention_id)
+
+    @classmethod
+    def store(cls, entries) -> None:
+        """Write these entries' current search texts (one upsert per 2,000 entries)."""
+        rows = [
+            cls(
+                intervention_id=e.pk,
+                words=e.search_document,
+                title=e.search_title,
+                meta=e.search_meta,
+            )
+            for e in entries
+        ]
+        if rows:
+            cls.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["intervention"],
+                update_fields=["words", "title", "meta"],
+                batch_size=2000,
+            )
+
+    @classmethod
+    def rebuild(cls) -> None:
+        """Copy every entry's search texts anew, in the database (a migration, a restore)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {cls._meta.db_table}")
+            cursor.execute(COPY_SEARCH_TEXTS)
 
 
 # The living catalogue's models live in their wing; imported here so they belong to this app.

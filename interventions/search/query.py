@@ -30,6 +30,7 @@ import math
 import re
 import time
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import Contains
 
+from interventions.caching.version import data_version
 from interventions.models import (
     Intervention,
     LegalBasis,
@@ -57,6 +59,7 @@ from interventions.models import (
     Municipality,
     PolicyArea,
     Region,
+    SearchEntry,
     TargetGroup,
 )
 from interventions.search.text import (
@@ -419,17 +422,72 @@ def _load_vocabulary_sizes() -> _Sizes:
     return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
 
 
+class _CatalogueKept:
+    """What the search keeps of the published catalogue, per catalogue version
+    (`caching.data_version`, as the catalogue index is): any committed change to the catalogue,
+    or one this process made, loads it again at its next use.
+
+    - `published()`: the ids of the published entries (the lookup reads `SearchEntry`, which
+      does not say whether an entry is published: one query per version, not a join per search).
+    - `entries(relation)`: each vocabulary term's published entries, one relation's terms at a
+      time: what a word that names a target group, policy area or method finds through it. A
+      broad word names many terms ("brug" is in 31 of them), whose entries were three queries of
+      tens of thousands of rows at 100,000 entries (310 ms, ADR 0011). Kept as arrays of 8-byte
+      integers (a few megabytes at 100,000 entries, `bench.index_memory`).
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple[int, int], dict[str, object]] | None = None
+
+    def _get(self, key: str, load: Callable[[], T]) -> T:
+        version = data_version()
+        kept = self._kept  # read once: another thread may forget or replace it meanwhile
+        if kept is None or kept[0] != version:
+            kept = self._kept = (version, {})
+        if key not in kept[1]:
+            kept[1][key] = load()
+        return kept[1][key]
+
+    def published(self) -> frozenset[int]:
+        return self._get("", _load_published)
+
+    def entries(self, relation: str) -> dict[int, array]:
+        """The published entries of each term of `relation` ("target_groups"), by term id."""
+        return self._get(relation, lambda: _load_linked(relation, self.published()))
+
+    def forget(self) -> None:
+        self._kept = None
+
+
+def _load_published() -> frozenset[int]:
+    return frozenset(Intervention.objects.published().values_list("pk", flat=True))
+
+
+def _load_linked(relation: str, published: frozenset[int]) -> dict[int, array]:
+    # The link table alone, the unpublished entries left out here: a join with the entries read
+    # their wide rows (seconds at 100,000 entries).
+    links = getattr(Intervention, relation).through.objects.order_by()
+    term_field = getattr(Intervention, relation).field.m2m_reverse_field_name()
+    found: dict[int, array] = defaultdict(lambda: array("q"))
+    for term, entry in links.values_list(term_field, "intervention").iterator(chunk_size=20_000):
+        if entry in published:
+            found[term].append(entry)
+    return dict(found)
+
+
 _vocabulary_cache = KeptValue(_load_vocabulary)
 _place_cache = KeptValue(_load_places)
 _sizes_cache = KeptValue(_load_vocabulary_sizes)
+_catalogue = _CatalogueKept()
 
 
 def forget_vocabulary() -> None:
-    """Forget this process's vocabulary names, aliases and places (an editor changed them), and
-    the entries' numbers of vocabulary terms."""
+    """Forget this process's vocabulary names, aliases and places (an editor changed them), the
+    entries' numbers of vocabulary terms and each term's entries."""
     _vocabulary_cache.forget()
     _place_cache.forget()
     _sizes_cache.forget()
+    _catalogue.forget()
 
 
 def vocabulary() -> list[_Named]:
@@ -476,6 +534,9 @@ class _TermMatches:
     hits (the title and summary counts are read from the texts afterwards)."""
 
     body: set[int] = field(default_factory=set)
+    # The entries of `body` whose title or metadata holds one of the term's patterns (the
+    # lookup sent a field): only these can count in those fields.
+    fielded: set[int] = field(default_factory=set)
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
@@ -484,24 +545,53 @@ class _TermMatches:
     def entries(self) -> set[int]:
         return self.body | set(self.vocabulary) | self.places | set(self.paragraphs)
 
+    @property
+    def body_only(self) -> set[int]:
+        """The entries that have the term in their words and nowhere else: in neither title nor
+        metadata, no vocabulary term, place or paragraph. Each weighs `W_BODY`, so they are
+        scored as one group (most of a broad word's matches: 55,784 of 83,703 for "brug")."""
+        return (
+            self.body - self.fielded - self.vocabulary.keys() - self.places - self.paragraphs.keys()
+        )
 
-def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -> _TermMatches:
-    """One indexed lookup per pattern, relation and paragraph set; never a scan of every row."""
+
+def _match(
+    term: Term,
+    published: QuerySet,
+    texts: dict[int, tuple[str, str]],
+    kept: _CatalogueKept | None = None,
+) -> _TermMatches:
+    """One indexed lookup per pattern, relation and paragraph set; never a scan of every row.
+
+    `kept`: when `published` are all the published entries, what is kept of them per catalogue
+    version: the words are looked up in the narrow `SearchEntry` rows and each vocabulary term's
+    entries come from memory. Else (another queryset) the entries' own rows and a query per
+    relation: the same results (tests/search/test_lookup.py)."""
     found = _TermMatches()
     patterns = term.patterns
     for group in term.looked_up:
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
         # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        matching = published
+        if kept is None:
+            matching, names = published, ("pk", "search_document", "search_title", "search_meta")
+        else:
+            matching, names = (
+                SearchEntry.objects.all(),
+                ("intervention_id", "words", "title", "meta"),
+            )
         for pattern in group:
-            matching = matching.filter(search_document__words_match=pattern)
+            matching = matching.filter(**{f"{names[1]}__words_match": pattern})
         rows = matching.values_list(
-            "pk", _if_in("search_title", patterns), _if_in("search_meta", patterns)
+            names[0], _if_in(names[2], patterns), _if_in(names[3], patterns)
         )
+        if kept is not None:
+            every = kept.published()
+            rows = [row for row in rows if row[0] in every]
         for pk, title, meta in rows:
             found.body.add(pk)
             if title or meta:  # another term may have sent the other field
+                found.fielded.add(pk)
                 known = texts.get(pk, ("", ""))
                 texts[pk] = (title or known[0], meta or known[1])
             else:
@@ -519,10 +609,15 @@ def _match(term: Term, published: QuerySet, texts: dict[int, tuple[str, str]]) -
             if any(_group_in(group, named.text) for group in term.groups):
                 by_relation[named.relation].append(named.pk)
         for relation, pks in by_relation.items():
-            lookup = {f"{relation}__in": pks}
             # Once per relation (a target group, a method ...): an entry with two of the terms
             # is one hit.
-            found.vocabulary.update(set(published.filter(**lookup).values_list("pk", flat=True)))
+            if kept is None:
+                lookup = {f"{relation}__in": pks}
+                hits = set(published.filter(**lookup).values_list("pk", flat=True))
+            else:
+                by_term = kept.entries(relation)
+                hits = set().union(*(by_term.get(pk, ()) for pk in pks))
+            found.vocabulary.update(hits)
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -596,7 +691,8 @@ def ranked(
     cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
-    matched = [_match(term, published, texts) for term in parsed.terms]
+    kept = _catalogue if queryset is None else None
+    matched = [_match(term, published, texts, kept) for term in parsed.terms]
     candidates: set[int] = set()
     for matches in matched:
         candidates |= matches.entries
@@ -617,6 +713,7 @@ def ranked(
         candidates &= set(texts)
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
+    coverage = not parsed.required or loose  # only then is what each entry covers used
     asked = 0.0
     for term, matches in zip(parsed.terms, matched, strict=True):
         entries = matches.entries
@@ -625,10 +722,30 @@ def ranked(
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
         groups = term.counted
-        for pk in entries & candidates:
-            weight = _weight(term, matches, pk, texts, groups)
+        # The entries that have the term in their words alone all weigh the same: one score.
+        plain = matches.body_only & candidates
+        if plain:
+            score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
+            for pk in plain:
+                scores[pk] += score
+            if coverage:
+                for pk in plain:
+                    covered[pk] += met
+        rest = (entries & candidates) - plain
+        # A term of one pattern (most words) in the title or metadata of an entry it meets in no
+        # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
+        fields_only = _fields_only(matches, groups) & rest
+        for pk in rest:
+            if pk in fields_only:
+                title, meta = texts[pk]
+                pattern = groups[0][0]
+                weight = W_BODY + W_TITLE * min(title.count(pattern), 3)
+                weight += W_META * min(meta.count(pattern), 5)
+            else:
+                weight = _weight(term, matches, pk, texts, groups)
             scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
-            covered[pk] += _met(idf, weight)
+            if coverage:
+                covered[pk] += _met(idf, weight)
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
         # meets more of its words ranks above one that meets a rare word alone.
@@ -638,6 +755,15 @@ def ranked(
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
     kept.sort(key=lambda row: -row[1])
     return kept
+
+
+def _fields_only(matches: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> set[int]:
+    """The entries whose weight for a term of one counted pattern is `W_BODY` plus its title and
+    metadata counts and nothing else (no vocabulary term, place or paragraph); none for a term
+    of several patterns."""
+    if len(groups) != 1 or len(groups[0]) != 1:
+        return set()
+    return matches.fielded - matches.vocabulary.keys() - matches.places - matches.paragraphs.keys()
 
 
 def _met(idf: float, weight: float) -> float:

@@ -1,6 +1,8 @@
 """The lookup of a search (interventions/search/query.py `_match`): an entry's title and metadata
 are sent only where one of the term's patterns occurs in them, and the ranking is exactly what
-it is when every matching entry's texts are sent.
+it is when every matching entry's texts are sent; each vocabulary term's entries come from a
+map kept for the catalogue version, with the same results as a query per relation; the entries
+that have a word in their text alone are scored as one group, with the same scores as one by one.
 
 The curated catalogue is loaded; entries made here use invented words ("zebrafisk") so that only
 they can match.
@@ -13,10 +15,10 @@ import pytest
 import yaml
 from django.db.models import F
 
-from interventions.models import Intervention, SearchWord
+from interventions.models import Intervention, SearchWord, TargetGroup
 from interventions.search import query
 from interventions.search.hints import understand
-from interventions.search.query import _match, ranked, word_term
+from interventions.search.query import _match, _TermMatches, ranked, word_term
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,78 @@ def test_every_judged_query_and_sampled_words_rank_as_with_every_text(monkeypatc
             differ.append(text)
     assert len(judged) > 50
     assert differ == []
+
+
+def judged_and_sampled() -> list[str]:
+    judged = [q["query"] for q in yaml.safe_load(JUDGED.read_text())["queries"]]
+    vocabulary = list(SearchWord.objects.order_by("pk").values_list("word", flat=True))
+    assert len(judged) > 50
+    return judged + random.Random(24).sample(vocabulary, 150)
+
+
+def test_the_kept_vocabulary_entries_rank_as_a_query_per_relation():
+    """Any other queryset than all the published entries asks the database per relation."""
+    differ = []
+    for text in judged_and_sampled():
+        parsed = understand(text)
+        by_query = ranked(parsed, queryset=Intervention.objects.published())
+        if not same(ranked(parsed), by_query):
+            differ.append(text)
+    assert differ == []
+
+
+def test_a_vocabulary_term_given_to_an_entry_finds_it_at_once():
+    """Through an alias, which is in no entry's text: only the vocabulary finds these entries."""
+    group = TargetGroup.objects.create(
+        slug="zebrafiskere", name="Zebrafiskere", aliases="Kamelryttere"
+    )
+    first = InterventionFactory(target_groups=[group])
+    assert {pk for pk, _score in ranked("kamelrytter")} == {first.pk}
+    second = InterventionFactory()
+    second.target_groups.add(group)  # a new catalogue version: the kept entries are loaded anew
+    assert {pk for pk, _score in ranked("kamelrytter")} == {first.pk, second.pk}
+    first.is_published = False
+    first.save()
+    assert {pk for pk, _score in ranked("kamelrytter")} == {second.pk}
+
+
+def test_the_kept_vocabulary_entries_cost_one_query_per_relation_once(
+    django_assert_num_queries,
+):
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
+    InterventionFactory(target_groups=[group])
+    ranked("hjemløse")  # the names, places, paragraphs and the target groups' entries, kept
+    # The words lookup and the count of published entries; no query for the target groups.
+    with django_assert_num_queries(2):
+        assert ranked("zebrafiskere")
+
+
+def test_the_grouped_and_written_out_weights_score_as_one_by_one(monkeypatch):
+    """The entries with a word in their text alone (one score for all) and those with a word
+    of one pattern in their title or metadata only (`_weight` written out) score as every entry
+    through `_weight`."""
+    InterventionFactory(title="Zebrafiskens hus", summary="Om kamelryttere.")
+    InterventionFactory(purpose="zebrafisk og hjemløse")
+    InterventionFactory(purpose="Zebrafisk, kamelrytter og hus.")
+    differ = []
+    for text in [*judged_and_sampled(), "zebrafisk", "kamelrytter hus zebrafisk"]:
+        parsed = understand(text)
+        grouped = ranked(parsed)
+        with monkeypatch.context() as patched:
+            patched.setattr(_TermMatches, "body_only", property(lambda matches: set()))
+            patched.setattr(query, "_fields_only", lambda matches, groups: set())
+            one_by_one = ranked(parsed)
+        if not same(grouped, one_by_one):
+            differ.append(text)
+    assert differ == []
+
+
+def test_only_entries_with_the_word_nowhere_but_in_their_text_are_grouped():
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
+    titled = InterventionFactory(title="Zebrafiskens hus")
+    named = InterventionFactory(target_groups=[group])
+    plain = InterventionFactory(purpose="Vi har også en zebrafisk i gården.")
+    texts: dict[int, tuple[str, str]] = {}
+    found = _match(word_term("zebrafisk"), Intervention.objects.published(), texts)
+    assert found.body == {titled.pk, named.pk, plain.pk}
+    assert found.body_only == {plain.pk}

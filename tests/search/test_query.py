@@ -257,7 +257,8 @@ def test_a_search_costs_one_query_a_group_the_first_time_and_none_again(client):
     def searches(params) -> int:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get("/indsatser/", params).status_code == 200
-        return sum("search_document" in q["sql"] for q in ctx.captured_queries)
+        # The words lookups read the narrow search texts (`SearchEntry`), not the entries.
+        return sum("interventions_searchentry" in q["sql"] for q in ctx.captured_queries)
 
     client.get("/indsatser/", {"q": "bolig"})  # the lexicon is read once per process
     for query in ("krisecenter", "psykiatri", "døgnophold"):  # few matches, many, a compound
@@ -274,11 +275,13 @@ def test_postgresql_has_the_search_indexes():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes"
-            " WHERE tablename IN ('interventions_intervention', 'interventions_searchword')"
+            " WHERE tablename IN ('interventions_intervention', 'interventions_searchword',"
+            " 'interventions_searchentry')"
         )
         names = {row[0] for row in cursor.fetchall()}
     assert {
         "interventions_search_words_gin",
+        "interventions_searchentry_words_gin",
         "interventions_searchword_trgm",
         "interventions_search_title_trgm",
         "interventions_search_meta_trgm",

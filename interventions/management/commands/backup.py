@@ -59,6 +59,9 @@ class Command(BaseCommand):
                 natural_foreign=True,
                 natural_primary=True,
                 use_base_manager=True,
+                # Derived from the entries' texts, and keyed by their ids, which a restore
+                # renumbers: `restore` rebuilds it.
+                exclude=["interventions.SearchEntry"],
                 output=str(partial),
                 verbosity=0,
             )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from interventions.changes import refresh_search_texts
-from interventions.models import Intervention
+from interventions.models import Intervention, SearchEntry
 
 
 class Command(BaseCommand):
@@ -11,4 +11,5 @@ class Command(BaseCommand):
         changed = 0
         for intervention in Intervention.objects.with_relations().iterator(chunk_size=500):
             changed += refresh_search_texts(intervention)
+        SearchEntry.rebuild()  # the lookup's copy of every entry's texts, whether changed or not
         self.stdout.write(f"{changed} entries' search texts rebuilt.")

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import Error as DatabaseFailure
+from django.db import transaction
 from django.test.utils import override_settings
 
 from interventions.curation.problems import first_line
+from interventions.models import SearchEntry
 
 # Rows that `migrate` itself creates; the backup's copies are matched to them by natural key.
 CREATED_BY_MIGRATE = {ContentType, Permission}
@@ -78,5 +80,6 @@ class Command(BaseCommand):
             )
         # loaddata runs in one transaction and resets PostgreSQL's sequences afterwards. The
         # backup holds the history already: restoring must not record the restore as edits.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
             call_command("loaddata", str(file.resolve()), verbosity=0)
+            SearchEntry.rebuild()  # not in the backup: copied from the entries' texts
