@@ -137,7 +137,9 @@ def queries(client, params) -> list[str]:
 
 
 def searches(sqls: list[str]) -> int:
-    return sum("search_document" in sql for sql in sqls)
+    """The queries that read the entries' words: the lexicon (the entries' texts) and the
+    lookups (their narrow copies in `SearchEntry`, ADR 0011)."""
+    return sum("search_document" in sql or "interventions_searchentry" in sql for sql in sqls)
 
 
 def search_lookups(query: str) -> int:
