@@ -137,12 +137,20 @@ def test_the_server_answers_503_while_postgresql_is_unreachable_and_recovers(
             assert [r.status for r in served(port)] == [200, 200]  # with a pooled connection
 
             proxy.cut()
-            for url in ("/indsatser/", "/indsatser/akutteam-herning/"):
+            # What needs the database: a list page whose entries the worker has not read, an
+            # entry it has not kept, a new search.
+            for url in (
+                "/indsatser/?page=2",
+                "/indsatser/akutteam-herning/",
+                "/indsatser/?q=misbrug",
+            ):
                 response = fetch(port, url)
                 assert_maintenance_page(response.status, response.headers, response.body)
-            # An entry the worker has kept for the catalogue version (caching/entries.py) is
-            # still served from memory, as a cached page would be.
+            # What the worker has kept for the catalogue version is still served from memory, as
+            # a cached page would be: an entry (caching/entries.py) and a list page whose entries
+            # it has read (the catalogue index's kept entries, ADR 0017).
             assert fetch(port, "/indsatser/biofeedback-horsens/").status == 200
+            assert fetch(port, "/indsatser/").status == 200
 
             proxy.restore()
             assert [r.status for r in served(port)] == [200, 200]
