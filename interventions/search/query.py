@@ -50,7 +50,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import Contains
 
-from interventions.caching.version import data_version
+from interventions.caching.entries import VersionedCache
 from interventions.models import (
     Intervention,
     LegalBasis,
@@ -423,9 +423,9 @@ def _load_vocabulary_sizes() -> _Sizes:
 
 
 class _CatalogueKept:
-    """What the search keeps of the published catalogue, per catalogue version
-    (`caching.data_version`, as the catalogue index is): any committed change to the catalogue,
-    or one this process made, loads it again at its next use.
+    """What the search keeps of the published catalogue, per catalogue version (a
+    `caching.entries.VersionedCache`, as the entries' pages are): any committed change to the
+    catalogue, or one this process made, loads it again at its next use.
 
     - `published()`: the ids of the published entries (the lookup reads `SearchEntry`, which
       does not say whether an entry is published: one query per version, not a join per search).
@@ -437,26 +437,17 @@ class _CatalogueKept:
     """
 
     def __init__(self) -> None:
-        self._kept: tuple[tuple[int, int], dict[str, object]] | None = None
-
-    def _get(self, key: str, load: Callable[[], T]) -> T:
-        version = data_version()
-        kept = self._kept  # read once: another thread may forget or replace it meanwhile
-        if kept is None or kept[0] != version:
-            kept = self._kept = (version, {})
-        if key not in kept[1]:
-            kept[1][key] = load()
-        return kept[1][key]
+        self._kept: VersionedCache = VersionedCache(1 + len(VOCABULARIES))
 
     def published(self) -> frozenset[int]:
-        return self._get("", _load_published)
+        return self._kept.get("", _load_published)
 
     def entries(self, relation: str) -> dict[int, array]:
         """The published entries of each term of `relation` ("target_groups"), by term id."""
-        return self._get(relation, lambda: _load_linked(relation, self.published()))
+        return self._kept.get(relation, lambda: _load_linked(relation, self.published()))
 
     def forget(self) -> None:
-        self._kept = None
+        self._kept.clear()
 
 
 def _load_published() -> frozenset[int]:
