@@ -85,6 +85,10 @@ def cache_key(request: HttpRequest, version: int) -> str:
     meta = request.META
     parts = [
         str(version),
+        # Pages hold absolute addresses (og:url, the API's links, the feeds): a page read over
+        # one allowed host or scheme is not another's.
+        request.scheme,
+        request.get_host(),
         request.path,
         normalised_query(meta.get("QUERY_STRING", "")),
         getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),

@@ -240,6 +240,18 @@ def test_htmx_requests_and_full_pages_have_separate_entries(client):
     assert get(client, LIST)["X-Cache"] == "hit"
 
 
+def test_hosts_and_schemes_have_separate_entries(client):
+    """A page names its own address (og:url, the API's links): never another host's."""
+    plain = get(client, LIST)
+    other = client.get(LIST, HTTP_HOST="localhost")
+    secure = client.get(LIST, secure=True)
+    assert (other["X-Cache"], secure["X-Cache"]) == ("miss", "miss")
+    assert b'content="http://localhost/' in other.content
+    assert b'content="https://testserver/' in secure.content
+    assert b'content="http://testserver/' in plain.content
+    assert client.get(LIST, HTTP_HOST="localhost")["X-Cache"] == "hit"
+
+
 def test_languages_have_separate_entries(client):
     get(client, LIST)
     english = get(client, "/en" + LIST)
