@@ -106,7 +106,7 @@ def _load_lexicon() -> Lexicon:
     return Lexicon(frequency, f" {' '.join(frequency)} ", list(frequency))
 
 
-_lexicon_cache = KeptValue(_load_lexicon)
+_lexicon_cache = KeptValue(_load_lexicon, per_version=False)  # a hint: see `lexicon()`
 
 
 def forget_lexicon() -> None:

@@ -51,6 +51,7 @@ from django.db.models import (
 from django.db.models.lookups import Contains
 
 from interventions.caching.entries import VersionedCache
+from interventions.caching.version import data_version
 from interventions.models import (
     Intervention,
     LegalBasis,
@@ -96,7 +97,7 @@ CUT = 0.4  # results below this share of the best score are left out (measured: 
 COMMON = 0.5
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
-CACHE_SECONDS = 300  # other processes see catalogue changes in the cached vocabularies this late
+CACHE_SECONDS = 300  # the longest a kept search value lives (the typo lexicon: only this)
 
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
 # As typed: a space may come before the letter, which must not start the next word ("§ 85 og").
@@ -123,21 +124,31 @@ T = TypeVar("T")
 
 
 class KeptValue(Generic[T]):
-    """A value loaded at its first use and kept for CACHE_SECONDS, or until `forget()`.
+    """A value loaded at its first use and kept for CACHE_SECONDS, or until `forget()`, or
+    (`per_version`) until the catalogue's data version changes.
+
+    Per version: what decides which entries a search finds or how it scores them (names,
+    aliases, places, paragraphs, the entries' numbers of terms). Another process's edit starts a
+    new version and a new page-cache generation at once; a value kept by time alone would render
+    the new generation's pages from the old vocabulary, and they would stay cached as long as
+    that version lives. Only the typo lexicon (a scan of every entry's words) is kept by time.
 
     "Not loaded" is a state of its own (None), never a load time of 0: `time.monotonic()` counts
     from an arbitrary point (on Linux, the machine's boot), so no value of it means "long ago".
     """
 
-    def __init__(self, load: Callable[[], T]) -> None:
+    def __init__(self, load: Callable[[], T], per_version: bool = True) -> None:
         self._load = load
-        self._kept: tuple[T, float] | None = None  # the value and when it was loaded
+        self._per_version = per_version
+        # The value, when it was loaded, and the data version it was loaded in.
+        self._kept: tuple[T, float, tuple[int, int] | None] | None = None
 
     def get(self) -> T:
         kept = self._kept  # read once: another thread may forget or replace it meanwhile
-        if kept is None or time.monotonic() - kept[1] > CACHE_SECONDS:
+        version = data_version() if self._per_version else None
+        if kept is None or kept[2] != version or time.monotonic() - kept[1] > CACHE_SECONDS:
             loaded_at = time.monotonic()
-            kept = self._kept = (self._load(), loaded_at)
+            kept = self._kept = (self._load(), loaded_at, version)
         return kept[0]
 
     def forget(self) -> None:

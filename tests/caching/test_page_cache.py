@@ -23,7 +23,7 @@ from django.urls import path
 from catalogue.settings import cache_config
 from interventions.caching.page_cache import normalised_query
 from interventions.caching.version import catalogue_version
-from interventions.models import Intervention, TargetGroup
+from interventions.models import Intervention, Method, TargetGroup
 from tests.support import (
     TcpProxy,
     fetch,
@@ -346,6 +346,25 @@ def test_saving_something_outside_the_catalogue_does_not_invalidate(
 
 
 # --- One catalogue version for every process ------------------------------------------------
+
+
+def test_another_process_renaming_a_term_reaches_this_process_search_with_the_version(
+    client, entry, settings
+):
+    """The search's kept names and aliases follow the shared version like the pages do: a page
+    of the new version is never rendered from the old vocabulary (and then kept as long as that
+    version lives)."""
+    settings.CATALOGUE_VERSION_SECONDS = 0
+    method = entry.methods.first()
+    assert get(client, LIST, {"q": "zebrafiskemetode"}).context["page"].paginator.count == 0
+    with connection.cursor() as cursor:  # another process: no signal here, only its bump
+        Method.objects.filter(pk=method.pk).update(aliases="zebrafiskemetode")
+        cursor.execute(
+            "UPDATE interventions_catalogue_version SET version = version + 1 WHERE id = 1"
+        )
+    found = get(client, LIST, {"q": "zebrafiskemetode"})
+    assert found["X-Cache"] == "miss"
+    assert entry.slug in [e.slug for e in found.context["page"]]
 
 
 def test_the_catalogue_version_costs_one_query_per_interval(client, settings):
