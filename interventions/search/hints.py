@@ -566,15 +566,15 @@ def _with_parts(term: Term, lex: Lexicon) -> Term:
 
 
 def _narrowed(term: Term, lex: Lexicon) -> Term:
-    """The word's own patterns narrowed to the catalogue words that are its own (`Lexicon.
-    narrowed`): "udsatte" no longer finds "forudsætter", nor "ældre" "forældre". Not a word in
-    quotes (taken as typed), nor the patterns an alias's name or a verb form brought in."""
+    """The word's patterns narrowed to the catalogue words that are its own (`Lexicon.
+    narrowed`): "udsatte" no longer finds "forudsætter", nor "ældre" "forældre", nor
+    "elderly" (the name "Ældre" searched for an alias) "forældre". Not a word in quotes (taken
+    as typed), nor a compound's parts or an irregular verb form (found in other words)."""
     if not _is_word(term) or term.quoted:
         return term
-    own = _own_patterns(term.word)
     groups: list[tuple[str, ...]] = []
     for group in term.groups:
-        if len(group) == 1 and group[0] in own and group[0] not in term.related:
+        if len(group) == 1 and group[0] not in term.related:
             groups += [(p,) for p in lex.narrowed(group[0])]
         else:
             groups.append(group)

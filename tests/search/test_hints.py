@@ -316,3 +316,9 @@ def test_a_word_inside_another_word_after_a_particle_no_longer_finds_it(client):
     assert [item["slug"] for item in api["results"]] == found
     # A quoted word is taken as typed.
     assert other.slug in slugs('zebrafisk "ældre"')
+    # The name an alias brings in ("Ældre" for "elderly") is narrowed too.
+    assert (" ældr",) in [g for t in understand("zebrafisk elderly").terms for g in t.groups]
+    found = slugs("zebrafisk elderly")
+    assert own.slug in found and other.slug not in found
+    api = client.get("/api/interventions/", {"q": "zebrafisk elderly", "page_size": 200}).json()
+    assert [item["slug"] for item in api["results"]] == found
