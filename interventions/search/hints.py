@@ -109,16 +109,24 @@ class Lexicon:
             self._narrowed[pattern] = self._narrow(pattern)
         return self._narrowed[pattern]
 
+    def _holding(self, pattern: str) -> list[str]:
+        """The catalogue words that hold a pattern, found in the lexicon's text (each once)."""
+        found, at = {}, self.text.find(pattern)
+        while at >= 0:
+            start = self.text.rfind(" ", 0, at + 1 if pattern.startswith(" ") else at) + 1
+            end = self.text.find(" ", at + len(pattern.rstrip()))
+            found[self.text[start:end]] = None
+            at = self.text.find(pattern, max(end - len(pattern) + 1, at + 1))
+        return list(found)
+
     def _narrow(self, pattern: str) -> tuple[str, ...]:
         if pattern.startswith(" ") or len(pattern.strip()) < MIN_INFIX_LENGTH:
             return (pattern,)
         kept: list[str] = []  # the kept words' padded forms that need a pattern of their own
         starts, wrong = False, []
-        for word in self.words:
+        for word in self._holding(pattern):
             padded = f" {word} "
             at = padded.find(pattern)
-            if at < 0:
-                continue
             if at == 1:
                 starts = True
                 continue
