@@ -12,7 +12,10 @@
 - a target group or method named by one of its aliases, typed whole ("substance abuse",
   "rusmiddel"), is also searched by its name's most telling word ("misbrug").
 - a noun made from a verb also finds the verb's irregular forms in the catalogue ("anbringelse":
-  "anbragte"; simplemma's lemmas), as passing mentions.
+  "anbragte"; simplemma's lemmas), as passing mentions;
+- a word's patterns find only the catalogue words that are its own: not those it lies inside
+  after a particle or a piece that is no word ("udsatte" not "forudsætter", "ældre" not
+  "forældre"; `Lexicon.narrowed`).
 `snippet()` shows why an entry matched: the passage of its summary or text with most of the
 query's terms, matched words in `<mark>`, ending at a sentence or clause boundary (or, in a
 long unpunctuated passage, at a word that does not dangle, with an ellipsis).
