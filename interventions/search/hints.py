@@ -109,6 +109,8 @@ class Lexicon:
         "botilbud", "psykiatri" in "socialpsykiatri"), is kept. The pattern itself when it
         finds no such word, or when telling them apart takes more than `NARROWED` patterns."""
         if pattern not in self._narrowed:
+            if len(self._narrowed) >= NARROWED_KEPT:  # typed words are unbounded: start over
+                self._narrowed.clear()
             self._narrowed[pattern] = self._narrow(pattern)
         return self._narrowed[pattern]
 
@@ -159,6 +161,7 @@ class Lexicon:
 # each one more lookup (at 100,000 entries a second pattern cost "uden" 301 -> 446 ms, a third
 # "hjem" 368 -> 588: ADR 0011); more, and the pattern is left as it is.
 NARROWED = 2
+NARROWED_KEPT = 10_000  # patterns a lexicon keeps narrowed (a few hundred kB)
 
 
 def _word_part(prefix: str, lex: Lexicon) -> bool:

@@ -322,3 +322,12 @@ def test_a_word_inside_another_word_after_a_particle_no_longer_finds_it(client):
     assert own.slug in found and other.slug not in found
     api = client.get("/api/interventions/", {"q": "zebrafisk elderly", "page_size": 200}).json()
     assert [item["slug"] for item in api["results"]] == found
+
+
+def test_the_narrowed_patterns_a_lexicon_keeps_are_bounded(monkeypatch):
+    monkeypatch.setattr("interventions.search.hints.NARROWED_KEPT", 2)
+    lex = lexicon_of("ældre", "forældre", "gæld", "pågældende")
+    for pattern in ("ældr", "gæld", "tilbud"):
+        lex.narrowed(pattern)
+    assert len(lex._narrowed) <= 2
+    assert lex.narrowed("ældr") == (" ældr",)
