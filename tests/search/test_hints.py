@@ -1,9 +1,11 @@
 """Snippets and "Mente du" suggestions beside the results (interventions/search/hints.py)."""
 
+from collections import Counter
+
 import pytest
 
 from interventions.models import Intervention, TargetGroup
-from interventions.search.hints import snippet, suggest, understand
+from interventions.search.hints import Lexicon, snippet, suggest, understand
 from interventions.search.query import parse_query, search
 from tests.factories import InterventionFactory
 
@@ -267,3 +269,65 @@ def test_a_noun_made_from_a_verb_finds_its_irregular_participles_as_passing_ment
         assert [item["slug"] for item in api["results"]] == found
     # Only the forms with another stem: not "udskriv", which is in "udskriver" and more.
     assert ("udskriv",) not in understand("udskrivning").terms[0].groups
+
+
+# --- A pattern inside another word --------------------------------------------------------------
+
+
+def lexicon_of(*words: str) -> Lexicon:
+    return Lexicon(Counter(dict.fromkeys(words, 1)), f" {' '.join(words)} ", list(words))
+
+
+def test_a_pattern_after_a_particle_or_a_piece_of_a_word_is_narrowed_to_its_own_words():
+    lex = lexicon_of("ældre", "ældreboliger", "forældre", "parkeringskældre", "botilbud", "tilbud")
+    # "for" is a particle, "parkeringsk" no word: only the words that start with "ældr".
+    assert lex.narrowed("ældr") == (" ældr",)
+    # After a word ("bo"), the pattern is the compound's own part: nothing to narrow.
+    assert lex.narrowed("tilbud") == ("tilbud",)
+    # Inside a compound after a word, beside a wrong one: the kept word gets a pattern of its own.
+    lex = lexicon_of("gæld", "pågældende", "spillegæld")
+    assert lex.narrowed("gæld") == (" gæld", "egæld")
+    # Every word that has it is another word: the pattern finds none of them.
+    assert lexicon_of("hvordan").narrowed("vord") == (" vord",)
+
+
+def test_a_pattern_that_takes_too_many_patterns_to_narrow_is_left_as_it_is():
+    # "misbrug" and "forbrug" are other words; three compounds after a word need three patterns.
+    kept = [f"{w}brug" for w in ("alkohol", "stof", "tids")]
+    assert lex_of_brug(kept).narrowed("brug") == ("brug",)
+    # Two: each the shortest piece that no other word holds ("sbrug" is in "misbrug").
+    assert lex_of_brug(kept[1:]).narrowed("brug") == ("fbrug", "dsbrug")
+
+
+def lex_of_brug(kept: list[str]) -> Lexicon:
+    return lexicon_of("forbrug", "misbrug", *kept)
+
+
+def test_a_word_inside_another_word_after_a_particle_no_longer_finds_it(client):
+    own = InterventionFactory(title="Zebrafisk", summary="Zebrafisk for ældre i eget hjem.")
+    other = InterventionFactory(title="Zebrafisk", summary="Zebrafisk for forældre til små børn.")
+    groups = [g for t in understand("zebrafisk ældre").terms for g in t.groups]
+    assert ("ældr",) not in groups and (" ældr",) in groups
+    found = slugs("zebrafisk ældre")
+    assert own.slug in found and other.slug not in found
+    page = client.get("/indsatser/", {"q": "zebrafisk ældre"}).context["page"]
+    assert [entry.slug for entry in page] == found
+    api = client.get("/api/interventions/", {"q": "zebrafisk ældre", "page_size": 200}).json()
+    assert [item["slug"] for item in api["results"]] == found
+    # A quoted word is taken as typed.
+    assert other.slug in slugs('zebrafisk "ældre"')
+    # The name an alias brings in ("Ældre" for "elderly") is narrowed too.
+    assert (" ældr",) in [g for t in understand("zebrafisk elderly").terms for g in t.groups]
+    found = slugs("zebrafisk elderly")
+    assert own.slug in found and other.slug not in found
+    api = client.get("/api/interventions/", {"q": "zebrafisk elderly", "page_size": 200}).json()
+    assert [item["slug"] for item in api["results"]] == found
+
+
+def test_the_narrowed_patterns_a_lexicon_keeps_are_bounded(monkeypatch):
+    monkeypatch.setattr("interventions.search.hints.NARROWED_KEPT", 2)
+    lex = lexicon_of("ældre", "forældre", "gæld", "pågældende")
+    for pattern in ("ældr", "gæld", "tilbud"):
+        lex.narrowed(pattern)
+    assert len(lex._narrowed) <= 2
+    assert lex.narrowed("ældr") == (" ældr",)
