@@ -23,7 +23,7 @@ from django.urls import path
 from catalogue.settings import cache_config
 from interventions.caching.page_cache import normalised_query
 from interventions.caching.version import catalogue_version
-from interventions.models import Intervention, Method, TargetGroup
+from interventions.models import Intervention, Method, SearchEntry, SearchWord, TargetGroup
 from tests.support import (
     TcpProxy,
     fetch,
@@ -365,6 +365,27 @@ def test_another_process_renaming_a_term_reaches_this_process_search_with_the_ve
     found = get(client, LIST, {"q": "zebrafiskemetode"})
     assert found["X-Cache"] == "miss"
     assert entry.slug in [e.slug for e in found.context["page"]]
+
+
+def test_a_word_another_process_brought_is_searched_as_typed_at_the_new_version(
+    client, entry, settings
+):
+    """The typo lexicon is read in full every few minutes, but the words stored since join it
+    at every new version: a page of the new version never "corrects" a word an edit in another
+    process has just brought into the catalogue."""
+    settings.CATALOGUE_VERSION_SECONDS = 0
+    assert get(client, LIST, {"q": "støtekontaktperson"}).context["suggestion"]
+    words = f"{entry.search_document.rstrip()} støtekontaktperson "
+    with connection.cursor() as cursor:  # another process: no signal here, only its writes
+        Intervention.objects.filter(pk=entry.pk).update(search_document=words)
+        SearchEntry.objects.filter(intervention=entry).update(words=words)
+        SearchWord.remember([words])
+        cursor.execute(
+            "UPDATE interventions_catalogue_version SET version = version + 1 WHERE id = 1"
+        )
+    found = get(client, LIST, {"q": "støtekontaktperson"})
+    assert found.context["suggestion"] is None
+    assert [e.slug for e in found.context["page"]] == [entry.slug]
 
 
 def test_the_catalogue_version_costs_one_query_per_interval(client, settings):
