@@ -338,7 +338,10 @@ class InterventionFilter(django_filters.FilterSet):
         if not query:
             return None
         if self._parsed is None:
-            self._parsed = understand(query)
+            # Through the index the request already has (the list page, a paged search): kept
+            # there per query. Without one (a sorted API search, a download) it is not looked up.
+            index = self._index
+            self._parsed = index.understood(query) if index is not None else understand(query)
         return self._parsed
 
     def matching_all(self) -> list[str]:
