@@ -161,7 +161,6 @@ def _without(params, name: str, value: str | None = None) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-@register.simple_tag
 def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
     """Every parameter in force, as labelled groups of removable chips: the search, each facet
     ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
@@ -214,6 +213,62 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
             }
         )
     return groups
+
+
+def _text(value) -> str:
+    return escape(str(value))
+
+
+@register.simple_tag
+def active_filter_list(params, facets, budget, query: str, list_url: str) -> SafeString:
+    """The active filters (`active_filters`) as their chips, each a link that removes it, and
+    "Nulstil alle filtre"; nothing when no filter is in force.
+
+    Built in Python, as the facet panels are; the markup, its whitespace included, is what the
+    template loop over the groups and chips wrote.
+    """
+    groups = active_filters(params, facets, budget, query)
+    if not groups:
+        return mark_safe("\n      ")
+    close = _icon("close")
+    out = [
+        '\n      \n      <div class="active-filters">'
+        f'\n        <h3 class="sr-only">{_text(gettext("Aktive filtre"))}</h3>'
+        '\n        <ul class="unstyled-list active-filter-list">\n          '
+    ]
+    for group in groups:
+        remove = _text(group["remove"])
+        out.append(
+            '\n          <li class="active-filter-group">'
+            f'<span class="active-filter-label">{_text(group["label"])}:</span>'
+        )
+        for n, chip in enumerate(group["chips"]):
+            if n:
+                joiner = _text(group.get("joiner", ""))
+                out.append(f' <span class="active-filter-joiner">{joiner}</span>')
+            url, text = _text(chip["url"]), _text(chip["text"])
+            if chip.get("lang"):
+                text = f'<span lang="{_text(chip["lang"])}">{text}</span>'
+            out.append(
+                f' <a class="tag tag-icon" href="{url}" hx-get="{url}">'
+                f'<span class="sr-only">{remove}:</span> {text} {close}</a>'
+            )
+        mode = group.get("mode")
+        if mode:
+            url = _text(mode["url"])
+            out.append(
+                f' <a class="tag tag-icon active-filter-mode" href="{url}" hx-get="{url}">'
+                f'<span class="sr-only">{_text(gettext("Slå fra"))}:</span>'
+                f" {_text(mode['text'])} {close}</a>"
+            )
+        out.append("</li>\n          ")
+    url, reset = _text(list_url), _text(gettext("Nulstil alle filtre"))
+    out.append(
+        "\n        </ul>"
+        f'\n        <p><a href="{url}" hx-get="{url}">{reset}</a></p>'
+        "\n      </div>\n      "
+    )
+    return mark_safe("".join(out))  # every value above is escaped
 
 
 @register.simple_tag
