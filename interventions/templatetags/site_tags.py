@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -67,6 +68,7 @@ def _forget_constants(**kwargs) -> None:
     tests do that."""
     _CONSTANT.clear()
     _MENU_URLS.clear()
+    _REVERSED.clear()
 
 
 setting_changed.connect(_forget_constants)
@@ -111,6 +113,57 @@ def main_menu(context) -> list[dict[str, object]]:
 
 # The menu's addresses per (language, script prefix): reversed once, not on every page.
 _MENU_URLS: dict[tuple[str, str], list[str]] = {}
+
+
+# Addresses without arguments per (name, language, script prefix): reversed once per process.
+_REVERSED: dict[tuple[str, str, str], str] = {}
+
+
+def reversed_url(name: str) -> str:
+    """`reverse(name)` for a URL without arguments, once per language and script prefix."""
+    key = (name, get_language(), get_script_prefix())
+    url = _REVERSED.get(key)
+    if url is None:
+        url = _REVERSED[key] = reverse(name)
+    return url
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """`{% url name %}` for a URL without arguments, reversed once (`reversed_url`)."""
+    return reversed_url(name)
+
+
+def query_string(params, **changes) -> str:
+    """What `{% querystring **changes %}` gives for `params` (None removes a parameter, a value
+    replaces it in place or is added last), without the deep copy of the query that Django's
+    tag makes: a list page asks for a dozen."""
+    pairs: list[tuple[str, object]] = []
+    for key, values in params.lists():
+        if key not in changes:
+            pairs.extend((key, value) for value in values)
+        elif changes[key] is not None:
+            pairs.append((key, changes[key]))
+    pairs += [(k, v) for k, v in changes.items() if k not in params and v is not None]
+    if not pairs and not params:
+        return ""
+    return f"?{urlencode(pairs)}"
+
+
+@register.simple_tag(takes_context=True)
+def selection_links(context) -> dict[str, str]:
+    """The list's selection as downloads (Excel, CSV, CSV with commas, JSON; on any page, so
+    without `page`) and as a feed (also without `sort`: a feed is newest first)."""
+    params = context.request.GET
+    selection = query_string(params, page=None)
+    csv = reversed_url("interventions:download_csv")
+    return {
+        "xlsx": reversed_url("interventions:download_xlsx") + selection,
+        "csv": csv + selection,
+        "csv_comma": csv + query_string(params, page=None, sep=","),
+        "json": reversed_url("interventions:download_json") + selection,
+        "feed": reversed_url("interventions:feed") + query_string(params, page=None, sort=None),
+    }
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -299,9 +352,7 @@ def page_window(page, around: int = 2) -> list[int | None]:
 
 def _page_url(params, number: int) -> str:
     """`{% querystring page=number %}`, escaped for an attribute."""
-    new = params.copy()
-    new["page"] = number
-    return escape(f"?{new.urlencode()}")
+    return escape(query_string(params, page=number))
 
 
 def _icon(name: str) -> str:
