@@ -74,7 +74,6 @@ def _forget_constants(**kwargs) -> None:
 setting_changed.connect(_forget_constants)
 
 
-@register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict[str, str | bool]]:
     """The current page in each interface language (Danish at /, English under /en/)."""
     request: HttpRequest | None = context.get("request")
@@ -96,7 +95,6 @@ MAIN_MENU = (
 )
 
 
-@register.simple_tag(takes_context=True)
 def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
@@ -109,6 +107,35 @@ def main_menu(context) -> list[dict[str, object]]:
         {"url": url, "label": label, "current": path == url}
         for url, (_name, label) in zip(urls, MAIN_MENU, strict=True)
     ]
+
+
+@register.simple_tag(takes_context=True)
+def language_items(context) -> SafeString:
+    """The language switch's items (`language_links`), built in Python: the frame's two loops
+    were most of what the frame still rendered per request (ADR 0017)."""
+    out = []
+    for link in language_links(context):
+        code = escape(str(link["code"]))
+        current = ' aria-current="true"' if link["current"] else ""
+        out.append(
+            f'\n            <li><a href="{escape(str(link["url"]))}" lang="{code}"'
+            f' hreflang="{code}"{current}>{escape(str(link["name"]))}</a></li>\n            '
+        )
+    return mark_safe("".join(out))  # every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def menu_items(context) -> SafeString:
+    """The main menu's items (`main_menu`), the current page's marked, built in Python."""
+    out = []
+    for item in main_menu(context):
+        active = ' class="active current"' if item["current"] else ""
+        current = ' aria-current="page"' if item["current"] else ""
+        out.append(
+            f'\n            <li{active}><a class="nav-link" href="{escape(str(item["url"]))}"'
+            f"{current}><span>{escape(str(item['label']))}</span></a></li>\n            "
+        )
+    return mark_safe("".join(out))  # every value above is escaped
 
 
 # The menu's addresses per (language, script prefix): reversed once, not on every page.
