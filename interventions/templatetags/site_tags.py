@@ -363,7 +363,6 @@ def list_title(facets, query: str, count: int) -> str:
     return f"{', '.join(parts)} — {found}"
 
 
-@register.simple_tag
 def page_window(page, around: int = 2) -> list[int | None]:
     """Page numbers to link: first, last and `around` either side of the current; None: a gap."""
     last, current = page.paginator.num_pages, page.number
@@ -449,12 +448,6 @@ def pagination(context, page) -> SafeString:
         )
     out.append("\n</nav>\n\n")
     return mark_safe("".join(out))  # every value above is escaped
-
-
-@register.filter
-def selected_values(facets) -> list:
-    """Every selected value across the facets (the active filters)."""
-    return [value for facet in facets for value in facet.selected]
 
 
 @register.filter
