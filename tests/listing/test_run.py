@@ -76,6 +76,19 @@ def test_a_filtered_search_parses_once_and_consults_the_index_once(client, calls
     assert warm == {"catalogue_index": 1}
 
 
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [CASES["list page"], CASES["htmx partial"], CASES["API list"]],
+    ids=["list page", "htmx partial", "API list"],
+)
+def test_a_search_alone_is_parsed_through_the_index_and_kept(client, calls, url, headers):
+    """Without a facet to check, nothing looks up the index before the search is parsed: the
+    listing looks it up first, so the index keeps the parsed query for the next request."""
+    params = {"q": "psykiatri plejefamilie"}
+    requested(client, calls, url, params, **headers)
+    assert requested(client, calls, url, params, **headers) == {"catalogue_index": 1}
+
+
 def test_a_suggestion_reuses_the_parsed_query(client, calls):
     response = client.get("/indsatser/", {"q": "psykiatrj"})  # a typo: "Mente du"
     assert response.context["suggestion"]["text"] == "psykiatri"
