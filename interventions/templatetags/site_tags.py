@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -177,20 +178,40 @@ def query_string(params, **changes) -> str:
     return f"?{urlencode(pairs)}"
 
 
-@register.simple_tag(takes_context=True)
-def selection_links(context) -> dict[str, str]:
+class SelectionLinks:
     """The list's selection as downloads (Excel, CSV, CSV with commas, JSON; on any page, so
-    without `page`) and as a feed (also without `sort`: a feed is newest first)."""
-    params = context.request.GET
-    selection = query_string(params, page=None)
-    csv = reversed_url("interventions:download_csv")
-    return {
-        "xlsx": reversed_url("interventions:download_xlsx") + selection,
-        "csv": csv + selection,
-        "csv_comma": csv + query_string(params, page=None, sep=","),
-        "json": reversed_url("interventions:download_json") + selection,
-        "feed": reversed_url("interventions:feed") + query_string(params, page=None, sort=None),
-    }
+    without `page`) and as a feed (also without `sort`: a feed is newest first); each address
+    built when a template asks for it."""
+
+    def __init__(self, params) -> None:
+        self.params = params
+
+    @cached_property
+    def selection(self) -> str:
+        return query_string(self.params, page=None)
+
+    def xlsx(self) -> str:
+        return reversed_url("interventions:download_xlsx") + self.selection
+
+    def csv(self) -> str:
+        return reversed_url("interventions:download_csv") + self.selection
+
+    def csv_comma(self) -> str:
+        return reversed_url("interventions:download_csv") + query_string(
+            self.params, page=None, sep=","
+        )
+
+    def json(self) -> str:
+        return reversed_url("interventions:download_json") + self.selection
+
+    def feed(self) -> str:
+        return reversed_url("interventions:feed") + query_string(self.params, page=None, sort=None)
+
+
+@register.simple_tag(takes_context=True)
+def selection_links(context) -> SelectionLinks:
+    """`SelectionLinks` for the request's query string."""
+    return SelectionLinks(context.request.GET)
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -229,16 +250,9 @@ def sort_menu(query: str, current: str | None) -> SafeString:
     )  # every value above is escaped
 
 
-def _without(params, name: str, value: str | None = None) -> str:
-    """The query string without `name` (or only its `value`), back on page 1."""
-    new = params.copy()
-    new.pop("page", None)
-    if value is None:
-        new.pop(name, None)
-    else:
-        new.setlist(name, [v for v in new.getlist(name) if v != value])
-    encoded = new.urlencode()
-    return f"?{encoded}" if encoded else "?"
+def _without(params, name: str) -> str:
+    """The query string without `name`, back on page 1."""
+    return query_string(params, page=None, **{name: None}) or "?"
 
 
 def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
