@@ -68,7 +68,6 @@ def _forget_constants(**kwargs) -> None:
     """Settings a part or the menu may read (the licence, the static files, the URLs) changed:
     tests do that."""
     _CONSTANT.clear()
-    _MENU_URLS.clear()
     _REVERSED.clear()
 
 
@@ -100,10 +99,7 @@ def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
     path = request.path if request is not None else ""
-    key = (get_language(), get_script_prefix())
-    urls = _MENU_URLS.get(key) or _MENU_URLS.setdefault(
-        key, [reverse(name) for name, _label in MAIN_MENU]
-    )
+    urls = [reversed_url(name) for name, _label in MAIN_MENU]
     return [
         {"url": url, "label": label, "current": path == url}
         for url, (_name, label) in zip(urls, MAIN_MENU, strict=True)
@@ -139,11 +135,8 @@ def menu_items(context) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped
 
 
-# The menu's addresses per (language, script prefix): reversed once, not on every page.
-_MENU_URLS: dict[tuple[str, str], list[str]] = {}
-
-
-# Addresses without arguments per (name, language, script prefix): reversed once per process.
+# Addresses without arguments (the menu's, the list's, the downloads') per (name, language,
+# script prefix): reversed once per process, not on every page.
 _REVERSED: dict[tuple[str, str, str], str] = {}
 
 
