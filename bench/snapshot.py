@@ -46,6 +46,20 @@ URLS: list[tuple[str, dict[str, str]]] = [
     ("/indsatser/?sort=nonsense", {}),  # 400
     ("/indsatser/?target_group=no-such-group", {}),  # 400
     ("/indsatser/?page=abc", {}),
+    # Pagination in the middle, with other parameters kept in its links.
+    ("/indsatser/?page=5&sort=-budget", {}),
+    ("/indsatser/?q=borgere&page=3&region=region-midtjylland", HTMX),
+    # Every kind of active-filter chip: search, facets, "alle valgte", budget, sort.
+    (
+        "/indsatser/?q=%22unge%22+%3Cb%3E&target_group=hjemloese&target_group=borgere-med-misbrug"
+        "&match_all=target_group&has_budget=false&sort=-start",
+        {},
+    ),
+    ("/en/indsatser/?q=bostøtte&target_group=hjemloese&has_budget=true&sort=title", HTMX),
+    ("/indsatser/?policy_area=psykiatri&policy_area=misbrug&page=2", {}),
+    ("/indsatser/?q=psykatri&region=region-midtjylland", HTMX),  # corrected, with a facet
+    ("/en/indsatser/?q=zzzxqy", {}),  # no match in English: the Danish hint
+    ("/indsatser/?target_group=hjemloese&match_all=target_group", HTMX),
     ("/en/indsatser/", {}),
     ("/en/indsatser/?q=psykiatri&region=region-midtjylland", {}),
     ("/en/indsatser/?q=psykiatri", HTMX),

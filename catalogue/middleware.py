@@ -1,4 +1,5 @@
-"""When the database cannot be reached, answer 503 with a Danish maintenance page.
+"""When the database cannot be reached, answer 503 with a Danish maintenance page; and the
+compression of responses (`GZipMiddleware`, `gzip_compress`).
 
 A database that is down, restarting or unreachable raises OperationalError or InterfaceError.
 Instead of a 500 (which says "our bug") the site answers 503 with Retry-After (which says "come
@@ -12,13 +13,17 @@ statement timeout and answer deadline (catalogue/database.py).
 
 from __future__ import annotations
 
+import gzip
 import logging
+import secrets
 import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware import gzip as django_gzip
 from django.template import loader
+from django.utils.cache import patch_vary_headers
 from django.views import defaults
 
 from catalogue.database import limit_web_connections
@@ -64,3 +69,49 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return maintenance_response(request)
     return defaults.server_error(request)
+
+
+# zlib's level for the pages we compress: 4 takes ~60% of the CPU time of Django's 6 for ~5%
+# more bytes (a list page: 0.61 ms and 15.7 kB against 1.09 ms and 15.0 kB; ADR 0017, fifth
+# round). Most compressed pages are sent once: a new search, a facet click.
+GZIP_LEVEL = 4
+MIN_COMPRESSED_BYTES = 200  # GZipMiddleware leaves shorter bodies alone
+
+
+def gzip_compress(content: bytes, *, max_random_bytes: int = 0) -> bytes:
+    """`content` gzip-compressed at GZIP_LEVEL. With `max_random_bytes`, padded as Django pads
+    against BREACH (`django.utils.text.compress_string`): a file name of random length in the
+    gzip header, so the length of a body that holds a secret says less about it."""
+    packed = gzip.compress(content, compresslevel=GZIP_LEVEL, mtime=0)
+    if not max_random_bytes:
+        return packed
+    header = bytearray(packed[:10])
+    header[3] = gzip.FNAME
+    name = b"a" * secrets.randbelow(max_random_bytes) + b"\x00"
+    return bytes(header) + name + packed[10:]
+
+
+class GZipMiddleware(django_gzip.GZipMiddleware):
+    """Django's GZipMiddleware, compressing a whole body at GZIP_LEVEL instead of 6; a streamed
+    body, one already encoded, a short one or a client that takes no gzip go to Django's."""
+
+    def process_response(self, request: HttpRequest, response):
+        if (
+            response.streaming
+            or len(response.content) < MIN_COMPRESSED_BYTES
+            or response.has_header("Content-Encoding")
+            or not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        ):
+            return super().process_response(request, response)
+        # What Django's does, in its order (the headers' order is the same too).
+        patch_vary_headers(response, ("Accept-Encoding",))
+        packed = gzip_compress(response.content, max_random_bytes=self.max_random_bytes)
+        if len(packed) >= len(response.content):
+            return response
+        response.content = packed
+        response.headers["Content-Length"] = str(len(packed))
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return response

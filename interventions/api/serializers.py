@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
@@ -25,6 +26,7 @@ from interventions.models import (
     Confirmation,
     DatePrecision,
     Intervention,
+    LegalBasis,
     LegalParagraph,
     Method,
     Municipality,
@@ -87,6 +89,14 @@ class ServedSerializer(serializers.Serializer):
     )
 
 
+# What a list item shows besides the entry's own columns and its source: read for a page's items
+# that are not kept yet (`KeptItems`), in one query each.
+LIST_RELATIONS = (
+    "municipalities",
+    models.Prefetch("served", queryset=ServedMunicipality.objects.select_related("municipality")),
+    "target_groups",
+    models.Prefetch("legal_bases", queryset=LegalBasis.objects.select_related("paragraph__law")),
+)
 # The list items kept per process (`KeptItems`): some 2 kB each.
 ITEMS_KEPT = 1024
 _kept_items: VersionedCache = VersionedCache(ITEMS_KEPT)
@@ -101,13 +111,24 @@ class KeptItems(serializers.ListSerializer):
 
     def to_representation(self, data):
         entries = data.all() if isinstance(data, models.manager.BaseManager) else data
+        entries = list(entries)
         request = self.context.get("request")
         base = request.build_absolute_uri("/") if request is not None else ""
         prefix = f"{base} {get_language()} {today():%Y%m%d}"
         child = self.child
+        relations_read = False
+
+        def serialized(entry: Intervention) -> dict:
+            # The relations an item shows are read for the whole page, once, when the first
+            # item not kept needs them: a page of kept items reads none (ADR 0017).
+            nonlocal relations_read
+            if not relations_read:
+                prefetch_related_objects(entries, *LIST_RELATIONS)
+                relations_read = True
+            return child.to_representation(entry)
+
         return [
-            _kept_items.get(f"{prefix} {entry.pk}", partial(child.to_representation, entry))
-            for entry in entries
+            _kept_items.get(f"{prefix} {entry.pk}", partial(serialized, entry)) for entry in entries
         ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from django.core.paginator import InvalidPage
-from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,7 +25,7 @@ from interventions.api.schema import REQUEST_LINE_NOTE
 from interventions.facets_registry import Facet
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.run import Listing
-from interventions.models import Intervention, LegalBasis, ServedMunicipality
+from interventions.models import Intervention
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -134,19 +133,10 @@ class CatalogueFilterBackend(DjangoFilterBackend):
 
 
 def _list_queryset():
-    """Published entries with what a compact list item shows, in a constant number of queries:
-    the source joined for the age of the information (ADR 0012), the served municipalities
-    prefetched; the latest confirmation is the entry's own `last_confirmed_on`."""
-    return (
-        Intervention.objects.published()
-        .select_related("source")
-        .prefetch_related(
-            "municipalities",
-            Prefetch("served", queryset=ServedMunicipality.objects.select_related("municipality")),
-            "target_groups",
-            Prefetch("legal_bases", queryset=LegalBasis.objects.select_related("paragraph__law")),
-        )
-    )
+    """Published entries with the source joined, for the age of the information (ADR 0012); the
+    latest confirmation is the entry's own `last_confirmed_on`. The relations an item shows are
+    read by the serializer, only for items not kept yet (`serializers.KeptItems`)."""
+    return Intervention.objects.published().select_related("source")
 
 
 @extend_schema_view(

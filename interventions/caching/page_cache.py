@@ -37,9 +37,8 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
-from django.utils.text import compress_string
 
-from catalogue.middleware import DATABASE_UNAVAILABLE
+from catalogue.middleware import DATABASE_UNAVAILABLE, gzip_compress
 from interventions.caching.version import catalogue_version
 
 # Request headers a cached response may depend on; each is part of the key and of `Vary`.
@@ -248,7 +247,7 @@ class PublicCacheMiddleware:
             content, headers = response.content, list(response.items())
             packed = None
             if len(content) >= MIN_PACKED_BYTES and not response.has_header("Content-Encoding"):
-                packed = compress_string(content)
+                packed = gzip_compress(content)
                 packed = packed if len(packed) < len(content) else None
             cache.set(
                 page.key,

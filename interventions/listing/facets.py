@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -149,13 +150,19 @@ class FacetResult:
 
 
 def toggle_url(params: QueryDict, param: str, value: str) -> str:
-    """The query string with `value` added to or removed from `param`, back on page 1."""
-    new = params.copy()
-    new.pop("page", None)
-    values = new.getlist(param)
-    new.setlist(param, [v for v in values if v != value] if value in values else [*values, value])
-    encoded = new.urlencode()
-    return f"?{encoded}" if encoded else "?"
+    """The query string with `value` added to or removed from `param` (added last if `param` is
+    not there), back on page 1. Built from the pairs rather than from a copy of `params`
+    (QueryDict.copy is a deep copy)."""
+    pairs: list[tuple[str, str]] = []
+    for key, values in params.lists():
+        if key == "page":
+            continue
+        if key == param:
+            values = [v for v in values if v != value] if value in values else [*values, value]
+        pairs += ((key, v) for v in values)
+    if param not in params or param == "page":
+        pairs.append((param, value))
+    return f"?{urlencode(pairs)}"
 
 
 def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:

@@ -34,6 +34,7 @@ from interventions import facets_registry
 from interventions.caching.version import data_version
 from interventions.facets_registry import Facet, Text
 from interventions.models import Intervention, today
+from interventions.search.hints import understand
 from interventions.search.query import ParsedQuery, ranked
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
@@ -107,6 +108,7 @@ class FacetIndex:
         self.facets: dict[str, list[IndexedValue]] = {}
         self._searches: OrderedDict[str, SearchMatches] = OrderedDict()
         self._searches_lock = threading.Lock()
+        self._understood: OrderedDict[str, ParsedQuery] = OrderedDict()
         self._card_entries: OrderedDict[int, Intervention] = OrderedDict()
         self._card_entries_lock = threading.Lock()
         self._keys: dict[str, dict[str, int]] = {}
@@ -271,6 +273,24 @@ class FacetIndex:
             self._searches[query] = found
             while len(self._searches) > SEARCHES_KEPT:
                 self._searches.popitem(last=False)
+        return found
+
+    def understood(self, query: str) -> ParsedQuery:
+        """`query` parsed and fitted to the catalogue's words (`search.hints.understand`), kept
+        like its search (the last `SEARCHES_KEPT` per index): a search's facet clicks, pages and
+        sort orders parse it once, and its snippets and correction agree with its remembered
+        matches. Callers must not change the result: it is shared. Raises InvalidQuery as
+        `understand` does (not kept)."""
+        with self._searches_lock:
+            found = self._understood.get(query)
+            if found is not None:
+                self._understood.move_to_end(query)
+                return found
+        found = understand(query)
+        with self._searches_lock:
+            self._understood[query] = found
+            while len(self._understood) > SEARCHES_KEPT:
+                self._understood.popitem(last=False)
         return found
 
     def card_entries(self, pks: list[int]) -> dict[int, Intervention]:

@@ -73,7 +73,9 @@ class Listing:
         runs in SQL, and the order is the list page's by construction. Anything else is the
         database's to count and order (`qs`), where a list without a search needs no index.
         """
-        if self.valid and self.query is not None and not self.cleaned.get("sort"):
+        # `q` is read from the cleaned data, not parsed here: the facets parse it through the
+        # index, which keeps it (FacetIndex.understood).
+        if self.valid and self.cleaned.get("q") and not self.cleaned.get("sort"):
             return SelectionPages(self.facets.selection, self.filterset.queryset)
         return self.qs
 
@@ -93,12 +95,13 @@ class Listing:
         otherwise. A chosen `sort` is the database's to order (the count still comes from the
         index).
         """
+        facets = self.facets  # first: it looks up the index, which keeps the parsed query
         query = self.query
         if self.cleaned.get("sort"):
             paginator = Paginator(self.qs.for_cards(snippets=query is not None), size)
-            paginator.count = self.facets.total
+            paginator.count = facets.total
         else:
-            paginator = Paginator(SelectionPages(self.facets.selection), size)
+            paginator = Paginator(SelectionPages(facets.selection), size)
         page = paginator.get_page(number)
         for intervention in page:
             intervention.snippet = snippet(intervention, query) if query else ""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+from functools import cached_property
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse, translate_url
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -65,13 +68,12 @@ def _forget_constants(**kwargs) -> None:
     """Settings a part or the menu may read (the licence, the static files, the URLs) changed:
     tests do that."""
     _CONSTANT.clear()
-    _MENU_URLS.clear()
+    _REVERSED.clear()
 
 
 setting_changed.connect(_forget_constants)
 
 
-@register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict[str, str | bool]]:
     """The current page in each interface language (Danish at /, English under /en/)."""
     request: HttpRequest | None = context.get("request")
@@ -93,23 +95,116 @@ MAIN_MENU = (
 )
 
 
-@register.simple_tag(takes_context=True)
 def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
     path = request.path if request is not None else ""
-    key = (get_language(), get_script_prefix())
-    urls = _MENU_URLS.get(key) or _MENU_URLS.setdefault(
-        key, [reverse(name) for name, _label in MAIN_MENU]
-    )
+    urls = [reversed_url(name) for name, _label in MAIN_MENU]
     return [
         {"url": url, "label": label, "current": path == url}
         for url, (_name, label) in zip(urls, MAIN_MENU, strict=True)
     ]
 
 
-# The menu's addresses per (language, script prefix): reversed once, not on every page.
-_MENU_URLS: dict[tuple[str, str], list[str]] = {}
+@register.simple_tag(takes_context=True)
+def language_items(context) -> SafeString:
+    """The language switch's items (`language_links`), built in Python: the frame's two loops
+    were most of what the frame still rendered per request (ADR 0017)."""
+    out = []
+    for link in language_links(context):
+        code = escape(str(link["code"]))
+        current = ' aria-current="true"' if link["current"] else ""
+        out.append(
+            f'\n            <li><a href="{escape(str(link["url"]))}" lang="{code}"'
+            f' hreflang="{code}"{current}>{escape(str(link["name"]))}</a></li>\n            '
+        )
+    return mark_safe("".join(out))  # every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def menu_items(context) -> SafeString:
+    """The main menu's items (`main_menu`), the current page's marked, built in Python."""
+    out = []
+    for item in main_menu(context):
+        active = ' class="active current"' if item["current"] else ""
+        current = ' aria-current="page"' if item["current"] else ""
+        out.append(
+            f'\n            <li{active}><a class="nav-link" href="{escape(str(item["url"]))}"'
+            f"{current}><span>{escape(str(item['label']))}</span></a></li>\n            "
+        )
+    return mark_safe("".join(out))  # every value above is escaped
+
+
+# Addresses without arguments (the menu's, the list's, the downloads') per (name, language,
+# script prefix): reversed once per process, not on every page.
+_REVERSED: dict[tuple[str, str, str], str] = {}
+
+
+def reversed_url(name: str) -> str:
+    """`reverse(name)` for a URL without arguments, once per language and script prefix."""
+    key = (name, get_language(), get_script_prefix())
+    url = _REVERSED.get(key)
+    if url is None:
+        url = _REVERSED[key] = reverse(name)
+    return url
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """`{% url name %}` for a URL without arguments, reversed once (`reversed_url`)."""
+    return reversed_url(name)
+
+
+def query_string(params, **changes) -> str:
+    """What `{% querystring **changes %}` gives for `params` (None removes a parameter, a value
+    replaces it in place or is added last), without the deep copy of the query that Django's
+    tag makes: a list page asks for a dozen."""
+    pairs: list[tuple[str, object]] = []
+    for key, values in params.lists():
+        if key not in changes:
+            pairs.extend((key, value) for value in values)
+        elif changes[key] is not None:
+            pairs.append((key, changes[key]))
+    pairs += [(k, v) for k, v in changes.items() if k not in params and v is not None]
+    if not pairs and not params:
+        return ""
+    return f"?{urlencode(pairs)}"
+
+
+class SelectionLinks:
+    """The list's selection as downloads (Excel, CSV, CSV with commas, JSON; on any page, so
+    without `page`) and as a feed (also without `sort`: a feed is newest first); each address
+    built when a template asks for it."""
+
+    def __init__(self, params) -> None:
+        self.params = params
+
+    @cached_property
+    def selection(self) -> str:
+        return query_string(self.params, page=None)
+
+    def xlsx(self) -> str:
+        return reversed_url("interventions:download_xlsx") + self.selection
+
+    def csv(self) -> str:
+        return reversed_url("interventions:download_csv") + self.selection
+
+    def csv_comma(self) -> str:
+        return reversed_url("interventions:download_csv") + query_string(
+            self.params, page=None, sep=","
+        )
+
+    def json(self) -> str:
+        return reversed_url("interventions:download_json") + self.selection
+
+    def feed(self) -> str:
+        return reversed_url("interventions:feed") + query_string(self.params, page=None, sort=None)
+
+
+@register.simple_tag(takes_context=True)
+def selection_links(context) -> SelectionLinks:
+    """`SelectionLinks` for the request's query string."""
+    return SelectionLinks(context.request.GET)
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -148,19 +243,11 @@ def sort_menu(query: str, current: str | None) -> SafeString:
     )  # every value above is escaped
 
 
-def _without(params, name: str, value: str | None = None) -> str:
-    """The query string without `name` (or only its `value`), back on page 1."""
-    new = params.copy()
-    new.pop("page", None)
-    if value is None:
-        new.pop(name, None)
-    else:
-        new.setlist(name, [v for v in new.getlist(name) if v != value])
-    encoded = new.urlencode()
-    return f"?{encoded}" if encoded else "?"
+def _without(params, name: str) -> str:
+    """The query string without `name`, back on page 1."""
+    return query_string(params, page=None, **{name: None}) or "?"
 
 
-@register.simple_tag
 def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
     """Every parameter in force, as labelled groups of removable chips: the search, each facet
     ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
@@ -215,6 +302,62 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
     return groups
 
 
+def _text(value) -> str:
+    return escape(str(value))
+
+
+@register.simple_tag
+def active_filter_list(params, facets, budget, query: str, list_url: str) -> SafeString:
+    """The active filters (`active_filters`) as their chips, each a link that removes it, and
+    "Nulstil alle filtre"; nothing when no filter is in force.
+
+    Built in Python, as the facet panels are; the markup, its whitespace included, is what the
+    template loop over the groups and chips wrote.
+    """
+    groups = active_filters(params, facets, budget, query)
+    if not groups:
+        return mark_safe("\n      ")
+    close = _icon("close")
+    out = [
+        '\n      \n      <div class="active-filters">'
+        f'\n        <h3 class="sr-only">{_text(gettext("Aktive filtre"))}</h3>'
+        '\n        <ul class="unstyled-list active-filter-list">\n          '
+    ]
+    for group in groups:
+        remove = _text(group["remove"])
+        out.append(
+            '\n          <li class="active-filter-group">'
+            f'<span class="active-filter-label">{_text(group["label"])}:</span>'
+        )
+        for n, chip in enumerate(group["chips"]):
+            if n:
+                joiner = _text(group.get("joiner", ""))
+                out.append(f' <span class="active-filter-joiner">{joiner}</span>')
+            url, text = _text(chip["url"]), _text(chip["text"])
+            if chip.get("lang"):
+                text = f'<span lang="{_text(chip["lang"])}">{text}</span>'
+            out.append(
+                f' <a class="tag tag-icon" href="{url}" hx-get="{url}">'
+                f'<span class="sr-only">{remove}:</span> {text} {close}</a>'
+            )
+        mode = group.get("mode")
+        if mode:
+            url = _text(mode["url"])
+            out.append(
+                f' <a class="tag tag-icon active-filter-mode" href="{url}" hx-get="{url}">'
+                f'<span class="sr-only">{_text(gettext("Slå fra"))}:</span>'
+                f" {_text(mode['text'])} {close}</a>"
+            )
+        out.append("</li>\n          ")
+    url, reset = _text(list_url), _text(gettext("Nulstil alle filtre"))
+    out.append(
+        "\n        </ul>"
+        f'\n        <p><a href="{url}" hx-get="{url}">{reset}</a></p>'
+        "\n      </div>\n      "
+    )
+    return mark_safe("".join(out))  # every value above is escaped
+
+
 @register.simple_tag
 def list_title(facets, query: str, count: int) -> str:
     """The list page's title, different for every search: "Hjemløse, Aarhus — 27 indsatser";
@@ -227,7 +370,6 @@ def list_title(facets, query: str, count: int) -> str:
     return f"{', '.join(parts)} — {found}"
 
 
-@register.simple_tag
 def page_window(page, around: int = 2) -> list[int | None]:
     """Page numbers to link: first, last and `around` either side of the current; None: a gap."""
     last, current = page.paginator.num_pages, page.number
@@ -241,10 +383,78 @@ def page_window(page, around: int = 2) -> list[int | None]:
     return window
 
 
-@register.filter
-def selected_values(facets) -> list:
-    """Every selected value across the facets (the active filters)."""
-    return [value for facet in facets for value in facet.selected]
+def _page_url(params, number: int) -> str:
+    """`{% querystring page=number %}`, escaped for an attribute."""
+    return escape(query_string(params, page=number))
+
+
+def _icon(name: str) -> str:
+    """`includes/_icon.html` for `name` (with the file's final line break)."""
+    sprite = escape(static("dkfds/img/all-svg-icons.svg"))
+    return (
+        f'<svg class="icon-svg" focusable="false" aria-hidden="true">'
+        f'<use href="{sprite}#{name}"></use></svg>\n'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context, page) -> SafeString:
+    """The list's page links: previous, first, last and two either side of the current
+    (`page_window`), next; nothing for a single page.
+
+    Built in Python, as the facet panels are: the template's loop with a `{% querystring %}`
+    per link was a fifth of the results region's rendering. The markup, its whitespace
+    included, is what that template wrote.
+    """
+    if not page.has_other_pages():
+        return mark_safe("\n")
+    params = context.request.GET
+    side = escape(gettext("side"))
+    out = [f'\n<nav class="pagination" aria-label="{escape(gettext("Sider"))}">\n  ']
+    if page.has_previous():
+        url = _page_url(params, page.previous_page_number())
+        out.append(
+            f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-previous"'
+            f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
+            f'{escape(gettext("Forrige"))}</span><span class="sr-only"> {side}</span></a>\n  '
+        )
+    total = page.paginator.num_pages
+    where = gettext("Side %(number)s af %(total)s") % {"number": page.number, "total": total}
+    out.append(
+        f'\n  <span class="pagination-mobile">{where}</span>'
+        '\n  <ul class="pagination__items">\n    '
+    )
+    label = escape(gettext("Side"))
+    for n in page_window(page):
+        if n is None:
+            out.append(
+                '\n    <li class="pagination-item pagination-overflow">'
+                '<span aria-hidden="true">…</span></li>\n    '
+            )
+        elif n == page.number:
+            url = _page_url(params, n)
+            out.append(
+                f'\n    <li class="pagination-item pagination-number"><a href="{url}"'
+                f' class="button current-page" aria-current="page">'
+                f'<span class="sr-only">{label} </span>{n}</a></li>\n    '
+            )
+        else:
+            url = _page_url(params, n)
+            out.append(
+                f'\n    <li class="pagination-item pagination-number"><a href="{url}"'
+                f' hx-get="{url}" class="button button-secondary">'
+                f'<span class="sr-only">{label} </span>{n}</a></li>\n    '
+            )
+    out.append("\n  </ul>\n  ")
+    if page.has_next():
+        url = _page_url(params, page.next_page_number())
+        out.append(
+            f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-next"'
+            f' rel="next"><span class="pagination-nav-link">{escape(gettext("Næste"))}</span>'
+            f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n  '
+        )
+    out.append("\n</nav>\n\n")
+    return mark_safe("".join(out))  # every value above is escaped
 
 
 @register.filter

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from interventions.api.serializers import InterventionExportSerializer
+from interventions.api.serializers import InterventionExportSerializer, forget_items
 from interventions.curation.export import intervention_data
 from interventions.models import (
     Guidance,
@@ -331,6 +331,9 @@ def test_sources_count_their_guidance(client):
 # The count, the page (with its source, for the age of the information), and one query each for
 # municipalities, served municipalities (ADR 0012: 5 -> 6), target groups and paragraphs.
 LIST_QUERIES = 6
+# The same page again: its items are kept (serializers.KeptItems), and their relations are read
+# only for a page with an item not kept yet (ADR 0017).
+LIST_QUERIES_KEPT = 2
 # The entry with source and section, then ten relations (see InterventionQuerySet.with_relations),
 # and the requests its owner left unanswered (ADR 0015: 11 -> 12).
 DETAIL_QUERIES = 12
@@ -345,11 +348,23 @@ def test_the_list_takes_the_same_queries_for_one_row_or_many(
     with django_assert_num_queries(LIST_QUERIES):
         body = client.get(LIST, {"page_size": size}).json()
     assert len(body["results"]) == size
+    with django_assert_num_queries(LIST_QUERIES_KEPT):
+        assert client.get(LIST, {"page_size": size}).json() == body
+
+
+def test_a_page_with_an_item_not_kept_reads_the_relations(client, django_assert_num_queries):
+    first = client.get(LIST, {"page_size": 3}).json()["results"]
+    with django_assert_num_queries(LIST_QUERIES):
+        wider = client.get(LIST, {"page_size": 4}).json()["results"]
+    assert wider[:3] == first
+    forget_items()
+    assert client.get(LIST, {"page_size": 4}).json()["results"] == wider  # as read afresh
 
 
 def test_the_chosen_vocabulary_values_cost_no_query_to_check(client, django_assert_num_queries):
     # The catalogue index, which knows every value, is built once per catalogue version.
     client.get(LIST, {"target_group": "aeldre"})
+    forget_items()  # the items' relations are read again, as for a page not seen before
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(LIST, {"target_group": "hjemloese", "region": "region-midtjylland"})
     assert response.status_code == 200

@@ -90,21 +90,23 @@ def test_a_hit_sends_the_body_compressed_when_stored_and_compresses_nothing(clie
     entry keeps the compressed body, and a miss sends the same bytes as every later hit."""
     import django.middleware.gzip
 
+    import catalogue.middleware
     from interventions.caching import page_cache
 
     calls = []
 
-    def counted(module):
-        original = module.compress_string
+    def counted(module, name):
+        original = getattr(module, name)
 
-        def compress_string(*args, **kwargs):
+        def compress(*args, **kwargs):
             calls.append(module.__name__)
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(module, "compress_string", compress_string)
+        monkeypatch.setattr(module, name, compress)
 
-    counted(page_cache)
-    counted(django.middleware.gzip)
+    counted(page_cache, "gzip_compress")
+    counted(catalogue.middleware, "gzip_compress")  # the GZipMiddleware in use
+    counted(django.middleware.gzip, "compress_string")  # Django's, for streams
     miss = get(client, LIST, **{"Accept-Encoding": "gzip, deflate, br"})
     hits = [get(client, LIST, **{"Accept-Encoding": "gzip"}) for _ in range(3)]
     assert calls == [page_cache.__name__]  # once, when stored

@@ -1,12 +1,13 @@
 """The FilterSet is the contract of the query string: OR within a facet, AND across facets, and
 AND within a facet named in `match_all`."""
 
+import copy
 import itertools
 
 import pytest
 from django.http import QueryDict
 
-from interventions.listing.filters import InterventionFilter
+from interventions.listing.filters import InterventionFilter, VocabularyField
 from interventions.models import Intervention, LegalParagraph, TargetGroup
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +201,24 @@ def test_budget_kind_keeps_the_amounts_of_that_kind_and_sorts_within_it():
     rows = list(filterset.qs.values_list("budget_kind", "budget_dkk"))
     assert rows and {kind for kind, _amount in rows} == {"period_total"}
     assert [amount for _kind, amount in rows] == sorted((a for _k, a in rows), reverse=True)
+
+
+def test_a_forms_vocabulary_fields_share_their_queryset_only_while_it_holds_no_rows():
+    """Each request's form copies the fields; an unevaluated queryset is shared rather than
+    cloned, and one that has cached rows is cloned as Django clones it, so no form sees rows
+    another read."""
+    form_class = InterventionFilter(QueryDict(""), queryset=None).get_form_class()
+    template = form_class.base_fields["target_group"]
+    assert isinstance(template, VocabularyField)
+    copied = copy.deepcopy(template)
+    assert copied.queryset is template.queryset and copied.widget is not template.widget
+    assert copied.widget.choices.field is copied  # its own choices iterator
+    copied.known = {"a": 1}
+    assert template.known is None
+    try:
+        assert list(copied.queryset)  # evaluated: rows cached on the shared queryset
+        fresh = copy.deepcopy(template)
+        assert fresh.queryset is not template.queryset
+        assert fresh.queryset._result_cache is None
+    finally:
+        template.queryset = template.queryset.all()  # the form class's template stays unread
