@@ -34,12 +34,15 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Generic, TypeVar
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     Lookup,
     Q,
@@ -564,21 +567,20 @@ def _match(
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
         # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        if kept is None:
-            matching, names = published, ("pk", "search_document", "search_title", "search_meta")
-        else:
-            matching, names = (
-                SearchEntry.objects.all(),
-                ("intervention_id", "words", "title", "meta"),
-            )
-        for pattern in group:
-            matching = matching.filter(**{f"{names[1]}__words_match": pattern})
-        rows = matching.values_list(
-            names[0], _if_in(names[2], patterns), _if_in(names[3], patterns)
-        )
         if kept is not None:
-            every = kept.published()
-            rows = [row for row in rows if row[0] in every]
+            # The ids alone: the fields are read below, only where they hold the term.
+            matching = SearchEntry.objects.all()
+            for pattern in group:
+                matching = matching.filter(words__words_match=pattern)
+            ids = (row[0] for row in _fetched(matching.values_list("intervention_id")))
+            found.body |= kept.published().intersection(ids)
+            continue
+        matching = published
+        for pattern in group:
+            matching = matching.filter(search_document__words_match=pattern)
+        rows = matching.values_list(
+            "pk", _if_in("search_title", patterns), _if_in("search_meta", patterns)
+        )
         for pk, title, meta in rows:
             found.body.add(pk)
             if title or meta:  # another term may have sent the other field
@@ -587,6 +589,9 @@ def _match(
                 texts[pk] = (title or known[0], meta or known[1])
             else:
                 texts.setdefault(pk, ("", ""))
+    counted = term.counted
+    if kept is not None and found.body and counted:
+        _read_fields(found, counted, texts)
     if term.place:
         by_relation: dict[str, list[int]] = defaultdict(list)
         for relation, pk in place_words().get(term.word, ()):
@@ -619,6 +624,66 @@ def _match(
     return found
 
 
+class _FieldWords(Func):
+    """An entry's title and metadata as one text (both NOT NULL): on PostgreSQL, the expression
+    the GIN index of migration 0014 is over, written as it is there so that it is used."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts: dict) -> None:
+    """Read into `texts` the title and metadata of the entries of `found.body` that hold every
+    pattern of one of the term's counted `groups`, each field only where it does; mark those
+    entries `fielded`. Only such a field counts for the term (`_field_count`); an entry whose
+    fields hold none weighs `W_BODY` from its words, as with every text sent.
+
+    One indexed query per term: the GIN index over the words of the title and metadata
+    (migration 0014) finds the entries whose fields have words the patterns match, a third of
+    a broad word's matches at 100,000 entries, where a LIKE over the metadata of every match
+    cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in` is: a pattern lies
+    within a word, so a field holding it has a word it matches.
+    """
+    holds = Q()
+    for group in groups:
+        every = Q()
+        for pattern in group:
+            every &= Q(field_words__words_match=pattern)
+        holds |= every
+    rows = _fetched(
+        SearchEntry.objects.annotate(field_words=_FieldWords("title", "meta"))
+        .filter(holds)
+        .values_list("intervention_id", "title", "meta")
+    )
+    body, fielded = found.body, found.fielded
+    # Most terms are one pattern: a substring test per field, in a loop over tens of thousands.
+    single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
+    for pk, title, meta in rows:
+        if pk not in body:
+            continue
+        if single is not None:
+            title = title if single in title else ""
+            meta = meta if single in meta else ""
+        else:
+            title = title if any(_group_in(group, title) for group in groups) else ""
+            meta = meta if any(_group_in(group, meta) for group in groups) else ""
+        if title or meta:
+            fielded.add(pk)
+            known = texts.get(pk)
+            texts[pk] = (title or known[0], meta or known[1]) if known else (title, meta)
+
+
+def _fetched(queryset: QuerySet) -> list[tuple]:
+    """The rows of a `values_list` queryset as the database driver gives them: Django's
+    row-by-row iteration cost more than the query for the tens of thousands of ids of a broad
+    word at 100,000 entries. For fields that need no conversion (integers and texts)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _if_in(name: str, patterns: list[str]) -> Case:
     """The text field `name` where one of the patterns occurs in it, else "": what the field
     counts of a term need, and no more. A broad word ("brug") is in the words of 84% of the
@@ -641,9 +706,11 @@ def _weight(
     pk: int,
     texts: dict,
     groups: tuple[tuple[str, ...], ...] | None = None,
+    sizes: _Sizes | None = None,
 ) -> float:
     """The term's weighted frequency in an entry, over its fields; `groups`: the term's counted
-    ones, if the caller has them at hand (`Term.counted` builds them on every call)."""
+    ones, and `sizes` the entries' vocabulary sizes, if the caller has them at hand (`Term.counted`
+    builds them on every call)."""
     title, meta = texts.get(pk, ("", ""))
     if groups is None:
         groups = term.counted
@@ -652,7 +719,7 @@ def _weight(
         weight += W_TITLE * _field_count(groups, title, 3)
         weight += W_META * _field_count(groups, meta, 5)
     if pk in matches.vocabulary:
-        sizes = _sizes_cache.get()
+        sizes = sizes or _sizes_cache.get()
         relative = sizes.of.get(pk, sizes.mean) / sizes.mean
         named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
         weight += W_VOCABULARY * min(named, 2)
@@ -684,30 +751,34 @@ def ranked(
     texts: dict[int, tuple[str, str]] = {}
     kept = _catalogue if queryset is None else None
     matched = [_match(term, published, texts, kept) for term in parsed.terms]
-    candidates: set[int] = set()
-    for matches in matched:
-        candidates |= matches.entries
+    found = [matches.entries for matches in matched]  # a union of tens of thousands: once
+    candidates: set[int] = set().union(*found)
     if not candidates:
         return []
-    total = max(published.count() if total is None else total, 1)
-    required = [m for m in matched if len(m.entries) <= COMMON * total] or matched
+    if total is None:
+        total = len(kept.published()) if kept is not None else published.count()
+    total = max(total, 1)
+    required = [e for e in found if len(e) <= COMMON * total] or found
     loose = len(required) < len(matched)  # a common term was let go: rank by coverage too
     if parsed.required:
-        for matches in required:
-            candidates &= matches.entries
-    missing = [pk for pk in candidates if pk not in texts]
-    if missing:
-        for pk, title, meta in published.filter(pk__in=missing).values_list(
-            "pk", "search_title", "search_meta"
-        ):
-            texts[pk] = (title, meta)
-        candidates &= set(texts)
+        for entries in required:
+            candidates &= entries
+    if kept is None:
+        missing = [pk for pk in candidates if pk not in texts]
+        if missing:
+            for pk, title, meta in published.filter(pk__in=missing).values_list(
+                "pk", "search_title", "search_meta"
+            ):
+                texts[pk] = (title, meta)
+            candidates &= set(texts)
+    # Else every text a count needs is read: an entry that no words lookup found has none of
+    # the terms' patterns in its words, so none in its title or metadata (`_read_fields`).
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
     coverage = not parsed.required or loose  # only then is what each entry covers used
     asked = 0.0
-    for term, matches in zip(parsed.terms, matched, strict=True):
-        entries = matches.entries
+    sizes = _sizes_cache.get() if any(m.vocabulary for m in matched) else None
+    for term, matches, entries in zip(parsed.terms, matched, found, strict=True):
         if not entries:
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
@@ -726,6 +797,7 @@ def ranked(
         # A term of one pattern (most words) in the title or metadata of an entry it meets in no
         # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
         fields_only = _fields_only(matches, groups) & rest
+        by_weight: dict[float, tuple[float, float]] = {}  # a few dozen weights: each scored once
         for pk in rest:
             if pk in fields_only:
                 title, meta = texts[pk]
@@ -733,10 +805,16 @@ def ranked(
                 weight = W_BODY + W_TITLE * min(title.count(pattern), 3)
                 weight += W_META * min(meta.count(pattern), 5)
             else:
-                weight = _weight(term, matches, pk, texts, groups)
-            scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
+                weight = _weight(term, matches, pk, texts, groups, sizes)
+            scored = by_weight.get(weight)
+            if scored is None:
+                scored = by_weight[weight] = (
+                    idf * weight * (K1 + 1) / (K1 + weight),
+                    _met(idf, weight),
+                )
+            scores[pk] += scored[0]
             if coverage:
-                covered[pk] += _met(idf, weight)
+                covered[pk] += scored[1]
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
         # meets more of its words ranks above one that meets a rare word alone.
@@ -744,7 +822,7 @@ def ranked(
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
     kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
-    kept.sort(key=lambda row: -row[1])
+    kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
     return kept
 
 
