@@ -572,8 +572,8 @@ def _match(
             matching = SearchEntry.objects.all()
             for pattern in group:
                 matching = matching.filter(words__words_match=pattern)
-            ids = (row[0] for row in _fetched(matching.values_list("intervention_id")))
-            found.body |= kept.published().intersection(ids)
+            ids = _fetched(matching.values_list("intervention_id"))
+            found.body |= kept.published().intersection(map(itemgetter(0), ids))
             continue
         matching = published
         for pattern in group:
@@ -778,6 +778,7 @@ def ranked(
     coverage = not parsed.required or loose  # only then is what each entry covers used
     asked = 0.0
     sizes = _sizes_cache.get() if any(m.vocabulary for m in matched) else None
+    untouched = True  # no term has added to the scores yet
     for term, matches, entries in zip(parsed.terms, matched, found, strict=True):
         if not entries:
             continue
@@ -788,8 +789,11 @@ def ranked(
         plain = matches.body_only & candidates
         if plain:
             score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
-            for pk in plain:
-                scores[pk] += score
+            if untouched:  # every score is still 0.0, and 0.0 + score is score
+                scores.update(dict.fromkeys(plain, score))
+            else:
+                for pk in plain:
+                    scores[pk] += score
             if coverage:
                 for pk in plain:
                     covered[pk] += met
@@ -815,13 +819,17 @@ def ranked(
             scores[pk] += scored[0]
             if coverage:
                 covered[pk] += scored[1]
+        untouched = False
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
         # meets more of its words ranks above one that meets a rare word alone.
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
-    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
+    least = cut * best
+    # Few distinct scores (a broad word's tens of thousands of entries have a few dozen).
+    rounded = {score: round(score * SCALE) for score in set(scores.values()) if score >= least}
+    kept = [(pk, rounded[score]) for pk, score in scores.items() if score >= least]
     kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
     return kept
 
