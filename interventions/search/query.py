@@ -534,6 +534,10 @@ class _TermMatches:
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
+    # The entries of `fielded` whose weight is `W_BODY` plus their title and metadata counts and
+    # nothing else (a term of one pattern; no vocabulary term, place or paragraph), by weight:
+    # weighed as the fields are read, without keeping their texts (`_read_fields`).
+    weighed: dict[float, set[int]] = field(default_factory=dict)
 
     @property
     def entries(self) -> set[int]:
@@ -589,9 +593,6 @@ def _match(
                 texts[pk] = (title or known[0], meta or known[1])
             else:
                 texts.setdefault(pk, ("", ""))
-    counted = term.counted
-    if kept is not None and found.body and counted:
-        _read_fields(found, counted, texts)
     if term.place:
         by_relation: dict[str, list[int]] = defaultdict(list)
         for relation, pk in place_words().get(term.word, ()):
@@ -621,6 +622,9 @@ def _match(
         for pk, stated in bases:
             weight = W_STATED if stated else W_ASSIGNED
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
+    counted = term.counted
+    if kept is not None and found.body and counted:
+        _read_fields(found, counted, texts)
     return found
 
 
@@ -656,15 +660,30 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts
         .filter(holds)
         .values_list("intervention_id", "title", "meta")
     )
-    body, fielded = found.body, found.fielded
-    # Most terms are one pattern: a substring test per field, in a loop over tens of thousands.
+    body, fielded, weighed = found.body, found.fielded, found.weighed
+    # Most terms are one pattern, and most entries whose fields hold it have no other field of
+    # the term: their weight is known here, `_weight`'s sum written out, and their texts are not
+    # kept (a broad word has tens of thousands).
     single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
+    elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     for pk, title, meta in rows:
         if pk not in body:
             continue
         if single is not None:
-            title = title if single in title else ""
-            meta = meta if single in meta else ""
+            in_title, in_meta = title.count(single), meta.count(single)
+            if not (in_title or in_meta):
+                continue
+            fielded.add(pk)
+            if pk not in elsewhere:
+                weight = W_BODY + W_TITLE * min(in_title, 3)
+                weight += W_META * min(in_meta, 5)
+                if weight in weighed:
+                    weighed[weight].add(pk)
+                else:
+                    weighed[weight] = {pk}
+                continue
+            title = title if in_title else ""
+            meta = meta if in_meta else ""
         else:
             title = title if any(_group_in(group, title) for group in groups) else ""
             meta = meta if any(_group_in(group, meta) for group in groups) else ""
@@ -785,23 +804,30 @@ def ranked(
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
         groups = term.counted
-        # The entries that have the term in their words alone all weigh the same: one score.
-        plain = matches.body_only & candidates
-        if plain:
-            score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
+        by_weight: dict[float, tuple[float, float]] = {}  # a few dozen weights: each scored once
+        # Entries that weigh the same, scored as a group: those that have the term in their
+        # words alone, and those weighed as their fields were read (`_TermMatches.weighed`).
+        grouped = set()
+        for weight, pks in [(W_BODY, matches.body_only), *matches.weighed.items()]:
+            pks = pks & candidates
+            if not pks:
+                continue
+            grouped |= pks
+            if weight not in by_weight:
+                by_weight[weight] = _scored(idf, weight)
+            score, met = by_weight[weight]
             if untouched:  # every score is still 0.0, and 0.0 + score is score
-                scores.update(dict.fromkeys(plain, score))
+                scores.update(dict.fromkeys(pks, score))
             else:
-                for pk in plain:
+                for pk in pks:
                     scores[pk] += score
             if coverage:
-                for pk in plain:
+                for pk in pks:
                     covered[pk] += met
-        rest = (entries & candidates) - plain
+        rest = (entries & candidates) - grouped
         # A term of one pattern (most words) in the title or metadata of an entry it meets in no
         # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
         fields_only = _fields_only(matches, groups) & rest
-        by_weight: dict[float, tuple[float, float]] = {}  # a few dozen weights: each scored once
         for pk in rest:
             if pk in fields_only:
                 title, meta = texts[pk]
@@ -810,15 +836,12 @@ def ranked(
                 weight += W_META * min(meta.count(pattern), 5)
             else:
                 weight = _weight(term, matches, pk, texts, groups, sizes)
-            scored = by_weight.get(weight)
-            if scored is None:
-                scored = by_weight[weight] = (
-                    idf * weight * (K1 + 1) / (K1 + weight),
-                    _met(idf, weight),
-                )
-            scores[pk] += scored[0]
+            if weight not in by_weight:
+                by_weight[weight] = _scored(idf, weight)
+            score, met = by_weight[weight]
+            scores[pk] += score
             if coverage:
-                covered[pk] += scored[1]
+                covered[pk] += met
         untouched = False
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
@@ -832,6 +855,11 @@ def ranked(
     kept = [(pk, rounded[score]) for pk, score in scores.items() if score >= least]
     kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
     return kept
+
+
+def _scored(idf: float, weight: float) -> tuple[float, float]:
+    """A term's score in an entry it weighs `weight` in (saturated, BM25), and its `_met`."""
+    return idf * weight * (K1 + 1) / (K1 + weight), _met(idf, weight)
 
 
 def _fields_only(matches: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> set[int]:
