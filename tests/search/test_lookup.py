@@ -69,22 +69,24 @@ def test_only_entries_with_the_word_in_a_field_send_their_texts():
 
 
 def test_on_all_published_entries_only_the_fields_that_hold_the_word_are_read():
+    """Weighed as they are read (`_TermMatches.weighed`), their texts not kept, unless the entry
+    has the term in another field too (a vocabulary term): then `_weight` reads them."""
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
     titled = InterventionFactory(title="Zebrafiskens hus")
-    summarised = InterventionFactory(summary="Et tilbud med zebrafisk om tirsdagen.")
+    summarised = InterventionFactory(summary="Et tilbud med zebrafisk og zebrafisk.")
+    named = InterventionFactory(title="Zebrafisk", target_groups=[group])
     mentioned = InterventionFactory(purpose="Vi har også en zebrafisk i gården.")
     hidden = InterventionFactory(title="Zebrafisk", is_published=False)
     texts: dict[int, tuple[str, str]] = {}
     found = _match(
         word_term("zebrafisk"), Intervention.objects.published(), texts, query._catalogue
     )
-    assert found.body == {titled.pk, summarised.pk, mentioned.pk}
-    assert found.fielded == {titled.pk, summarised.pk}
-    titled.refresh_from_db()
-    summarised.refresh_from_db()
-    assert texts == {
-        titled.pk: (titled.search_title, ""),
-        summarised.pk: ("", summarised.search_meta),
-    }
+    assert found.body == {titled.pk, summarised.pk, named.pk, mentioned.pk}
+    assert found.fielded == {titled.pk, summarised.pk, named.pk}
+    # W_BODY and once in the title (W_TITLE), or twice in the metadata (W_META each).
+    assert found.weighed == {3.5: {titled.pk}, 2.5: {summarised.pk}}
+    named.refresh_from_db()
+    assert texts == {named.pk: (named.search_title, named.search_meta)}
     assert hidden.pk not in found.entries
 
 
