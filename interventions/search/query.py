@@ -534,9 +534,8 @@ class _TermMatches:
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
-    # The entries of `fielded` whose weight is `W_BODY` plus their title and metadata counts and
-    # nothing else (a term of one pattern; no vocabulary term, place or paragraph), by weight:
-    # weighed as the fields are read, without keeping their texts (`_read_fields`).
+    # The entries of `fielded` for a term of one pattern, by weight: weighed as the fields are
+    # read, without keeping their texts (`_read_fields`).
     weighed: dict[float, set[int]] = field(default_factory=dict)
 
     @property
@@ -638,10 +637,11 @@ class _FieldWords(Func):
 
 
 def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts: dict) -> None:
-    """Read into `texts` the title and metadata of the entries of `found.body` that hold every
-    pattern of one of the term's counted `groups`, each field only where it does; mark those
-    entries `fielded`. Only such a field counts for the term (`_field_count`); an entry whose
-    fields hold none weighs `W_BODY` from its words, as with every text sent.
+    """Read the title and metadata of the entries of `found.body` that hold every pattern of one
+    of the term's counted `groups`, and mark those entries `fielded`: only such a field counts
+    for the term (`_field_count`); an entry whose fields hold none weighs as with every text
+    sent. For a term of one pattern each entry is weighed here (`found.weighed`); else its
+    fields that hold a group are kept in `texts` for `_weight`.
 
     One indexed query per term: the GIN index over the words of the title and metadata
     (migration 0014) finds the entries whose fields have words the patterns match, a third of
@@ -661,36 +661,35 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts
         .values_list("intervention_id", "title", "meta")
     )
     body, fielded, weighed = found.body, found.fielded, found.weighed
-    # Most terms are one pattern, and most entries whose fields hold it have no other field of
-    # the term: their weight is known here, `_weight`'s sum written out, and their texts are not
-    # kept (a broad word has tens of thousands).
+    # Most terms are one pattern: the weight of an entry whose fields hold it is known here,
+    # `_weight`'s sum in the same order, and its texts are not kept (a broad word has tens of
+    # thousands).
     single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
+    sizes = _sizes_cache.get() if found.vocabulary else None
     for pk, title, meta in rows:
         if pk not in body:
             continue
-        if single is not None:
-            in_title, in_meta = title.count(single), meta.count(single)
-            if not (in_title or in_meta):
-                continue
-            fielded.add(pk)
-            if pk not in elsewhere:
-                weight = W_BODY + W_TITLE * min(in_title, 3)
-                weight += W_META * min(in_meta, 5)
-                if weight in weighed:
-                    weighed[weight].add(pk)
-                else:
-                    weighed[weight] = {pk}
-                continue
-            title = title if in_title else ""
-            meta = meta if in_meta else ""
-        else:
+        if single is None:
             title = title if any(_group_in(group, title) for group in groups) else ""
             meta = meta if any(_group_in(group, meta) for group in groups) else ""
-        if title or meta:
-            fielded.add(pk)
-            known = texts.get(pk)
-            texts[pk] = (title or known[0], meta or known[1]) if known else (title, meta)
+            if title or meta:
+                fielded.add(pk)
+                known = texts.get(pk)
+                texts[pk] = (title or known[0], meta or known[1]) if known else (title, meta)
+            continue
+        in_title, in_meta = title.count(single), meta.count(single)
+        if not (in_title or in_meta):
+            continue
+        fielded.add(pk)
+        weight = W_BODY + W_TITLE * min(in_title, 3)
+        weight += W_META * min(in_meta, 5)
+        if pk in elsewhere:
+            weight = _with_other_fields(weight, found, pk, sizes)
+        if weight in weighed:
+            weighed[weight].add(pk)
+        else:
+            weighed[weight] = {pk}
 
 
 def _fetched(queryset: QuerySet) -> list[tuple]:
@@ -737,6 +736,14 @@ def _weight(
     if groups:
         weight += W_TITLE * _field_count(groups, title, 3)
         weight += W_META * _field_count(groups, meta, 5)
+    return _with_other_fields(weight, matches, pk, sizes)
+
+
+def _with_other_fields(
+    weight: float, matches: _TermMatches, pk: int, sizes: _Sizes | None = None
+) -> float:
+    """`weight` (the entry's words, title and metadata) plus its vocabulary, place and
+    paragraph fields for the term."""
     if pk in matches.vocabulary:
         sizes = sizes or _sizes_cache.get()
         relative = sizes.of.get(pk, sizes.mean) / sizes.mean

@@ -69,8 +69,8 @@ def test_only_entries_with_the_word_in_a_field_send_their_texts():
 
 
 def test_on_all_published_entries_only_the_fields_that_hold_the_word_are_read():
-    """Weighed as they are read (`_TermMatches.weighed`), their texts not kept, unless the entry
-    has the term in another field too (a vocabulary term): then `_weight` reads them."""
+    """Weighed as they are read (`_TermMatches.weighed`), with the term's other fields (a
+    vocabulary term), as `_weight` weighs them from the texts; the texts are not kept."""
     group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
     titled = InterventionFactory(title="Zebrafiskens hus")
     summarised = InterventionFactory(summary="Et tilbud med zebrafisk og zebrafisk.")
@@ -78,15 +78,17 @@ def test_on_all_published_entries_only_the_fields_that_hold_the_word_are_read():
     mentioned = InterventionFactory(purpose="Vi har også en zebrafisk i gården.")
     hidden = InterventionFactory(title="Zebrafisk", is_published=False)
     texts: dict[int, tuple[str, str]] = {}
-    found = _match(
-        word_term("zebrafisk"), Intervention.objects.published(), texts, query._catalogue
-    )
+    term = word_term("zebrafisk")
+    found = _match(term, Intervention.objects.published(), texts, query._catalogue)
     assert found.body == {titled.pk, summarised.pk, named.pk, mentioned.pk}
     assert found.fielded == {titled.pk, summarised.pk, named.pk}
-    # W_BODY and once in the title (W_TITLE), or twice in the metadata (W_META each).
-    assert found.weighed == {3.5: {titled.pk}, 2.5: {summarised.pk}}
     named.refresh_from_db()
-    assert texts == {named.pk: (named.search_title, named.search_meta)}
+    by_weight = query._weight(
+        term, found, named.pk, {named.pk: (named.search_title, named.search_meta)}
+    )
+    # W_BODY and once in the title (W_TITLE), or twice in the metadata (W_META each).
+    assert found.weighed == {3.5: {titled.pk}, 2.5: {summarised.pk}, by_weight: {named.pk}}
+    assert texts == {}
     assert hidden.pk not in found.entries
 
 
