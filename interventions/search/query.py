@@ -833,7 +833,8 @@ def ranked(
                     covered[pk] += met
         rest = (entries & candidates) - grouped
         # A term of one pattern (most words) in the title or metadata of an entry it meets in no
-        # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
+        # other field: `_weight`'s sum, written out (a broad word has tens of thousands). Only
+        # on another queryset: on all the published entries they are weighed as read.
         fields_only = _fields_only(matches, groups) & rest
         for pk in rest:
             if pk in fields_only:
