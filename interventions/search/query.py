@@ -34,12 +34,15 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Generic, TypeVar
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     Lookup,
     Q,
@@ -542,6 +545,9 @@ class _TermMatches:
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
+    # The entries of `fielded` for a term of one pattern, by weight: weighed as the fields are
+    # read, without keeping their texts (`_read_fields`).
+    weighed: dict[float, set[int]] = field(default_factory=dict)
 
     @property
     def entries(self) -> set[int]:
@@ -575,21 +581,20 @@ def _match(
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
         # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        if kept is None:
-            matching, names = published, ("pk", "search_document", "search_title", "search_meta")
-        else:
-            matching, names = (
-                SearchEntry.objects.all(),
-                ("intervention_id", "words", "title", "meta"),
-            )
-        for pattern in group:
-            matching = matching.filter(**{f"{names[1]}__words_match": pattern})
-        rows = matching.values_list(
-            names[0], _if_in(names[2], patterns), _if_in(names[3], patterns)
-        )
         if kept is not None:
-            every = kept.published()
-            rows = [row for row in rows if row[0] in every]
+            # The ids alone: the fields are read below, only where they hold the term.
+            matching = SearchEntry.objects.all()
+            for pattern in group:
+                matching = matching.filter(words__words_match=pattern)
+            ids = _fetched(matching.values_list("intervention_id"))
+            found.body |= kept.published().intersection(map(itemgetter(0), ids))
+            continue
+        matching = published
+        for pattern in group:
+            matching = matching.filter(search_document__words_match=pattern)
+        rows = matching.values_list(
+            "pk", _if_in("search_title", patterns), _if_in("search_meta", patterns)
+        )
         for pk, title, meta in rows:
             found.body.add(pk)
             if title or meta:  # another term may have sent the other field
@@ -627,7 +632,85 @@ def _match(
         for pk, stated in bases:
             weight = W_STATED if stated else W_ASSIGNED
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
+    counted = term.counted
+    if kept is not None and found.body and counted:
+        _read_fields(found, counted, texts)
     return found
+
+
+class _FieldWords(Func):
+    """An entry's title and metadata as one text (both NOT NULL): on PostgreSQL, the expression
+    the GIN index of migration 0014 is over, written as it is there so that it is used."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts: dict) -> None:
+    """Read the title and metadata of the entries of `found.body` that hold every pattern of one
+    of the term's counted `groups`, and mark those entries `fielded`: only such a field counts
+    for the term (`_field_count`); an entry whose fields hold none weighs as with every text
+    sent. For a term of one pattern each entry is weighed here (`found.weighed`); else its
+    fields that hold a group are kept in `texts` for `_weight`.
+
+    One indexed query per term: the GIN index over the words of the title and metadata
+    (migration 0014) finds the entries whose fields have words the patterns match, a third of
+    a broad word's matches at 100,000 entries, where a LIKE over the metadata of every match
+    cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in` is: a pattern lies
+    within a word, so a field holding it has a word it matches.
+    """
+    holds = Q()
+    for group in groups:
+        every = Q()
+        for pattern in group:
+            every &= Q(field_words__words_match=pattern)
+        holds |= every
+    rows = _fetched(
+        SearchEntry.objects.annotate(field_words=_FieldWords("title", "meta"))
+        .filter(holds)
+        .values_list("intervention_id", "title", "meta")
+    )
+    body, fielded, weighed = found.body, found.fielded, found.weighed
+    # Most terms are one pattern: the weight of an entry whose fields hold it is known here,
+    # `_weight`'s sum in the same order, and its texts are not kept (a broad word has tens of
+    # thousands).
+    single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
+    elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
+    sizes = _sizes_cache.get() if found.vocabulary else None
+    for pk, title, meta in rows:
+        if pk not in body:
+            continue
+        if single is None:
+            title = title if any(_group_in(group, title) for group in groups) else ""
+            meta = meta if any(_group_in(group, meta) for group in groups) else ""
+            if title or meta:
+                fielded.add(pk)
+                known = texts.get(pk)
+                texts[pk] = (title or known[0], meta or known[1]) if known else (title, meta)
+            continue
+        in_title, in_meta = title.count(single), meta.count(single)
+        if not (in_title or in_meta):
+            continue
+        fielded.add(pk)
+        weight = W_BODY + W_TITLE * min(in_title, 3)
+        weight += W_META * min(in_meta, 5)
+        if pk in elsewhere:
+            weight = _with_other_fields(weight, found, pk, sizes)
+        if weight in weighed:
+            weighed[weight].add(pk)
+        else:
+            weighed[weight] = {pk}
+
+
+def _fetched(queryset: QuerySet) -> list[tuple]:
+    """The rows of a `values_list` queryset as the database driver gives them: Django's
+    row-by-row iteration cost more than the query for the tens of thousands of ids of a broad
+    word at 100,000 entries. For fields that need no conversion (integers and texts)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _if_in(name: str, patterns: list[str]) -> Case:
@@ -652,9 +735,11 @@ def _weight(
     pk: int,
     texts: dict,
     groups: tuple[tuple[str, ...], ...] | None = None,
+    sizes: _Sizes | None = None,
 ) -> float:
     """The term's weighted frequency in an entry, over its fields; `groups`: the term's counted
-    ones, if the caller has them at hand (`Term.counted` builds them on every call)."""
+    ones, and `sizes` the entries' vocabulary sizes, if the caller has them at hand (`Term.counted`
+    builds them on every call)."""
     title, meta = texts.get(pk, ("", ""))
     if groups is None:
         groups = term.counted
@@ -662,8 +747,16 @@ def _weight(
     if groups:
         weight += W_TITLE * _field_count(groups, title, 3)
         weight += W_META * _field_count(groups, meta, 5)
+    return _with_other_fields(weight, matches, pk, sizes)
+
+
+def _with_other_fields(
+    weight: float, matches: _TermMatches, pk: int, sizes: _Sizes | None = None
+) -> float:
+    """`weight` (the entry's words, title and metadata) plus its vocabulary, place and
+    paragraph fields for the term."""
     if pk in matches.vocabulary:
-        sizes = _sizes_cache.get()
+        sizes = sizes or _sizes_cache.get()
         relative = sizes.of.get(pk, sizes.mean) / sizes.mean
         named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
         weight += W_VOCABULARY * min(named, 2)
@@ -695,47 +788,64 @@ def ranked(
     texts: dict[int, tuple[str, str]] = {}
     kept = _catalogue if queryset is None else None
     matched = [_match(term, published, texts, kept) for term in parsed.terms]
-    candidates: set[int] = set()
-    for matches in matched:
-        candidates |= matches.entries
+    found = [matches.entries for matches in matched]  # a union of tens of thousands: once
+    candidates: set[int] = set().union(*found)
     if not candidates:
         return []
-    total = max(published.count() if total is None else total, 1)
-    required = [m for m in matched if len(m.entries) <= COMMON * total] or matched
+    if total is None:
+        total = len(kept.published()) if kept is not None else published.count()
+    total = max(total, 1)
+    required = [e for e in found if len(e) <= COMMON * total] or found
     loose = len(required) < len(matched)  # a common term was let go: rank by coverage too
     if parsed.required:
-        for matches in required:
-            candidates &= matches.entries
-    missing = [pk for pk in candidates if pk not in texts]
-    if missing:
-        for pk, title, meta in published.filter(pk__in=missing).values_list(
-            "pk", "search_title", "search_meta"
-        ):
-            texts[pk] = (title, meta)
-        candidates &= set(texts)
+        for entries in required:
+            candidates &= entries
+    if kept is None:
+        missing = [pk for pk in candidates if pk not in texts]
+        if missing:
+            for pk, title, meta in published.filter(pk__in=missing).values_list(
+                "pk", "search_title", "search_meta"
+            ):
+                texts[pk] = (title, meta)
+            candidates &= set(texts)
+    # Else every text a count needs is read: an entry that no words lookup found has none of
+    # the terms' patterns in its words, so none in its title or metadata (`_read_fields`).
     scores: dict[int, float] = dict.fromkeys(candidates, 0.0)
     covered: Counter = Counter()
     coverage = not parsed.required or loose  # only then is what each entry covers used
     asked = 0.0
-    for term, matches in zip(parsed.terms, matched, strict=True):
-        entries = matches.entries
+    sizes = _sizes_cache.get() if any(m.vocabulary for m in matched) else None
+    untouched = True  # no term has added to the scores yet
+    for term, matches, entries in zip(parsed.terms, matched, found, strict=True):
         if not entries:
             continue
         idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
         asked += idf
         groups = term.counted
-        # The entries that have the term in their words alone all weigh the same: one score.
-        plain = matches.body_only & candidates
-        if plain:
-            score, met = idf * W_BODY * (K1 + 1) / (K1 + W_BODY), _met(idf, W_BODY)
-            for pk in plain:
-                scores[pk] += score
+        by_weight: dict[float, tuple[float, float]] = {}  # a few dozen weights: each scored once
+        # Entries that weigh the same, scored as a group: those that have the term in their
+        # words alone, and those weighed as their fields were read (`_TermMatches.weighed`).
+        grouped = set()
+        for weight, pks in [(W_BODY, matches.body_only), *matches.weighed.items()]:
+            pks = pks & candidates
+            if not pks:
+                continue
+            grouped |= pks
+            if weight not in by_weight:
+                by_weight[weight] = _scored(idf, weight)
+            score, met = by_weight[weight]
+            if untouched:  # every score is still 0.0, and 0.0 + score is score
+                scores.update(dict.fromkeys(pks, score))
+            else:
+                for pk in pks:
+                    scores[pk] += score
             if coverage:
-                for pk in plain:
+                for pk in pks:
                     covered[pk] += met
-        rest = (entries & candidates) - plain
+        rest = (entries & candidates) - grouped
         # A term of one pattern (most words) in the title or metadata of an entry it meets in no
-        # other field: `_weight`'s sum, written out (a broad word has tens of thousands).
+        # other field: `_weight`'s sum, written out (a broad word has tens of thousands). Only
+        # on another queryset: on all the published entries they are weighed as read.
         fields_only = _fields_only(matches, groups) & rest
         for pk in rest:
             if pk in fields_only:
@@ -744,19 +854,31 @@ def ranked(
                 weight = W_BODY + W_TITLE * min(title.count(pattern), 3)
                 weight += W_META * min(meta.count(pattern), 5)
             else:
-                weight = _weight(term, matches, pk, texts, groups)
-            scores[pk] += idf * weight * (K1 + 1) / (K1 + weight)
+                weight = _weight(term, matches, pk, texts, groups, sizes)
+            if weight not in by_weight:
+                by_weight[weight] = _scored(idf, weight)
+            score, met = by_weight[weight]
+            scores[pk] += score
             if coverage:
-                covered[pk] += _met(idf, weight)
+                covered[pk] += met
+        untouched = False
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
         # meets more of its words ranks above one that meets a rare word alone.
         for pk in scores:
             scores[pk] *= (covered[pk] / asked) ** COVERAGE
     best = max(scores.values(), default=0.0)
-    kept = [(pk, round(score * SCALE)) for pk, score in scores.items() if score >= cut * best]
-    kept.sort(key=lambda row: -row[1])
+    least = cut * best
+    # Few distinct scores (a broad word's tens of thousands of entries have a few dozen).
+    rounded = {score: round(score * SCALE) for score in set(scores.values()) if score >= least}
+    kept = [(pk, rounded[score]) for pk, score in scores.items() if score >= least]
+    kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
     return kept
+
+
+def _scored(idf: float, weight: float) -> tuple[float, float]:
+    """A term's score in an entry it weighs `weight` in (saturated, BM25), and its `_met`."""
+    return idf * weight * (K1 + 1) / (K1 + weight), _met(idf, weight)
 
 
 def _fields_only(matches: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> set[int]:

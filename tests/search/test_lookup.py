@@ -1,8 +1,10 @@
 """The lookup of a search (interventions/search/query.py `_match`): an entry's title and metadata
-are sent only where one of the term's patterns occurs in them, and the ranking is exactly what
-it is when every matching entry's texts are sent; each vocabulary term's entries come from a
-map kept for the catalogue version, with the same results as a query per relation; the entries
-that have a word in their text alone are scored as one group, with the same scores as one by one.
+are sent only where the term occurs in them (on all the published entries: read through the
+index over the fields' words, `_read_fields`), and the ranking is exactly what it is when every
+matching entry's texts are sent from the entries' own rows; each vocabulary term's entries come
+from a map kept for the catalogue version, with the same results as a query per relation; the
+entries that have a word in their text alone are scored as one group, with the same scores as one
+by one.
 
 The curated catalogue is loaded; entries made here use invented words ("zebrafisk") so that only
 they can match.
@@ -13,12 +15,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.db import connection, transaction
 from django.db.models import F
 
-from interventions.models import Intervention, SearchWord, TargetGroup
+from interventions.models import Intervention, SearchEntry, SearchWord, TargetGroup
 from interventions.search import query
 from interventions.search.hints import understand
-from interventions.search.query import _match, _TermMatches, ranked, word_term
+from interventions.search.query import (
+    ParsedQuery,
+    Term,
+    _FieldWords,
+    _match,
+    _TermMatches,
+    ranked,
+    word_term,
+)
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,9 +43,10 @@ def every_text_sent(name: str, patterns: list[str]):
 
 
 def ranked_with_every_text(monkeypatch, parsed) -> list[tuple[int, int]]:
+    """The ranking as it was: the entries' own rows, every matching entry's texts sent."""
     with monkeypatch.context() as patched:
         patched.setattr(query, "_if_in", every_text_sent)
-        return ranked(parsed)
+        return ranked(parsed, queryset=Intervention.objects.published())
 
 
 def same(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
@@ -54,6 +66,60 @@ def test_only_entries_with_the_word_in_a_field_send_their_texts():
     assert texts[titled.pk] == (titled.search_title, "")
     assert texts[summarised.pk] == ("", summarised.search_meta)
     assert texts[mentioned.pk] == ("", "")
+
+
+def test_on_all_published_entries_only_the_fields_that_hold_the_word_are_read():
+    """Weighed as they are read (`_TermMatches.weighed`), with the term's other fields (a
+    vocabulary term), as `_weight` weighs them from the texts; the texts are not kept."""
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
+    titled = InterventionFactory(title="Zebrafiskens hus")
+    summarised = InterventionFactory(summary="Et tilbud med zebrafisk og zebrafisk.")
+    named = InterventionFactory(title="Zebrafisk", target_groups=[group])
+    mentioned = InterventionFactory(purpose="Vi har også en zebrafisk i gården.")
+    hidden = InterventionFactory(title="Zebrafisk", is_published=False)
+    texts: dict[int, tuple[str, str]] = {}
+    term = word_term("zebrafisk")
+    found = _match(term, Intervention.objects.published(), texts, query._catalogue)
+    assert found.body == {titled.pk, summarised.pk, named.pk, mentioned.pk}
+    assert found.fielded == {titled.pk, summarised.pk, named.pk}
+    named.refresh_from_db()
+    by_weight = query._weight(
+        term, found, named.pk, {named.pk: (named.search_title, named.search_meta)}
+    )
+    # W_BODY and once in the title (W_TITLE), or twice in the metadata (W_META each).
+    assert found.weighed == {3.5: {titled.pk}, 2.5: {summarised.pk}, by_weight: {named.pk}}
+    assert texts == {}
+    assert hidden.pk not in found.entries
+
+
+def test_a_compound_counts_in_a_field_only_with_all_its_parts_there(monkeypatch):
+    """A group of patterns ("døgn" + "ophold") counts in a field that holds every part; a field
+    that holds one part and the metadata the other is not read for it."""
+    together = InterventionFactory(title="Zebra og kamel", summary="Intet om dyr.")
+    apart = InterventionFactory(title="Zebraen", summary="En kamel.")
+    term = Term("zebrakamel", "zebrakamel", alternatives=(("zebra", "kamel"),))
+    texts: dict[int, tuple[str, str]] = {}
+    found = _match(term, Intervention.objects.published(), texts, query._catalogue)
+    assert found.body == {together.pk, apart.pk}
+    assert found.fielded == {together.pk}
+    parsed = ParsedQuery(terms=[term], text="zebrakamel", original="zebrakamel")
+    assert same(ranked(parsed), ranked_with_every_text(monkeypatch, parsed))
+    assert ranked(parsed)[0][0] == together.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
+def test_postgresql_reads_the_fields_through_their_words_index():
+    """The index of migration 0014 is over the expression `_read_fields` asks: the same SQL."""
+    InterventionFactory(title="Zebrafiskens hus")
+    rows = (
+        SearchEntry.objects.annotate(field_words=_FieldWords("title", "meta"))
+        .filter(field_words__words_match="zebrafisk")
+        .values_list("intervention_id")
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+    assert "interventions_searchentry_fields_gin" in plan
 
 
 def test_a_field_another_term_sent_is_kept():
@@ -154,7 +220,8 @@ def test_the_kept_vocabulary_entries_cost_one_query_per_relation_once(
     group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
     InterventionFactory(target_groups=[group])
     ranked("hjemløse")  # the names, places, paragraphs and the target groups' entries, kept
-    # The words lookup and the count of published entries; no query for the target groups.
+    # The words lookup and the read of the fields that hold the word (the name is in the
+    # entry's metadata); no query for the target groups, nor for the published entries' count.
     with django_assert_num_queries(2):
         assert ranked("zebrafiskere")
 
