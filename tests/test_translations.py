@@ -74,3 +74,34 @@ def test_the_compiled_catalogue_matches_the_po_file():
                 stale.append(e["msgid"])
     assert stale == [], "run `manage.py compilemessages` and commit the .mo"
     assert len(compiled._catalog) >= len(ENTRIES), "the .mo holds fewer messages than the .po"
+
+
+TRANSLATING = {"gettext", "gettext_lazy", "_", "ngettext", "pgettext", "npgettext"}
+
+
+def _translations_in_f_strings(source: str) -> list[int]:
+    """Lines where a translation call sits inside an f-string's braces."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id in TRANSLATING
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Constant)
+                ):
+                    found.append(inner.lineno)
+    return found
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """xgettext does not read inside an f-string: a message marked there leaves the catalogue at
+    the next `make messages`, and the English pages show it in Danish."""
+    assert _translations_in_f_strings("x = f\"{gettext('Næste')} {n}\"") == [1]
+    marked = {}
+    for path in sorted(Path(settings.BASE_DIR).glob("[ci]*/**/*.py")):
+        if lines := _translations_in_f_strings(path.read_text(encoding="utf-8")):
+            marked[str(path.relative_to(settings.BASE_DIR))] = lines
+    assert marked == {}

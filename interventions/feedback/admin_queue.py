@@ -50,7 +50,8 @@ class ProposalAdmin(admin.ModelAdmin):
     def about(self, obj: Proposal) -> str:
         title = obj.intervention_title or str(obj.changes.get("title", ""))
         if obj.entry_deleted:
-            return f"{title} ({gettext('Indsatsen er slettet')})"
+            deleted = gettext("Indsatsen er slettet")  # outside the f-string, for xgettext
+            return f"{title} ({deleted})"
         return title
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -318,9 +318,11 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     if not groups:
         return mark_safe("\n      ")
     close = _icon("close")
+    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
+    heading, switch_off = _text(gettext("Aktive filtre")), _text(gettext("Slå fra"))
     out = [
         '\n      \n      <div class="active-filters">'
-        f'\n        <h3 class="sr-only">{_text(gettext("Aktive filtre"))}</h3>'
+        f'\n        <h3 class="sr-only">{heading}</h3>'
         '\n        <ul class="unstyled-list active-filter-list">\n          '
     ]
     for group in groups:
@@ -345,7 +347,7 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
             url = _text(mode["url"])
             out.append(
                 f' <a class="tag tag-icon active-filter-mode" href="{url}" hx-get="{url}">'
-                f'<span class="sr-only">{_text(gettext("Slå fra"))}:</span>'
+                f'<span class="sr-only">{switch_off}:</span>'
                 f" {_text(mode['text'])} {close}</a>"
             )
         out.append("</li>\n          ")
@@ -409,14 +411,16 @@ def pagination(context, page) -> SafeString:
     if not page.has_other_pages():
         return mark_safe("\n")
     params = context.request.GET
-    side = escape(gettext("side"))
-    out = [f'\n<nav class="pagination" aria-label="{escape(gettext("Sider"))}">\n  ']
+    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
+    side, pages = escape(gettext("side")), escape(gettext("Sider"))
+    previous, following = escape(gettext("Forrige")), escape(gettext("Næste"))
+    out = [f'\n<nav class="pagination" aria-label="{pages}">\n  ']
     if page.has_previous():
         url = _page_url(params, page.previous_page_number())
         out.append(
             f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-previous"'
             f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
-            f'{escape(gettext("Forrige"))}</span><span class="sr-only"> {side}</span></a>\n  '
+            f'{previous}</span><span class="sr-only"> {side}</span></a>\n  '
         )
     total = page.paginator.num_pages
     where = gettext("Side %(number)s af %(total)s") % {"number": page.number, "total": total}
@@ -450,7 +454,7 @@ def pagination(context, page) -> SafeString:
         url = _page_url(params, page.next_page_number())
         out.append(
             f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-next"'
-            f' rel="next"><span class="pagination-nav-link">{escape(gettext("Næste"))}</span>'
+            f' rel="next"><span class="pagination-nav-link">{following}</span>'
             f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n  '
         )
     out.append("\n</nav>\n\n")
@@ -534,15 +538,20 @@ def facet_panels(facets) -> SafeString:
         # "Alle valgte" matters once two values are chosen (and stays to be switched off).
         if facet.offers_all and selected > 1 or facet.matching_all:
             checked = " checked" if facet.matching_all else ""
+            # Outside the f-string: xgettext does not read inside one (`make messages`).
+            all_label = escape(gettext("Alle valgte skal passe (og)"))
+            all_hint = escape(
+                gettext("Uden flueben er det nok, at én af de valgte passer (eller).")
+            )
             mode_switch = (
                 '\n          <div class="form-group-checkbox facet-mode">'
                 f'\n            <input class="form-checkbox" type="checkbox" id="match-all-{param}"'
                 f' name="match_all" value="{param}" aria-describedby="match-all-{param}-hint"'
                 f"{checked}>"
                 f'\n            <label class="form-label" for="match-all-{param}">'
-                f"{escape(gettext('Alle valgte skal passe (og)'))}</label>"
+                f"{all_label}</label>"
                 f'\n            <span class="form-hint" id="match-all-{param}-hint">'
-                f"{escape(gettext('Uden flueben er det nok, at én af de valgte passer (eller).'))}"
+                f"{all_hint}"
                 "</span>\n          </div>\n          "
             )
         is_open = " open" if selected else ""

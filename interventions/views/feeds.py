@@ -231,7 +231,8 @@ def _describe(filterset: InterventionFilter) -> str:
         elif isinstance(value, QuerySet):
             values = [str(v) for v in value]
             if name in (filterset.form.cleaned_data.get("match_all") or []) and len(values) > 1:
-                parts.append(f" {_('og')} ".join(values))  # "alle valgte": every one, not any
+                both = _("og")  # "alle valgte": every one, not any (outside the f-string: xgettext)
+                parts.append(f" {both} ".join(values))
             else:
                 parts += values
         elif isinstance(value, bool):
