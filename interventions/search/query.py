@@ -843,18 +843,11 @@ def ranked(
                 for pk in pks:
                     covered[pk] += met
         rest = (entries & candidates) - grouped
-        # A term of one pattern (most words) in the title or metadata of an entry it meets in no
-        # other field: `_weight`'s sum, written out (a broad word has tens of thousands). Only
-        # on another queryset: on all the published entries they are weighed as read.
-        fields_only = _fields_only(matches, groups) & rest
+        # The rest one by one: on all the published entries, those with the term in another
+        # field too (vocabulary, place, paragraph) or a term of several patterns; on another
+        # queryset, every entry with the term in a field.
         for pk in rest:
-            if pk in fields_only:
-                title, meta = texts[pk]
-                pattern = groups[0][0]
-                weight = W_BODY + W_TITLE * min(title.count(pattern), 3)
-                weight += W_META * min(meta.count(pattern), 5)
-            else:
-                weight = _weight(term, matches, pk, texts, groups, sizes)
+            weight = _weight(term, matches, pk, texts, groups, sizes)
             if weight not in by_weight:
                 by_weight[weight] = _scored(idf, weight)
             score, met = by_weight[weight]
@@ -879,15 +872,6 @@ def ranked(
 def _scored(idf: float, weight: float) -> tuple[float, float]:
     """A term's score in an entry it weighs `weight` in (saturated, BM25), and its `_met`."""
     return idf * weight * (K1 + 1) / (K1 + weight), _met(idf, weight)
-
-
-def _fields_only(matches: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> set[int]:
-    """The entries whose weight for a term of one counted pattern is `W_BODY` plus its title and
-    metadata counts and nothing else (no vocabulary term, place or paragraph); none for a term
-    of several patterns."""
-    if len(groups) != 1 or len(groups[0]) != 1:
-        return set()
-    return matches.fielded - matches.vocabulary.keys() - matches.places - matches.paragraphs.keys()
 
 
 def _met(idf: float, weight: float) -> float:

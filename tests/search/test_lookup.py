@@ -227,8 +227,7 @@ def test_the_kept_vocabulary_entries_cost_one_query_per_relation_once(
 
 
 def test_the_grouped_and_written_out_weights_score_as_one_by_one(monkeypatch):
-    """The entries with a word in their text alone (one score for all) and those with a word
-    of one pattern in their title or metadata only (`_weight` written out) score as every entry
+    """The entries with a word in their text alone (one score for all) score as every entry
     through `_weight`."""
     InterventionFactory(title="Zebrafiskens hus", summary="Om kamelryttere.")
     InterventionFactory(purpose="zebrafisk og hjemløse")
@@ -239,7 +238,6 @@ def test_the_grouped_and_written_out_weights_score_as_one_by_one(monkeypatch):
         grouped = ranked(parsed)
         with monkeypatch.context() as patched:
             patched.setattr(_TermMatches, "body_only", property(lambda matches: set()))
-            patched.setattr(query, "_fields_only", lambda matches, groups: set())
             one_by_one = ranked(parsed)
         if not same(grouped, one_by_one):
             differ.append(text)
