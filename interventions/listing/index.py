@@ -21,9 +21,10 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import ForeignKey, Model
@@ -36,6 +37,8 @@ from interventions.facets_registry import Facet, Text
 from interventions.models import Intervention, today
 from interventions.search.hints import understand
 from interventions.search.query import ParsedQuery, ranked
+
+T = TypeVar("T")
 
 SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 MB each)
 # Entries kept as their list cards read them, per process and index (a few kB each: their text
@@ -255,25 +258,18 @@ class FacetIndex:
 
         `parsed`: the query already parsed (by the request's filterset), so it is not parsed again.
         """
-        with self._searches_lock:
-            found = self._searches.get(query)
-            if found is not None:
-                self._searches.move_to_end(query)
-                return found
+        return self._kept(self._searches, query, lambda: self._matches(query, parsed))
+
+    def _matches(self, query: str, parsed: ParsedQuery | None) -> SearchMatches:
         rows = ranked(parsed or query, total=len(self.pks))
         position = self.position
         # Best first; equal ranks in title order, which is position order.
         order = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
-        found = SearchMatches(
+        return SearchMatches(
             bits=self._bits_at(at for _key, at in order),
             ordered=array("l", (at for _key, at in order)),
             ranks=array("l", (-negated for negated, _at in order)),
         )
-        with self._searches_lock:
-            self._searches[query] = found
-            while len(self._searches) > SEARCHES_KEPT:
-                self._searches.popitem(last=False)
-        return found
 
     def understood(self, query: str) -> ParsedQuery:
         """`query` parsed and fitted to the catalogue's words (`search.hints.understand`), kept
@@ -281,16 +277,21 @@ class FacetIndex:
         sort orders parse it once, and its snippets and correction agree with its remembered
         matches. Callers must not change the result: it is shared. Raises InvalidQuery as
         `understand` does (not kept)."""
+        return self._kept(self._understood, query, lambda: understand(query))
+
+    def _kept(self, store: OrderedDict, query: str, build: Callable[[], T]) -> T:
+        """The value kept in `store` for `query`, else `build()` kept there (the last
+        `SEARCHES_KEPT`); built outside the lock, so a slow search holds up no other."""
         with self._searches_lock:
-            found = self._understood.get(query)
+            found = store.get(query)
             if found is not None:
-                self._understood.move_to_end(query)
+                store.move_to_end(query)
                 return found
-        found = understand(query)
+        found = build()
         with self._searches_lock:
-            self._understood[query] = found
-            while len(self._understood) > SEARCHES_KEPT:
-                self._understood.popitem(last=False)
+            store[query] = found
+            while len(store) > SEARCHES_KEPT:
+                store.popitem(last=False)
         return found
 
     def card_entries(self, pks: list[int]) -> dict[int, Intervention]:
