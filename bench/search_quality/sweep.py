@@ -1,6 +1,7 @@
 """Settings of the scorer side by side, in one process, on one bench database.
 
-    python -m bench.search_quality.sweep [--db sqlite|postgres] [--diff] '{}' '{"K1": 1.5}' ...
+    python -m bench.search_quality.sweep [--db sqlite|postgres] [--diff] [--queries FILE] \
+        '{}' '{"K1": 1.5}' ...
 
 Each argument is a JSON object of constants of interventions/search/query.py (`W_BODY`, `K1`,
 `CUT`, ...) set for that run; the first is the baseline, and every run starts from the module's
@@ -9,6 +10,8 @@ searches and goes through the list page's search (`run.ranked_slugs`), as the ha
 prints recall@10 · MRR · nDCG@10 · P@10 for the dev half, the check half and the whole set.
 `--diff` lists, for each run after the first, the queries whose recall, MRR or P@10 changed
 from the baseline's, with their half: where a change helps and where it hurts.
+`--queries` sweeps another judged set (a held-out one such as `fresh.yaml`: read its totals
+alone, without `--diff`, so that its misses stay unseen).
 
 Runs made one after another in one process are interleaved by construction, on the same data,
 so a setting's figures differ from the baseline's by the setting alone. It reads the curated
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 
 from bench.common import CURATED, DATABASES, database_url, django_env, setup_django
 from bench.search_quality.judgements import HALVES, QUERIES, half, load
@@ -48,6 +52,12 @@ def main() -> None:
     parser.add_argument("settings", nargs="+", help="JSON objects, e.g. '{\"W_BODY\": 0.4}'")
     parser.add_argument("--db", choices=DATABASES, default="sqlite")
     parser.add_argument("--diff", action="store_true", help="the queries each setting changes")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        default=QUERIES,
+        help="another judged set; for a held-out one, its totals only (no --diff)",
+    )
     args = parser.parse_args()
     settings = [json.loads(text) for text in args.settings]
     if not all(isinstance(setting, dict) for setting in settings):
@@ -73,7 +83,7 @@ def main() -> None:
             for name, value in {**own, **setting}.items():
                 setattr(query, name, value)
             forget_index()
-            rows = run(QUERIES, None)["queries"]
+            rows = run(args.queries, None)["queries"]
             runs.append({row["id"]: row for row in rows})
             by_half = [[r for r in rows if half(r["id"]) == name] for name in HALVES]
             tables = [_figures(part) for part in [*by_half, rows]]
@@ -84,7 +94,7 @@ def main() -> None:
     print(f"(recall@10 · MRR · nDCG@10 · P@10 for {', '.join(HALVES)}, all)")
     if not args.diff:
         return
-    queries = {q.id: q.query for q in load(QUERIES, None)}
+    queries = {q.id: q.query for q in load(args.queries, None)}
     for setting, after in zip(settings[1:], runs[1:], strict=True):
         print(f"\n{json.dumps(setting)} against {json.dumps(settings[0])}:")
         for qid, before in runs[0].items():
