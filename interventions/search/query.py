@@ -778,11 +778,25 @@ def ranked(
     are, if the caller knows (the catalogue index does), else counted; `cut`: the share of the
     best score below which results are left out (None: the site's `CUT`; the quality harness asks
     for 0 to see what the cut drops). The one ranking of the site: the list page (through the
-    catalogue index), the API and the downloads (`search`).
+    catalogue index), the API and the downloads (`search`), all through `ranked_groups`.
     """
+    groups = ranked_groups(query, queryset, total, cut)
+    return [(pk, score) for score, pks in groups.items() for pk in pks]
+
+
+def ranked_groups(
+    query: str | ParsedQuery,
+    queryset: QuerySet | None = None,
+    total: int | None = None,
+    cut: float | None = None,
+) -> dict[int, list[int]]:
+    """`ranked`'s results grouped by score: {score: ids}, best score first, the ids of a score
+    in no particular order. What its callers order by (the index: the list's order within a
+    score; `search`: a CASE per score) without a list of (id, score) pairs sorted first: a broad
+    word has tens of thousands of results and a few dozen scores (ADR 0011)."""
     parsed = _understood(query)
     if not parsed.terms:
-        return []
+        return {}
     cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
@@ -791,7 +805,7 @@ def ranked(
     found = [matches.entries for matches in matched]  # a union of tens of thousands: once
     candidates: set[int] = set().union(*found)
     if not candidates:
-        return []
+        return {}
     if total is None:
         total = len(kept.published()) if kept is not None else published.count()
     total = max(total, 1)
@@ -864,9 +878,15 @@ def ranked(
     least = cut * best
     # Few distinct scores (a broad word's tens of thousands of entries have a few dozen).
     rounded = {score: round(score * SCALE) for score in set(scores.values()) if score >= least}
-    kept = [(pk, rounded[score]) for pk, score in scores.items() if score >= least]
-    kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
-    return kept
+    groups: dict[int, list[int]] = {
+        rank: [] for rank in sorted(set(rounded.values()), reverse=True)
+    }
+    rank_of = rounded.get
+    for pk, score in scores.items():
+        rank = rank_of(score)
+        if rank is not None:  # else below the cut
+            groups[rank].append(pk)
+    return groups
 
 
 def _scored(idf: float, weight: float) -> tuple[float, float]:
@@ -900,9 +920,7 @@ def search(queryset: QuerySet, query: str | ParsedQuery) -> QuerySet:
     parsed = _understood(query)
     if not parsed.terms:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
-    by_score: dict[int, list[int]] = defaultdict(list)
-    for pk, score in ranked(parsed):
-        by_score[score].append(pk)
+    by_score = ranked_groups(parsed)
     if not by_score:
         return queryset.none().annotate(rank=Value(0, output_field=IntegerField()))
     rank = Case(
