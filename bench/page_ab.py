@@ -97,6 +97,9 @@ class Worker:
         env.setdefault("DEBUG", "0")
         env.setdefault("SECRET_KEY", "bench-only-secret-key")
         env.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+        # The index's build reads 100,000 entries: on a loaded machine longer than a page's
+        # statement may take (a 503 would end the warm-up, not the run).
+        env.setdefault("DB_STATEMENT_TIMEOUT", "300")
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve"],
             cwd=checkout,
