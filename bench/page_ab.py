@@ -180,7 +180,7 @@ def main() -> None:
             for worker in workers:
                 worker.get(url)
         times = {w.name: {"wall": [], "cpu": []} for w in workers}
-        differ = []
+        differ, failed = [], 0
         for n, url in enumerate(timed):
             answers = {}
             for worker in workers if n % 2 == 0 else workers[::-1]:
@@ -189,12 +189,14 @@ def main() -> None:
                 times[worker.name]["cpu"].append(answer["cpu_ms"])
             if answers["before"]["digest"] != answers["after"]["digest"]:
                 differ.append(url)
+            failed += sum(answer["status"] != 200 for answer in answers.values())
         for worker in workers:
             worker.close()
     result = {
         "base": args.before,
         "words": len(timed),
         "differ": differ,
+        "not_200": failed,
         "load_average": [round(load_start[0], 2), round(os.getloadavg()[0], 2)],
         **{
             name: {kind: summary(values) for kind, values in kinds.items()}
