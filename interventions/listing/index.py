@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 from typing import TypeVar
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from interventions.caching.version import data_version
 from interventions.facets_registry import Facet, Text
 from interventions.models import Intervention, today
 from interventions.search.hints import understand
-from interventions.search.query import ParsedQuery, ranked
+from interventions.search.query import ParsedQuery, ranked_groups
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ SEARCHES_KEPT = 64  # searches remembered per process and version (at most ~0.5 
 CARD_ENTRIES_KEPT = 1024
 CHUNK_BYTES = 64  # the page walk skips whole chunks of a bitset by their popcount
 LINKS_CHUNK = 20_000  # rows per fetch while streaming link tables
+_DIGITS = bytes.maketrans(b"\x00\x01", b"01")  # `_bits_at`'s flags as binary digits
 # Field name -> column name ("source" -> "source_id"), for the entries' query.
 _COLUMNS = {f.name: f.attname for f in Intervention._meta.concrete_fields}
 
@@ -231,10 +233,12 @@ class FacetIndex:
         return self._bits_at(position[pk] for pk in pks if pk in position)
 
     def _bits_at(self, positions) -> int:
-        bits = bytearray(self.size)
+        """The bitset of `positions`: a byte per entry set, then read as the digits of a binary
+        number (highest position first), which `int` parses in linear time for base 2."""
+        flags = bytearray(len(self.pks))
         for at in positions:
-            bits[at >> 3] |= 1 << (at & 7)
-        return int.from_bytes(bits, "little")
+            flags[at] = 1
+        return int(flags.translate(_DIGITS)[::-1] or b"0", 2)
 
     def keys(self, param: str) -> dict[str, int]:
         """Every value of a vocabulary facet by its key (slug, code), with its primary key."""
@@ -261,15 +265,17 @@ class FacetIndex:
         return self._kept(self._searches, query, lambda: self._matches(query, parsed))
 
     def _matches(self, query: str, parsed: ParsedQuery | None) -> SearchMatches:
-        rows = ranked(parsed or query, total=len(self.pks))
-        position = self.position
-        # Best first; equal ranks in title order, which is position order.
-        order = sorted(((-rank, position[pk]) for pk, rank in rows if pk in position))
-        return SearchMatches(
-            bits=self._bits_at(at for _key, at in order),
-            ordered=array("l", (at for _key, at in order)),
-            ranks=array("l", (-negated for negated, _at in order)),
-        )
+        # Best first; equal ranks in title order, which is position order. Sorted a score at a
+        # time, as integers: a broad word's tens of thousands of matches have a few dozen scores,
+        # and sorting them all as (rank, position) pairs cost as much as the search itself.
+        get = self.position.get
+        ordered, ranks = array("l"), array("l")
+        for rank, pks in ranked_groups(parsed or query, total=len(self.pks)).items():
+            positions = [at for at in map(get, pks) if at is not None]
+            positions.sort()
+            ordered.extend(positions)
+            ranks.extend(repeat(rank, len(positions)))
+        return SearchMatches(bits=self._bits_at(ordered), ordered=ordered, ranks=ranks)
 
     def understood(self, query: str) -> ParsedQuery:
         """`query` parsed and fitted to the catalogue's words (`search.hints.understand`), kept

@@ -545,8 +545,8 @@ class _TermMatches:
     vocabulary: Counter = field(default_factory=Counter)
     places: set[int] = field(default_factory=set)
     paragraphs: dict[int, float] = field(default_factory=dict)
-    # The entries of `fielded` for a term of one pattern, by weight: weighed as the fields are
-    # read, without keeping their texts (`_read_fields`).
+    # The entries of `fielded`, by weight, on all the published entries: weighed as the fields
+    # are read, without keeping their texts (`_read_fields`).
     weighed: dict[float, set[int]] = field(default_factory=dict)
 
     @property
@@ -634,7 +634,7 @@ def _match(
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
     counted = term.counted
     if kept is not None and found.body and counted:
-        _read_fields(found, counted, texts)
+        _read_fields(found, counted)
     return found
 
 
@@ -647,12 +647,11 @@ class _FieldWords(Func):
     output_field = TextField()
 
 
-def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts: dict) -> None:
+def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> None:
     """Read the title and metadata of the entries of `found.body` that hold every pattern of one
     of the term's counted `groups`, and mark those entries `fielded`: only such a field counts
     for the term (`_field_count`); an entry whose fields hold none weighs as with every text
-    sent. For a term of one pattern each entry is weighed here (`found.weighed`); else its
-    fields that hold a group are kept in `texts` for `_weight`.
+    sent. Each such entry is weighed here (`found.weighed`), its texts not kept.
 
     One indexed query per term: the GIN index over the words of the title and metadata
     (migration 0014) finds the entries whose fields have words the patterns match, a third of
@@ -672,9 +671,10 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts
         .values_list("intervention_id", "title", "meta")
     )
     body, fielded, weighed = found.body, found.fielded, found.weighed
-    # Most terms are one pattern: the weight of an entry whose fields hold it is known here,
-    # `_weight`'s sum in the same order, and its texts are not kept (a broad word has tens of
-    # thousands).
+    # The weight of an entry whose fields hold the term is known here, `_weight`'s sum in the
+    # same order, and its texts are not kept (a broad word has tens of thousands). Most terms
+    # are one pattern, counted in place; a field's count for several is `_field_count`'s, which
+    # is positive exactly when the field holds one of the groups.
     single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
@@ -682,14 +682,9 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...], texts
         if pk not in body:
             continue
         if single is None:
-            title = title if any(_group_in(group, title) for group in groups) else ""
-            meta = meta if any(_group_in(group, meta) for group in groups) else ""
-            if title or meta:
-                fielded.add(pk)
-                known = texts.get(pk)
-                texts[pk] = (title or known[0], meta or known[1]) if known else (title, meta)
-            continue
-        in_title, in_meta = title.count(single), meta.count(single)
+            in_title, in_meta = _field_count(groups, title, 3), _field_count(groups, meta, 5)
+        else:
+            in_title, in_meta = title.count(single), meta.count(single)
         if not (in_title or in_meta):
             continue
         fielded.add(pk)
@@ -778,11 +773,25 @@ def ranked(
     are, if the caller knows (the catalogue index does), else counted; `cut`: the share of the
     best score below which results are left out (None: the site's `CUT`; the quality harness asks
     for 0 to see what the cut drops). The one ranking of the site: the list page (through the
-    catalogue index), the API and the downloads (`search`).
+    catalogue index), the API and the downloads (`search`), all through `ranked_groups`.
     """
+    groups = ranked_groups(query, queryset, total, cut)
+    return [(pk, score) for score, pks in groups.items() for pk in pks]
+
+
+def ranked_groups(
+    query: str | ParsedQuery,
+    queryset: QuerySet | None = None,
+    total: int | None = None,
+    cut: float | None = None,
+) -> dict[int, list[int]]:
+    """`ranked`'s results grouped by score: {score: ids}, best score first, the ids of a score
+    in no particular order. What its callers order by (the index: the list's order within a
+    score; `search`: a CASE per score) without a list of (id, score) pairs sorted first: a broad
+    word has tens of thousands of results and a few dozen scores (ADR 0011)."""
     parsed = _understood(query)
     if not parsed.terms:
-        return []
+        return {}
     cut = CUT if cut is None else cut  # read now, not at import: bench.search_quality.sweep sets it
     published = Intervention.objects.published() if queryset is None else queryset
     texts: dict[int, tuple[str, str]] = {}
@@ -791,7 +800,7 @@ def ranked(
     found = [matches.entries for matches in matched]  # a union of tens of thousands: once
     candidates: set[int] = set().union(*found)
     if not candidates:
-        return []
+        return {}
     if total is None:
         total = len(kept.published()) if kept is not None else published.count()
     total = max(total, 1)
@@ -864,9 +873,15 @@ def ranked(
     least = cut * best
     # Few distinct scores (a broad word's tens of thousands of entries have a few dozen).
     rounded = {score: round(score * SCALE) for score in set(scores.values()) if score >= least}
-    kept = [(pk, rounded[score]) for pk, score in scores.items() if score >= least]
-    kept.sort(key=itemgetter(1), reverse=True)  # stable, as the ties' order was before
-    return kept
+    groups: dict[int, list[int]] = {
+        rank: [] for rank in sorted(set(rounded.values()), reverse=True)
+    }
+    rank_of = rounded.get
+    for pk, score in scores.items():
+        rank = rank_of(score)
+        if rank is not None:  # else below the cut
+            groups[rank].append(pk)
+    return groups
 
 
 def _scored(idf: float, weight: float) -> tuple[float, float]:
@@ -900,9 +915,7 @@ def search(queryset: QuerySet, query: str | ParsedQuery) -> QuerySet:
     parsed = _understood(query)
     if not parsed.terms:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
-    by_score: dict[int, list[int]] = defaultdict(list)
-    for pk, score in ranked(parsed):
-        by_score[score].append(pk)
+    by_score = ranked_groups(parsed)
     if not by_score:
         return queryset.none().annotate(rank=Value(0, output_field=IntegerField()))
     rank = Case(

@@ -8,6 +8,7 @@ from interventions.caching.version import bump_catalogue_version, catalogue_vers
 from interventions.listing import index as index_module
 from interventions.listing.index import catalogue_index
 from interventions.models import Intervention
+from interventions.search.query import ranked
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,27 @@ def test_a_full_local_cache_does_not_lose_the_catalogue_version(settings):
         cache.set(f"filler-{i}", i)  # a local-memory cache culls at random when full
     assert catalogue_version() == before
     assert catalogue_index() is index
+
+
+@pytest.mark.parametrize("query", ["bolig", "psykiatri", "unge misbrug", "borgere", "kommune"])
+def test_a_search_s_matches_are_best_first_with_equal_ranks_in_title_order(query):
+    index = catalogue_index()
+    matches = index.search(query)
+    # The reference: every (id, rank) sorted as pairs, as the index did before it sorted a score
+    # at a time.
+    expected = sorted((-rank, index.position[pk]) for pk, rank in ranked(query))
+    assert list(matches.ordered) == [at for _key, at in expected]
+    assert list(matches.ranks) == [-key for key, _at in expected]
+    assert matches.bits == sum(1 << at for _key, at in expected)
+    assert len(expected) > 1  # the queries find entries, with ties among them
+    assert len(set(matches.ranks)) < len(expected)
+
+
+def test_a_bitset_holds_exactly_the_positions_of_its_ids():
+    index = catalogue_index()
+    last = len(index.pks) - 1
+    for positions in ([], [0], [last], [0, 3, 8, 9, last], list(range(0, last + 1, 7))):
+        pks = [index.pks[at] for at in positions]
+        assert index.bits_of(pks) == sum(1 << at for at in set(positions))
+    assert index.bits_of(index.pks) == index.all
+    assert index.bits_of([-1]) == 0  # an id the index does not hold

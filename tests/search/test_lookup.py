@@ -253,3 +253,15 @@ def test_only_entries_with_the_word_nowhere_but_in_their_text_are_grouped():
     found = _match(word_term("zebrafisk"), Intervention.objects.published(), texts)
     assert found.body == {titled.pk, named.pk, plain.pk}
     assert found.body_only == {plain.pk}
+
+
+@pytest.mark.parametrize("text", ["borgere", "psykiatri bostøtte", "misbrug unge"])
+def test_the_results_grouped_by_score_are_the_ranking_best_first(text):
+    parsed = understand(text)
+    groups = query.ranked_groups(parsed)
+    results = ranked(parsed)
+    assert list(groups) == sorted(groups, reverse=True)  # best score first
+    assert all(groups.values())  # no score without entries
+    assert results == [(pk, score) for score, pks in groups.items() for pk in pks]
+    assert sorted(results) == sorted(ranked(parsed, queryset=Intervention.objects.published()))
+    assert len(groups) > 1
