@@ -1449,39 +1449,35 @@ class SearchWord(models.Model):
 
     @classmethod
     def _count(cls, changes: Counter, known) -> None:
-        moved = {w: n for w, n in changes.items() if n}
+        moved = sorted((w, n) for w, n in changes.items() if n)
         table = connection.ops.quote_name(cls._meta.db_table)
-        if moved and connection.features.has_select_for_update:
-            # The stored words first, locked in word order: two transactions that move the same
-            # words never wait for each other in opposite orders (SQLite has one writer).
-            stored = cls.objects.select_for_update().order_by("word").values_list("pk")
-            for batch in _batches(sorted(moved)):
-                list(stored.filter(word__in=batch))
-        more = sorted((w, n) for w, n in moved.items() if n > 0)
         with connection.cursor() as cursor:
-            for batch in _batches(more):
+            if connection.features.has_select_for_update:
+                # The stored words first, locked in word order: two transactions that move the
+                # same words never wait for each other in opposite orders (SQLite has one
+                # writer).
+                for rows, params in _moved_rows(moved):
+                    cursor.execute(
+                        f"SELECT {table}.id FROM {table} JOIN ({rows}) AS moved ON "
+                        f"{table}.word = moved.word ORDER BY {table}.word FOR UPDATE OF {table}",
+                        params,
+                    )
+            for rows, params in _moved_rows([(w, n) for w, n in moved if n > 0]):
                 cursor.execute(
-                    f"INSERT INTO {table} (word, entries) VALUES "
-                    + ", ".join(["(%s, %s)"] * len(batch))
-                    + f" ON CONFLICT (word) DO UPDATE SET entries = {table}.entries"
+                    f"INSERT INTO {table} (word, entries) SELECT word, n FROM ({rows}) AS moved "
+                    f"WHERE true ON CONFLICT (word) DO UPDATE SET entries = {table}.entries"
                     " + excluded.entries",
-                    [value for row in batch for value in row],
+                    params,
                 )
             # Fewer: the words are stored (they were counted), and a row inserted with a count
             # below 0 would fail the check before the conflict turns it into an update.
-            fewer: dict[int, list[str]] = {}
-            for word, n in moved.items():
-                if n < 0:
-                    fewer.setdefault(-n, []).append(word)
-            for n, words in sorted(fewer.items()):
-                for batch in _batches(sorted(words)):
-                    cursor.execute(
-                        f"UPDATE {table} SET entries = entries - %s WHERE word IN ("
-                        + ", ".join(["%s"] * len(batch))
-                        + ")",
-                        [n, *batch],
-                    )
-        unmoved = sorted(set(known) - set(moved))
+            for rows, params in _moved_rows([(w, -n) for w, n in moved if n < 0]):
+                cursor.execute(
+                    f"UPDATE {table} SET entries = {table}.entries - moved.n FROM ({rows}) AS "
+                    f"moved WHERE {table}.word = moved.word",
+                    params,
+                )
+        unmoved = sorted(set(known) - {w for w, _n in moved})
         if unmoved:
             cls.objects.bulk_create(
                 [cls(word=w) for w in unmoved], ignore_conflicts=True, batch_size=2000
@@ -1507,12 +1503,18 @@ class SearchWord(models.Model):
             )
 
 
-# Words of one counting statement (two parameters each at most; SQLite allows 32,766).
-WORDS_PER_STATEMENT = 2000
+# Words of one counting statement: a UNION ALL of rows (SQLite allows 500 in one compound).
+WORDS_PER_STATEMENT = 400
 
 
-def _batches(items: list) -> list[list]:
-    return [items[i : i + WORDS_PER_STATEMENT] for i in range(0, len(items), WORDS_PER_STATEMENT)]
+def _moved_rows(moved: list[tuple[str, int]]):
+    """(word, n) pairs as a table of rows (word, n) in SQL, WORDS_PER_STATEMENT at a time, with
+    its parameters. Joined, not `word IN (...)`: PostgreSQL plans a list of hundreds of words
+    through the words' trigram index (10 s for 452 words at 100,000 entries, 17 ms joined)."""
+    for start in range(0, len(moved), WORDS_PER_STATEMENT):
+        batch = moved[start : start + WORDS_PER_STATEMENT]
+        rows = " UNION ALL ".join(["SELECT %s AS word, %s AS n"] * len(batch))
+        yield rows, [value for row in batch for value in row]
 
 
 # Every entry's search texts into `SearchEntry`: the same SQL on SQLite and PostgreSQL, used by
