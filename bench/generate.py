@@ -124,7 +124,6 @@ def synthesise(size: int) -> int:
         LegalBasis,
         Municipality,
         SearchEntry,
-        SearchWord,
     )
     from interventions.search.documents import build_search_texts
 
@@ -209,8 +208,7 @@ def synthesise(size: int) -> int:
                 for name, text in build_search_texts(entry).items():
                     setattr(entry, name, text)
             Intervention.objects.bulk_update(entries, SEARCH_TEXTS, batch_size=200)
-            SearchEntry.store(entries)
-            SearchWord.remember(entry.search_document for entry in entries)
+            SearchEntry.store(entries)  # and the words, counted (SearchWord)
         made += len(entries)
         log(f"  {made:>7,} / {count:,} generated")
     return made

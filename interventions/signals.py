@@ -4,6 +4,7 @@
   cached page, card or index built before it is used again (interventions/caching/version.py).
 - A change to an entry, its contacts, legal basis or links raises its edit version and refreshes
   its search texts (interventions/changes.py).
+- Saving (publishing, withdrawing) or deleting an entry moves its search words' counts.
 - A renamed vocabulary term refreshes the search texts of the entries that use it.
 Connected when the app is ready (apps.py imports this module).
 """
@@ -15,7 +16,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from interventions.caching.version import catalogue_changed
@@ -25,6 +26,7 @@ from interventions.models import (
     Contact,
     Intervention,
     LegalBasis,
+    SearchEntry,
     ServedMunicipality,
     refresh_last_confirmed,
 )
@@ -68,6 +70,15 @@ def _entry_saved(sender, instance, raw=False, update_fields=None, **kwargs) -> N
         return
     if update_fields is None or set(update_fields) - NOT_IN_SEARCH_TEXTS:
         search_texts_stale([instance.pk], entry=instance)
+    if update_fields is None or "is_published" in update_fields:
+        # The search words' counts follow (un)publishing in this transaction (SearchWord).
+        SearchEntry.follow_publication(instance.pk, instance.is_published)
+
+
+@receiver(pre_delete, sender=Intervention, dispatch_uid="entry-deleting")
+def _entry_deleting(sender, instance, **kwargs) -> None:
+    # Before the cascade: its search words count it no more (SearchWord), in the same transaction.
+    SearchEntry.discard([instance.pk])
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="entry-contact-saved")

@@ -11,7 +11,7 @@ interventions/signals.py when a vocabulary term an entry uses is renamed (`SEARC
 
 from __future__ import annotations
 
-from interventions.models import Intervention, SearchEntry, SearchWord
+from interventions.models import Intervention, SearchEntry
 from interventions.search.hints import forget_lexicon
 from interventions.search.query import forget_paragraphs, forget_vocabulary
 from interventions.search.text import document_text, paragraph_words, word_set
@@ -71,8 +71,9 @@ def write_search_texts(entry: Intervention) -> bool:
     """Store the entry's search texts if they changed, and say whether they did.
 
     Writes only what changed, so reloading an unchanged catalogue writes nothing. The texts are
-    copied to the entry's `SearchEntry` (what the search's lookup reads); new words join
-    `SearchWord`; the paragraph and lexicon caches of this process are forgotten.
+    copied to the entry's `SearchEntry` (what the search's lookup reads); its words join
+    `SearchWord` and are counted there; the paragraph and lexicon caches of this process are
+    forgotten.
     """
     texts = build_search_texts(entry)
     changed = {name: text for name, text in texts.items() if getattr(entry, name) != text}
@@ -80,9 +81,7 @@ def write_search_texts(entry: Intervention) -> bool:
         for name, text in changed.items():
             setattr(entry, name, text)
         Intervention.objects.filter(pk=entry.pk).update(**changed)
-        SearchEntry.store([entry])
-        if "search_document" in changed:
-            SearchWord.remember([entry.search_document])
+        SearchEntry.store([entry])  # and its words, with their counts (`SearchWord`)
         forget_caches()
     return bool(changed)
 

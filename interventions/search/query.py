@@ -26,8 +26,10 @@ meets in its fields, and results below `CUT` of the best score are left out (ADR
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
 import time
 import unicodedata
 from array import array
@@ -100,7 +102,7 @@ CUT = 0.4  # results below this share of the best score are left out (measured: 
 COMMON = 0.5
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
-CACHE_SECONDS = 300  # the longest a kept search value lives (the typo lexicon: only this)
+CACHE_SECONDS = 300  # the longest a kept search value lives in one version before it is reloaded
 
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
 # As typed: a space may come before the letter, which must not start the next word ("§ 85 og").
@@ -124,38 +126,103 @@ class _ParagraphRef:
 
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class KeptValue(Generic[T]):
-    """A value loaded at its first use and kept for CACHE_SECONDS, or until `forget()`, or
-    (`per_version`) until the catalogue's data version changes.
+    """A value loaded at its first use and kept for the catalogue's data version, at most
+    CACHE_SECONDS, or until `forget()`.
 
     Per version: what decides which entries a search finds or how it scores them (names,
-    aliases, places, paragraphs, the entries' numbers of terms). Another process's edit starts a
-    new version and a new page-cache generation at once; a value kept by time alone would render
-    the new generation's pages from the old vocabulary, and they would stay cached as long as
-    that version lives. Only the typo lexicon (a scan of every entry's words) is kept by time.
+    aliases, places, paragraphs, the entries' numbers of terms, the typo lexicon). Another
+    process's edit starts a new version and a new page-cache generation at once; a value kept
+    across it would render the new generation's pages from the old data, and they would stay
+    cached as long as that version lives. So at a new version, after `forget()` and at the first
+    use, the request that needs the value loads it.
+
+    Within one version the kept value is still right when CACHE_SECONDS have passed: what it is
+    read from has not changed, or the version would have. The time only bounds how long a change
+    that bumps no version (made by hand in the database) goes unseen. So then the kept value is
+    served while one thread loads it again (`refresh_behind`), for at most STALE_SECONDS more;
+    past that (a refresh that failed or hangs) a request loads it itself. No request waits for
+    the periodic reload (ADR 0011).
 
     "Not loaded" is a state of its own (None), never a load time of 0: `time.monotonic()` counts
     from an arbitrary point (on Linux, the machine's boot), so no value of it means "long ago".
     """
 
-    def __init__(self, load: Callable[[], T], per_version: bool = True) -> None:
+    def __init__(self, load: Callable[[], T]) -> None:
         self._load = load
-        self._per_version = per_version
         # The value, when it was loaded, and the data version it was loaded in.
-        self._kept: tuple[T, float, tuple[int, int] | None] | None = None
+        self._kept: tuple[T, float, tuple[int, int]] | None = None
+        self._lock = threading.Lock()
+        self._refreshing = False
+        self._forgotten = 0  # times forgotten: a load begun before a forget() is not kept
 
     def get(self) -> T:
         kept = self._kept  # read once: another thread may forget or replace it meanwhile
-        version = data_version() if self._per_version else None
-        if kept is None or kept[2] != version or time.monotonic() - kept[1] > CACHE_SECONDS:
-            loaded_at = time.monotonic()
-            kept = self._kept = (self._load(), loaded_at, version)
-        return kept[0]
+        version = data_version()
+        if kept is not None and kept[2] == version:
+            age = time.monotonic() - kept[1]
+            if age <= CACHE_SECONDS:
+                return kept[0]
+            if age <= CACHE_SECONDS + STALE_SECONDS and self._refresh(version):
+                return kept[0]
+        return self._loaded(version, self._forgotten)
 
     def forget(self) -> None:
-        self._kept = None
+        with self._lock:
+            self._kept = None
+            self._forgotten += 1
+
+    def _loaded(self, version: tuple[int, int], forgotten: int) -> T:
+        loaded_at = time.monotonic()
+        value = self._load()
+        with self._lock:
+            if self._forgotten == forgotten:
+                self._kept = (value, loaded_at, version)
+        return value
+
+    def _refresh(self, version: tuple[int, int]) -> bool:
+        """Have one thread load the value again; False if none can be started."""
+        with self._lock:
+            if self._refreshing:
+                return True  # another request's refresh is under way
+            self._refreshing = True
+            forgotten = self._forgotten
+
+        def refresh() -> None:
+            try:
+                self._loaded(version, forgotten)
+            except Exception:  # the kept value stays, until STALE_SECONDS have passed
+                logger.warning("A kept search value could not be loaded again", exc_info=True)
+            finally:
+                self._refreshing = False
+
+        try:
+            self.refresh_behind(refresh)
+        except RuntimeError:  # no new thread (the interpreter is shutting down)
+            self._refreshing = False
+            return False
+        return True
+
+    @staticmethod
+    def refresh_behind(refresh: Callable[[], None]) -> None:
+        """Run `refresh` in a thread of its own, which closes its database connection at the
+        end (tests run it in theirs)."""
+
+        def run() -> None:
+            try:
+                refresh()
+            finally:
+                connections.close_all()  # this thread's
+
+        threading.Thread(target=run, name="kept-value-refresh", daemon=True).start()
+
+
+# How long past CACHE_SECONDS a kept value may be served while it is loaded again: many times
+# what the slowest takes (the lexicon, ~0.1 s at 100,000 entries), short beside CACHE_SECONDS.
+STALE_SECONDS = 60
 
 
 def _load_paragraphs() -> list[_ParagraphRef]:

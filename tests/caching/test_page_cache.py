@@ -23,7 +23,7 @@ from django.urls import path
 from catalogue.settings import cache_config
 from interventions.caching.page_cache import normalised_query
 from interventions.caching.version import catalogue_version
-from interventions.models import Intervention, Method, SearchEntry, SearchWord, TargetGroup
+from interventions.models import Intervention, Method, SearchEntry, TargetGroup
 from tests.support import (
     TcpProxy,
     fetch,
@@ -380,8 +380,8 @@ def test_a_word_another_process_brought_is_searched_as_typed_at_the_new_version(
     words = f"{entry.search_document.rstrip()} støtekontaktperson "
     with connection.cursor() as cursor:  # another process: no signal here, only its writes
         Intervention.objects.filter(pk=entry.pk).update(search_document=words)
-        SearchEntry.objects.filter(intervention=entry).update(words=words)
-        SearchWord.remember([words])
+        entry.search_document = words
+        SearchEntry.store([entry])  # the entry's words, counted
         cursor.execute(
             "UPDATE interventions_catalogue_version SET version = version + 1 WHERE id = 1"
         )
