@@ -1470,11 +1470,14 @@ class SearchWord(models.Model):
                     params,
                 )
             # Fewer: the words are stored (they were counted), and a row inserted with a count
-            # below 0 would fail the check before the conflict turns it into an update.
+            # below 0 would fail the check before the conflict turns it into an update. Never
+            # below 0: the counts only steer typo corrections, and a count that drifted (a row
+            # changed by hand; `refresh_search` recounts) must not fail an editor's save.
             for rows, params in _moved_rows([(w, -n) for w, n in moved if n < 0]):
                 cursor.execute(
-                    f"UPDATE {table} SET entries = {table}.entries - moved.n FROM ({rows}) AS "
-                    f"moved WHERE {table}.word = moved.word",
+                    f"UPDATE {table} SET entries = CASE WHEN {table}.entries > moved.n THEN "
+                    f"{table}.entries - moved.n ELSE 0 END FROM ({rows}) AS moved "
+                    f"WHERE {table}.word = moved.word",
                     params,
                 )
         unmoved = sorted(set(known) - {w for w, _n in moved})

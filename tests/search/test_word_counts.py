@@ -163,3 +163,17 @@ def test_the_lexicon_is_read_from_the_counts_and_follows_them_at_once():
     assert [lexicon().frequency[w] for w in words] == sorted(
         (lexicon().frequency[w] for w in words), reverse=True
     )
+
+
+def test_a_count_that_drifted_never_fails_a_save_and_a_recount_mends_it():
+    entry = InterventionFactory(title="Okapiværkstedet", summary="Okapier og zebraer.")
+    SearchWord.objects.filter(word="zebraer").update(entries=0)  # changed by hand
+    entry.is_published = False
+    entry.save(update_fields=["is_published", "updated_at"])  # would go below 0
+    assert SearchWord.objects.get(word="zebraer").entries == 0
+    entry.is_published = True
+    entry.save(update_fields=["is_published", "updated_at"])
+    assert stored()["zebraer"] == 1
+    SearchWord.objects.filter(word="okapier").update(entries=7)
+    SearchWord.recount()
+    assert_exact()
