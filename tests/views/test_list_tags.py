@@ -1,13 +1,21 @@
 """The list page's helpers that stand in for template tags give what those tags give."""
 
 import pytest
+from django.conf import settings
 from django.http import QueryDict
 from django.template import Context, RequestContext
 from django.template.defaulttags import querystring
 from django.test import RequestFactory
+from django.urls import translate_url
+from django.utils import translation
 
 from interventions.listing.facets import toggle_url
-from interventions.templatetags.site_tags import query_string, reversed_url, selection_links
+from interventions.templatetags.site_tags import (
+    language_links,
+    query_string,
+    reversed_url,
+    selection_links,
+)
 
 QUERIES = [
     "",
@@ -79,3 +87,30 @@ def reference_toggle_url(params, param, value):
 def test_a_toggle_link_is_what_it_was(query, param, value):
     params = QueryDict(query)
     assert toggle_url(params, param, value) == reference_toggle_url(params, param, value)
+
+
+PATHS = [
+    "/indsatser/?q=psykiatri&region=region-midtjylland",
+    "/en/indsatser/?q=b%C3%B8rn+%26+unge&page=2",
+    "/indsatser/akutteam-herning/",
+    "/en/indsatser/akutteam-herning/?print=1",
+    "/no-such-page/?a=1",
+    "//elsewhere.example/indsatser/?q=x",
+    "/",
+    "/en/",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_language_links_are_what_translate_url_gives(path):
+    """The language switch translates the path once per path (kept) and keeps the query: the
+    same links as `translate_url` on the whole address, asked twice (the second from the kept
+    path)."""
+    request = RequestFactory().get(path)
+    language = "en" if request.path.startswith("/en/") else "da"
+    with translation.override(language):
+        for _ in range(2):
+            links = language_links(Context({"request": request}))
+            assert [link["url"] for link in links] == [
+                translate_url(request.get_full_path(), code) for code, _name in settings.LANGUAGES
+            ]
