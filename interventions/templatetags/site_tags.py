@@ -72,6 +72,7 @@ def _forget_constants(**kwargs) -> None:
     _REVERSED.clear()
     translated_path.cache_clear()
     _MENUS.clear()
+    _sprite.cache_clear()
 
 
 setting_changed.connect(_forget_constants)
@@ -443,11 +444,18 @@ def _page_url(params, number: int) -> str:
 
 def _icon(name: str) -> str:
     """`includes/_icon.html` for `name` (with the file's final line break)."""
-    sprite = escape(static("dkfds/img/all-svg-icons.svg"))
+    sprite = _sprite(get_script_prefix())
     return (
         f'<svg class="icon-svg" focusable="false" aria-hidden="true">'
         f'<use href="{sprite}#{name}"></use></svg>\n'
     )
+
+
+@lru_cache(maxsize=8)
+def _sprite(prefix: str) -> str:
+    """The icons' file, escaped, per script prefix: `static()` looks the hashed name up each
+    time (~50 us)."""
+    return escape(static("dkfds/img/all-svg-icons.svg"))
 
 
 @register.simple_tag(takes_context=True)
