@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.http import QueryDict
-from django.template import Context, RequestContext
+from django.template import Context, Engine, RequestContext
 from django.template.defaulttags import querystring
 from django.test import RequestFactory
 from django.urls import translate_url
@@ -114,3 +114,33 @@ def test_the_language_links_are_what_translate_url_gives(path):
             assert [link["url"] for link in links] == [
                 translate_url(request.get_full_path(), code) for code, _name in settings.LANGUAGES
             ]
+
+
+TRANSLATE_CASES = [
+    '{% translate "Kilde" %}',
+    "{% translate 'Målgrupper' %}",
+    '{% trans "Kilde" %}',
+    '{% translate "Kilde" as label %}[{{ label }}]',
+    '{% translate "Kilde" noop %}',
+    '{% translate "Kilde" context "unknown" %}',
+    '{% translate "Kilde"|upper %}',
+    "{% translate message %}",
+    '{% translate "a < b & 100%% sikkert" %}',
+]
+
+
+@pytest.mark.parametrize("source", TRANSLATE_CASES)
+def test_the_kept_translate_tag_renders_what_djangos_does(source, settings):
+    """`site_tags` keeps a literal message's rendering per language and autoescape; loaded after
+    `i18n` it stands in for Django's tag: the same text every time, in every case."""
+    settings.DEBUG = False  # with DEBUG on, the tag is Django's
+    engine = Engine.get_default()
+    for autoescape in (True, False):
+        ours = engine.from_string("{% load i18n site_tags %}" + source)
+        django = engine.from_string("{% load i18n %}" + source)
+        for language in ("da", "en", "da"):
+            with translation.override(language):
+                context = {"message": "Kilde <b>"}
+                expected = django.render(Context(context, autoescape=autoescape))
+                for _ in range(2):
+                    assert ours.render(Context(context, autoescape=autoescape)) == expected
