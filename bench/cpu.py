@@ -3,10 +3,16 @@
     python -m bench.cpu                      # the peer bench's targets, page cache off
     python -m bench.cpu --cached             # the same URLs repeated, page cache on (hits)
     python -m bench.cpu --profile "search + 3 facets"   # cProfile of one target, top functions
+    python -m bench.cpu --new 120            # new searches: 120 words, each asked once
 
 Prints one line per target: the best of `--batches` batches of `--per-batch` requests, in ms of
 process CPU time per request. Run the code before a change from its own checkout (same bench
 database) alternately with this one to compare before and after in one sitting.
+
+The targets repeat one URL each, which a change could flatter by remembering that URL; `--new N`
+asks what users ask: N words drawn from the entries' summaries (the same N for the same seed),
+each searched once in a warm process, then each once more with two facets (a combination not
+asked before; the search itself is known by then), and prints the median and mean CPU of each.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--per-batch", type=int, default=10)
     parser.add_argument("--profile", help="a target's name: print its cProfile instead")
+    parser.add_argument("--new", type=int, metavar="N", help="N new searches instead")
+    parser.add_argument("--seed", type=int, default=23)
     args = parser.parse_args()
     os.environ.update(
         django_env(
@@ -66,6 +74,9 @@ def main() -> None:
     for name in targets:
         for _ in range(3):
             get(name)
+    if args.new:
+        new_searches(client, args.new, args.seed)
+        return
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -83,6 +94,36 @@ def main() -> None:
                 get(name)
             best = min(best, (time.process_time() - started) / args.per_batch)
         print(f"{name:<26}{best * 1000:>8.2f} ms")
+
+
+def new_searches(client, count: int, seed: int) -> None:
+    """`count` searches never asked before in this process, then each with two facets."""
+    import random
+    import re
+    import statistics
+
+    from interventions.models import Intervention
+
+    words = sorted(
+        {
+            word
+            for summary in Intervention.objects.published().values_list("summary", flat=True)
+            for word in re.findall(r"[a-zæøå]{5,}", summary.lower())
+        }
+    )
+    chosen = random.Random(seed).sample(words, min(count, len(words)))
+    facets = "&target_group=hjemloese&region=region-midtjylland"
+    for kind, suffix in (("new search", ""), ("same + 2 facets (new pair)", facets)):
+        times = []
+        for word in chosen:
+            started = time.process_time()
+            response = client.get(f"/indsatser/?q={word}{suffix}")
+            times.append(time.process_time() - started)
+            assert response.status_code == 200, (word, response.status_code)
+        print(
+            f"{kind:<26}{statistics.median(times) * 1000:>8.2f} ms median"
+            f"{statistics.mean(times) * 1000:>8.2f} ms mean  ({len(times)} requests)"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ A vocabulary's serializer is made from its facet registry entry (`vocabulary_ser
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -21,6 +22,7 @@ from interventions.caching.entries import VersionedCache
 from interventions.curation.export import information_basis, intervention_data
 from interventions.curation.schema import aliases_list
 from interventions.facets_registry import Facet
+from interventions.listing.facets import SelectionPages
 from interventions.models import (
     TEXT_SECTIONS,
     Confirmation,
@@ -102,19 +104,66 @@ ITEMS_KEPT = 1024
 _kept_items: VersionedCache = VersionedCache(ITEMS_KEPT)
 
 
+class EntryKeys(list):
+    """A page of entries by primary key, in the page's order, not read yet (`IndexPages`): the
+    list serializer reads from `queryset` only the entries whose items it has not kept."""
+
+    def __init__(self, pks, queryset: models.QuerySet) -> None:
+        super().__init__(pks)
+        self.queryset = queryset
+
+
+class IndexPages(SelectionPages):
+    """A search's pages as the catalogue index ranks them (`SelectionPages`), each page its
+    entries' keys (`EntryKeys`) rather than the entries: a page whose items are all kept reads
+    nothing from the database (reading the twenty entries was half of an API search)."""
+
+    def __getitem__(self, key: slice) -> EntryKeys:
+        start, stop, _step = key.indices(self.selection.total)
+        selection = self.selection
+        wanted = selection.index.page(selection.kept, start, stop, selection.search)
+        return EntryKeys((pk for pk, _rank in wanted), self.queryset)
+
+
+class _NotKept(Exception):
+    pass
+
+
+def _not_kept():
+    raise _NotKept  # VersionedCache keeps nothing when the build raises
+
+
 class KeptItems(serializers.ListSerializer):
     """A list whose items are each serialized once and kept, per entry, catalogue version
     (`caching.entries.VersionedCache`, as the entries' pages are), day (the information's age),
     language and the address the request came to (the items' links are absolute); serializing
-    an item field by field was a third of a list request. The entries themselves are still read
-    from the database on every request; a kept item is only read, never changed."""
+    an item field by field was a third of a list request. Given entries, they were read from the
+    database already; given their keys (`EntryKeys`), only the entries not kept are read; a kept
+    item is only read, never changed."""
 
     def to_representation(self, data):
-        entries = data.all() if isinstance(data, models.manager.BaseManager) else data
-        entries = list(entries)
         request = self.context.get("request")
         base = request.build_absolute_uri("/") if request is not None else ""
         prefix = f"{base} {get_language()} {today():%Y%m%d}"
+        if isinstance(data, EntryKeys):
+            return self._by_keys(data, prefix)
+        entries = data.all() if isinstance(data, models.manager.BaseManager) else data
+        return self._items(list(entries), prefix)
+
+    def _by_keys(self, keys: EntryKeys, prefix: str) -> list[dict]:
+        kept: dict[int, dict] = {}
+        for pk in keys:
+            with contextlib.suppress(_NotKept):
+                kept[pk] = _kept_items.get(f"{prefix} {pk}", _not_kept)
+        missing = [pk for pk in keys if pk not in kept]
+        if missing:
+            entries = list(keys.queryset.filter(pk__in=missing).order_by())
+            kept.update(zip((e.pk for e in entries), self._items(entries, prefix), strict=True))
+        # An entry unpublished or deleted since this process built its index is left out, as
+        # the list page leaves it out (`Selection.entries`).
+        return [kept[pk] for pk in keys if pk in kept]
+
+    def _items(self, entries: list[Intervention], prefix: str) -> list[dict]:
         child = self.child
         relations_read = False
 

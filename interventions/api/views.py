@@ -23,6 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from interventions.api import serializers as s
 from interventions.api.schema import REQUEST_LINE_NOTE
 from interventions.facets_registry import Facet
+from interventions.listing.facets import SelectionPages
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.run import Listing
 from interventions.models import Intervention
@@ -88,7 +89,9 @@ class CataloguePagination(PageNumberPagination):
                 pages,
             ) % {"pages": pages}
             raise ValidationError({self.page_query_param: [message]}) from None
-        return list(self.page)
+        entries = self.page.object_list
+        # A search's page is its entries' keys; the serializer reads what it has not kept.
+        return entries if isinstance(entries, s.EntryKeys) else list(self.page)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -129,7 +132,10 @@ class CatalogueFilterBackend(DjangoFilterBackend):
         listing = view.listing = Listing(request.query_params, queryset)
         if not listing.valid:
             raise translate_validation(listing.filterset.errors)
-        return listing.rows()
+        rows = listing.rows()
+        if isinstance(rows, SelectionPages):
+            return s.IndexPages(rows.selection, rows.queryset)
+        return rows
 
 
 def _list_queryset():

@@ -109,6 +109,14 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
         result.widget.choices = result.choices  # an iterator of the copy's own (Django #11183)
         return result
 
+    def for_form(self) -> VocabularyField:
+        """This field for one form: a shallow copy, for the form's own `known`. Nothing else
+        of it changes per request; a queryset that has cached rows is copied as Django would
+        (`__deepcopy__`)."""
+        if self._queryset is not None and self._queryset._result_cache is not None:
+            return copy.deepcopy(self)
+        return copy.copy(self)
+
     def _check_values(self, value):
         if self.known is None:
             return super()._check_values(value)
@@ -256,6 +264,23 @@ class SharedFilters(dict):
         return filters
 
 
+class SharedFields(dict):
+    """The form class's fields, given to each form without Django's deep copy.
+
+    Django deep-copies `base_fields` into every form so that a form may change its fields; this
+    one changes none but the vocabulary fields' `known` (the values the request chose, looked up
+    in the index). So each form shares the other fields (a search field, choices, booleans) and
+    gets a shallow copy of each vocabulary field (`VocabularyField.for_form`): deep-copying
+    eighteen fields with their widgets and choices was half of a list request's validation.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        return {
+            name: field.for_form() if isinstance(field, VocabularyField) else field
+            for name, field in self.items()
+        }
+
+
 class InterventionFilter(django_filters.FilterSet):
     """The list's filters: `q`, one per registered facet and `match_all` (see `rebuild`),
     `has_budget`, `sort`."""
@@ -323,11 +348,13 @@ class InterventionFilter(django_filters.FilterSet):
     _form_class: type[InterventionFilterForm] | None = None
 
     def get_form_class(self) -> type[InterventionFilterForm]:
-        """The form class, built once from the filters (not once per request): its fields are
-        templates that Django deep-copies into each form. `rebuild` starts a new one."""
+        """The form class, built once from the filters (not once per request): each form shares
+        its fields but the vocabularies' (`SharedFields`). `rebuild` starts a new one."""
         cls = type(self)
         if cls.__dict__.get("_form_class") is None:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
 
     @property

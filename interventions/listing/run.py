@@ -12,7 +12,7 @@ measured.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -28,13 +28,20 @@ from interventions.search.hints import danish_terms, snippet
 from interventions.search.query import ParsedQuery
 
 
+@cache
+def _published() -> QuerySet:
+    """The published entries, as a query never run itself: each listing gets a copy (`all()`),
+    ~10 us, where building the filter again cost ~120 us."""
+    return Intervention.objects.published()
+
+
 class Listing:
     """The published entries a query string keeps."""
 
     def __init__(self, params: QueryDict, queryset: QuerySet | None = None) -> None:
         self.params = params
         if queryset is None:
-            queryset = Intervention.objects.published()
+            queryset = _published().all()
         self.filterset = InterventionFilter(params, queryset=queryset)
         # An invalid value (unknown slug, unsearchable query) is reported, and the other filters
         # still apply: the form's cleaned data simply lacks the bad one.

@@ -55,3 +55,31 @@ def test_an_edit_shows_on_the_next_request(client):
     entry.summary = "Et nyt resumé."
     entry.save()
     assert items(client)[0]["summary"] == "Et nyt resumé."
+
+
+def test_a_search_reads_only_the_entries_whose_items_are_not_kept(
+    client, django_assert_num_queries
+):
+    """A search is paged by the catalogue index by key: a page of kept items reads nothing, and
+    a page with new items reads those entries only (and their relations), in the index's order."""
+    url = f"{LIST}?q=psykiatri&page_size=4"
+    fresh = items(client, url)
+    with django_assert_num_queries(0):
+        assert items(client, url) == fresh
+    wider = items(client, f"{LIST}?q=psykiatri&page_size=6")
+    assert wider[:4] == fresh
+    read = []
+    original = serializers.InterventionListSerializer.to_representation
+    serializers.InterventionListSerializer.to_representation = lambda self, entry: (
+        read.append(entry.slug) or original(self, entry)
+    )
+    try:
+        forget_items()
+        items(client, url)  # four kept again
+        # The page's entry and its four relations, for the two entries not kept.
+        with django_assert_num_queries(5):
+            assert items(client, f"{LIST}?q=psykiatri&page_size=6") == wider
+    finally:
+        serializers.InterventionListSerializer.to_representation = original
+    assert sorted(read[:4]) == sorted(item["slug"] for item in fresh)
+    assert sorted(read[4:]) == sorted(item["slug"] for item in wider[4:])

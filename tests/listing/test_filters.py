@@ -222,3 +222,33 @@ def test_a_forms_vocabulary_fields_share_their_queryset_only_while_it_holds_no_r
         assert fresh.queryset._result_cache is None
     finally:
         template.queryset = template.queryset.all()  # the form class's template stays unread
+
+
+def test_forms_share_their_fixed_fields_and_each_has_its_own_vocabulary_fields():
+    """A form changes only its vocabulary fields (`known`, the values its request chose): it
+    shares the others with every form, and one request's chosen values never show in another's
+    form or in the form class."""
+    first = filterset("target_group=hjemloese&q=unge")
+    second = filterset("policy_area=psykiatri")
+    assert first.is_valid() and second.is_valid()
+    one, other = first.form.fields, second.form.fields
+    assert one["q"] is other["q"] and one["sort"] is other["sort"]
+    assert one["target_group"] is not other["target_group"]
+    assert one["target_group"].known == {"hjemloese": TargetGroup.objects.get(slug="hjemloese").pk}
+    assert other["target_group"].known == {}
+    assert other["policy_area"].known and not one["policy_area"].known
+    assert type(first.form).base_fields["target_group"].known is None
+    assert set(first.form.cleaned_data["target_group"]) == {
+        TargetGroup.objects.get(slug="hjemloese")
+    }
+
+
+def test_a_form_copies_a_vocabulary_field_deeply_once_its_queryset_holds_rows():
+    form_class = InterventionFilter(QueryDict(""), queryset=None).get_form_class()
+    template = form_class.base_fields["target_group"]
+    try:
+        assert list(template.queryset)  # evaluated: rows cached on the form class's queryset
+        form = filterset("target_group=hjemloese").form
+        assert form.fields["target_group"].queryset._result_cache is None
+    finally:
+        template.queryset = template.queryset.all()  # the form class's template stays unread

@@ -1,13 +1,21 @@
 """The list page's helpers that stand in for template tags give what those tags give."""
 
 import pytest
+from django.conf import settings
 from django.http import QueryDict
-from django.template import Context, RequestContext
+from django.template import Context, Engine, RequestContext
 from django.template.defaulttags import querystring
 from django.test import RequestFactory
+from django.urls import translate_url
+from django.utils import translation
 
 from interventions.listing.facets import toggle_url
-from interventions.templatetags.site_tags import query_string, reversed_url, selection_links
+from interventions.templatetags.site_tags import (
+    language_links,
+    query_string,
+    reversed_url,
+    selection_links,
+)
 
 QUERIES = [
     "",
@@ -79,3 +87,60 @@ def reference_toggle_url(params, param, value):
 def test_a_toggle_link_is_what_it_was(query, param, value):
     params = QueryDict(query)
     assert toggle_url(params, param, value) == reference_toggle_url(params, param, value)
+
+
+PATHS = [
+    "/indsatser/?q=psykiatri&region=region-midtjylland",
+    "/en/indsatser/?q=b%C3%B8rn+%26+unge&page=2",
+    "/indsatser/akutteam-herning/",
+    "/en/indsatser/akutteam-herning/?print=1",
+    "/no-such-page/?a=1",
+    "//elsewhere.example/indsatser/?q=x",
+    "/",
+    "/en/",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_language_links_are_what_translate_url_gives(path):
+    """The language switch translates the path once per path (kept) and keeps the query: the
+    same links as `translate_url` on the whole address, asked twice (the second from the kept
+    path)."""
+    request = RequestFactory().get(path)
+    language = "en" if request.path.startswith("/en/") else "da"
+    with translation.override(language):
+        for _ in range(2):
+            links = language_links(Context({"request": request}))
+            assert [link["url"] for link in links] == [
+                translate_url(request.get_full_path(), code) for code, _name in settings.LANGUAGES
+            ]
+
+
+TRANSLATE_CASES = [
+    '{% translate "Kilde" %}',
+    "{% translate 'Målgrupper' %}",
+    '{% trans "Kilde" %}',
+    '{% translate "Kilde" as label %}[{{ label }}]',
+    '{% translate "Kilde" noop %}',
+    '{% translate "Kilde" context "unknown" %}',
+    '{% translate "Kilde"|upper %}',
+    "{% translate message %}",
+    '{% translate "a < b & 100%% sikkert" %}',
+]
+
+
+@pytest.mark.parametrize("source", TRANSLATE_CASES)
+def test_the_kept_translate_tag_renders_what_djangos_does(source, settings):
+    """`site_tags` keeps a literal message's rendering per language and autoescape; loaded after
+    `i18n` it stands in for Django's tag: the same text every time, in every case."""
+    settings.DEBUG = False  # with DEBUG on, the tag is Django's
+    engine = Engine.get_default()
+    for autoescape in (True, False):
+        ours = engine.from_string("{% load i18n site_tags %}" + source)
+        django = engine.from_string("{% load i18n %}" + source)
+        for language in ("da", "en", "da"):
+            with translation.override(language):
+                context = {"message": "Kilde <b>"}
+                expected = django.render(Context(context, autoescape=autoescape))
+                for _ in range(2):
+                    assert ours.render(Context(context, autoescape=autoescape)) == expected
