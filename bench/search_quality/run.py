@@ -8,7 +8,7 @@ with DATABASE_URL set) and prints one JSON object last: per query its results an
 With --why, each grade-2 entry missing from a query's first ten also gets the reason (`why`):
 "below" (found, ranked below the first page), "cut" (found, but scored below the cut of the
 best score, so not shown at all) or "unmatched" (no term of the query matches it), with its
-rank in the ranking without the cut.
+rank in the ranking without the cut (ties in the list page's order).
 """
 
 from __future__ import annotations
@@ -53,15 +53,22 @@ def ranked_slugs(query: str, limit: int) -> tuple[list[str], int]:
 
 def why_missed(query: str, results: list[str], missed: list[str]) -> dict[str, list]:
     """For each missed grade-2 entry: [reason, rank without the cut or None] (see the module's
-    docstring). The ranking without the cut is the site's ranking (`ranked`) with `cut=0`."""
+    docstring). The ranking without the cut is the site's ranking (`ranked`) with `cut=0`, its
+    ties in the list page's order (title, then slug), as the page shows them: `ranked` gives a
+    tie in no particular order, which put "§85"'s eleventh result third."""
     from interventions.models import Intervention
     from interventions.search.hints import understand
     from interventions.search.query import CUT, ranked
 
     uncut = ranked(understand(query), cut=0)
-    slugs = dict(
-        Intervention.objects.filter(pk__in=[pk for pk, _ in uncut]).values_list("pk", "slug")
+    in_order = (
+        Intervention.objects.filter(pk__in=[pk for pk, _ in uncut])
+        .order_by("title", "slug")
+        .values_list("pk", "slug")
     )
+    slugs = dict(in_order)
+    position = {pk: at for at, pk in enumerate(slugs)}
+    uncut.sort(key=lambda found: (-found[1], position[found[0]]))
     best = uncut[0][1] if uncut else 0
     place = {slugs[pk]: (rank, score) for rank, (pk, score) in enumerate(uncut, start=1)}
     out = {}
