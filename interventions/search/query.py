@@ -618,16 +618,23 @@ class _TermMatches:
 
     @property
     def entries(self) -> set[int]:
-        return self.body | set(self.vocabulary) | self.places | set(self.paragraphs)
+        return self.body.union(self.vocabulary, self.places, self.paragraphs)  # one copy
 
     @property
     def body_only(self) -> set[int]:
         """The entries that have the term in their words and nowhere else: in neither title nor
         metadata, no vocabulary term, place or paragraph. Each weighs `W_BODY`, so they are
         scored as one group (most of a broad word's matches: 55,784 of 83,703 for "brug")."""
-        return (
-            self.body - self.fielded - self.vocabulary.keys() - self.places - self.paragraphs.keys()
-        )
+        return self.body.difference(self.fielded, self.vocabulary, self.places, self.paragraphs)
+
+    @property
+    def apart(self) -> set[int]:
+        """The entries not in `body_only` nor weighed as their fields were read (`weighed`):
+        scored one by one. The entries less `body_only` are those of `fielded` and those with
+        the term in another field (`fielded` is within `body`): a few thousand, where the
+        entries are tens of thousands for a broad word."""
+        outside = self.fielded.union(self.vocabulary, self.places, self.paragraphs)
+        return outside.difference(*self.weighed.values())
 
 
 def _match(
@@ -653,8 +660,8 @@ def _match(
             matching = SearchEntry.objects.all()
             for pattern in group:
                 matching = matching.filter(words__words_match=pattern)
-            ids = _fetched(matching.values_list("intervention_id"))
-            found.body |= kept.published().intersection(map(itemgetter(0), ids))
+            ids = _fetched_ids(matching.values_list("intervention_id"))
+            found.body |= kept.published().intersection(ids)
             continue
         matching = published
         for pattern in group:
@@ -745,6 +752,8 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
     single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
+    # The weight of the fields' counts as they were read, computed once per pair of counts.
+    weights: dict[tuple[int, int], float] = {}
     for pk, title, meta in rows:
         if pk not in body:
             continue
@@ -755,8 +764,11 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         if not (in_title or in_meta):
             continue
         fielded.add(pk)
-        weight = W_BODY + W_TITLE * min(in_title, 3)
-        weight += W_META * min(in_meta, 5)
+        weight = weights.get((in_title, in_meta))
+        if weight is None:
+            weight = W_BODY + W_TITLE * min(in_title, 3)
+            weight += W_META * min(in_meta, 5)
+            weights[in_title, in_meta] = weight
         if pk in elsewhere:
             weight = _with_other_fields(weight, found, pk, sizes)
         if weight in weighed:
@@ -773,6 +785,20 @@ def _fetched(queryset: QuerySet) -> list[tuple]:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _fetched_ids(queryset: QuerySet) -> list[int]:
+    """The integers of a one-column `values_list` queryset. On PostgreSQL as one array (`array_agg`
+    of the query's rows): the driver reads it in one piece, where a broad word's tens of thousands
+    of one-column rows cost more to fetch and unpack (ADR 0011); elsewhere row by row."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT array_agg(found.id) FROM ({sql}) AS found (id)", params)
+            return cursor.fetchone()[0] or []
+        cursor.execute(sql, params)
+        return list(map(itemgetter(0), cursor.fetchall()))
 
 
 def _if_in(name: str, patterns: list[str]) -> Case:
@@ -871,6 +897,8 @@ def ranked_groups(
     if total is None:
         total = len(kept.published()) if kept is not None else published.count()
     total = max(total, 1)
+    if kept is not None and len(matched) == 1:
+        return _one_term_groups(parsed.terms[0], matched[0], len(found[0]), total, cut)
     required = [e for e in found if len(e) <= COMMON * total] or found
     loose = len(required) < len(matched)  # a common term was let go: rank by coverage too
     if parsed.required:
@@ -901,12 +929,10 @@ def ranked_groups(
         by_weight: dict[float, tuple[float, float]] = {}  # a few dozen weights: each scored once
         # Entries that weigh the same, scored as a group: those that have the term in their
         # words alone, and those weighed as their fields were read (`_TermMatches.weighed`).
-        grouped = set()
         for weight, pks in [(W_BODY, matches.body_only), *matches.weighed.items()]:
             pks = pks & candidates
             if not pks:
                 continue
-            grouped |= pks
             if weight not in by_weight:
                 by_weight[weight] = _scored(idf, weight)
             score, met = by_weight[weight]
@@ -918,7 +944,7 @@ def ranked_groups(
             if coverage:
                 for pk in pks:
                     covered[pk] += met
-        rest = (entries & candidates) - grouped
+        rest = matches.apart & candidates  # the entries of no group above
         # The rest one by one: on all the published entries, those with the term in another
         # field too (vocabulary, place, paragraph) or a term of several patterns; on another
         # queryset, every entry with the term in a field.
@@ -949,6 +975,46 @@ def ranked_groups(
         if rank is not None:  # else below the cut
             groups[rank].append(pk)
     return groups
+
+
+def _one_term_groups(
+    term: Term, matches: _TermMatches, found: int, total: int, cut: float
+) -> dict[int, list[int]]:
+    """`ranked_groups` of a one-term query on all the published entries, without a score per
+    entry: each entry the term finds is a result, scored by its weight for the term alone. So the
+    groups of entries that weigh the same (`body_only`, `weighed`) go into their score's group
+    whole, and only the rest (`apart`: a vocabulary term, place or paragraph) one by one: a broad
+    word's tens of thousands of entries were a score each, set and read back (ADR 0011). The same
+    scores as `ranked_groups`' loop (the same `_scored` of the same weights; there 0.0 + score),
+    the same cut and rounding; `tests/search/test_lookup.py` compares the two."""
+    idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+    by_weight: dict[float, float] = {}
+    by_score: dict[float, list] = defaultdict(list)  # score -> sets and lists of its entries
+    for weight, pks in [(W_BODY, matches.body_only), *matches.weighed.items()]:
+        if pks:
+            if weight not in by_weight:
+                by_weight[weight] = _scored(idf, weight)[0]
+            by_score[by_weight[weight]].append(pks)
+    groups, sizes = term.counted, _sizes_cache.get() if matches.vocabulary else None
+    one_by_one: dict[float, list[int]] = defaultdict(list)
+    for pk in matches.apart:
+        weight = _weight(term, matches, pk, {}, groups, sizes)
+        if weight not in by_weight:
+            by_weight[weight] = _scored(idf, weight)[0]
+        one_by_one[by_weight[weight]].append(pk)
+    for score, pks in one_by_one.items():
+        by_score[score].append(pks)
+    least = cut * max(by_score)
+    rounded = {score: round(score * SCALE) for score in by_score if score >= least}
+    ranked_pks: dict[int, list[int]] = {
+        rank: [] for rank in sorted(set(rounded.values()), reverse=True)
+    }
+    for score, parts in by_score.items():
+        rank = rounded.get(score)
+        if rank is not None:  # else below the cut
+            for pks in parts:
+                ranked_pks[rank].extend(pks)
+    return ranked_pks
 
 
 def _scored(idf: float, weight: float) -> tuple[float, float]:

@@ -226,6 +226,16 @@ def test_the_kept_vocabulary_entries_cost_one_query_per_relation_once(
         assert ranked("zebrafiskere")
 
 
+def every_one_apart(patched) -> None:
+    """No group of entries with the term in their text alone: each such entry weighed apart."""
+    patched.setattr(_TermMatches, "body_only", property(lambda matches: set()))
+    patched.setattr(
+        _TermMatches,
+        "apart",
+        property(lambda matches: matches.entries - set().union(*matches.weighed.values())),
+    )
+
+
 def test_the_grouped_and_written_out_weights_score_as_one_by_one(monkeypatch):
     """The entries with a word in their text alone (one score for all) score as every entry
     through `_weight`."""
@@ -237,7 +247,7 @@ def test_the_grouped_and_written_out_weights_score_as_one_by_one(monkeypatch):
         parsed = understand(text)
         grouped = ranked(parsed)
         with monkeypatch.context() as patched:
-            patched.setattr(_TermMatches, "body_only", property(lambda matches: set()))
+            every_one_apart(patched)
             one_by_one = ranked(parsed)
         if not same(grouped, one_by_one):
             differ.append(text)
@@ -265,3 +275,68 @@ def test_the_results_grouped_by_score_are_the_ranking_best_first(text):
     assert results == [(pk, score) for score, pks in groups.items() for pk in pks]
     assert sorted(results) == sorted(ranked(parsed, queryset=Intervention.objects.published()))
     assert len(groups) > 1
+
+
+def test_the_entries_apart_are_those_of_no_group():
+    """`apart`, scored one by one: the term's entries less those with it in their text alone
+    (`body_only`) and those weighed as their fields were read (`weighed`): the entries of a
+    vocabulary term whose alias (in no entry's text) is the word."""
+    group = TargetGroup.objects.create(
+        slug="zebrafiskere", name="Zebrafiskere", aliases="Kamelryttere"
+    )
+    titled = InterventionFactory(title="Kamelrytternes hus")
+    mentioned = InterventionFactory(purpose="Vi har også en kamelrytter i gården.")
+    named = InterventionFactory(target_groups=[group])
+    both = InterventionFactory(target_groups=[group], purpose="Om kamelryttere.")
+    found = _match(word_term("kamelrytter"), Intervention.objects.published(), {}, query._catalogue)
+    weighed = set().union(*found.weighed.values())
+    assert found.apart == found.entries - found.body_only - weighed
+    assert found.apart == {named.pk, both.pk}
+    assert found.body_only == {mentioned.pk}
+    assert weighed == {titled.pk}
+
+
+def one_term_queries() -> list[str]:
+    return [text for text in judged_and_sampled() if len(understand(text).terms) == 1]
+
+
+def test_a_one_term_query_scores_as_every_entry_scored_apart(monkeypatch):
+    """On all the published entries a one-term query's entries go into their score's group a
+    group of equal weight at a time (`_one_term_groups`): the same (id, score) pairs as with the
+    entries of the text alone weighed one by one, and as the other queryset's loop."""
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere", aliases="Kamel")
+    InterventionFactory(title="Zebrafiskens hus", summary="zebrafisk, zebrafisk")
+    InterventionFactory(purpose="Vi har også en zebrafisk i gården, og en kamel.")
+    InterventionFactory(target_groups=[group], summary="Zebrafisk.")
+    InterventionFactory(target_groups=[group])
+    used = []
+    grouped = query._one_term_groups
+    monkeypatch.setattr(
+        query, "_one_term_groups", lambda *args: used.append(args) or grouped(*args)
+    )
+    texts = [*one_term_queries(), "zebrafisk", "kamel"]
+    differ, found = [], 0
+    for text in texts:
+        parsed = understand(text)
+        fast = ranked(parsed)
+        found += bool(fast)
+        with monkeypatch.context() as patched:
+            every_one_apart(patched)
+            one_by_one = ranked(parsed)
+        other = ranked(parsed, queryset=Intervention.objects.published())
+        if not (same(fast, one_by_one) and same(fast, other)):
+            differ.append(text)
+    assert differ == []
+    assert len(used) == 2 * found > len(texts)  # the grouped path ran, with and without groups
+    assert len(ranked("zebrafisk")) == 3
+
+
+def test_the_ids_of_a_words_lookup_are_read_whole_or_not_at_all():
+    first = InterventionFactory(title="Zebrafiskens hus")
+    second = InterventionFactory(purpose="Om zebrafisk.")
+    matching = SearchEntry.objects.filter(words__words_match="zebrafisk")
+    assert sorted(query._fetched_ids(matching.values_list("intervention_id"))) == sorted(
+        [first.pk, second.pk]
+    )
+    nothing = SearchEntry.objects.filter(words__words_match="kamelzebra")
+    assert query._fetched_ids(nothing.values_list("intervention_id")) == []
