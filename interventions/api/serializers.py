@@ -99,9 +99,11 @@ LIST_RELATIONS = (
     "target_groups",
     models.Prefetch("legal_bases", queryset=LegalBasis.objects.select_related("paragraph__law")),
 )
-# The list items kept per process (`KeptItems`): some 2 kB each.
+# The list items kept per process (`KeptItems`): some 2 kB each. Built by the request's own
+# serializer (its language, its entries), so an old one is built again in the request, not
+# behind it (`VersionedCache`'s `behind`).
 ITEMS_KEPT = 1024
-_kept_items: VersionedCache = VersionedCache(ITEMS_KEPT)
+_kept_items: VersionedCache = VersionedCache(ITEMS_KEPT, behind=False)
 
 
 class EntryKeys(list):

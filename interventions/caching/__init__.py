@@ -6,4 +6,6 @@
   version, with ETag and Last-Modified.
 - `entries`: the published entries each process loaded for their page, kept for the version
   (ADR 0017).
+- `behind`: what is kept per version and only old is served while a thread builds it again,
+  behind the requests (ADR 0006).
 """

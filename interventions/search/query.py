@@ -36,6 +36,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Generic, TypeVar
 
@@ -55,6 +56,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import Contains
 
+from interventions.caching.behind import Behind
 from interventions.caching.entries import VersionedCache
 from interventions.caching.version import data_version
 from interventions.models import (
@@ -143,7 +145,7 @@ class KeptValue(Generic[T]):
     Within one version the kept value is still right when CACHE_SECONDS have passed: what it is
     read from has not changed, or the version would have. The time only bounds how long a change
     that bumps no version (made by hand in the database) goes unseen. So then the kept value is
-    served while one thread loads it again (`refresh_behind`), for at most STALE_SECONDS more;
+    served while one thread loads it again (`caching.behind`), for at most STALE_SECONDS more;
     past that (a refresh that failed or hangs) a request loads it itself. No request waits for
     the periodic reload (ADR 0011).
 
@@ -156,7 +158,7 @@ class KeptValue(Generic[T]):
         # The value, when it was loaded, and the data version it was loaded in.
         self._kept: tuple[T, float, tuple[int, int]] | None = None
         self._lock = threading.Lock()
-        self._refreshing = False
+        self._behind = Behind("A kept search value")
         self._forgotten = 0  # times forgotten: a load begun before a forget() is not kept
 
     def get(self) -> T:
@@ -166,7 +168,9 @@ class KeptValue(Generic[T]):
             age = time.monotonic() - kept[1]
             if age <= CACHE_SECONDS:
                 return kept[0]
-            if age <= CACHE_SECONDS + STALE_SECONDS and self._refresh(version):
+            if age <= CACHE_SECONDS + STALE_SECONDS and self._behind.start(
+                partial(self._loaded, version, self._forgotten)
+            ):
                 return kept[0]
         return self._loaded(version, self._forgotten)
 
@@ -182,42 +186,6 @@ class KeptValue(Generic[T]):
             if self._forgotten == forgotten:
                 self._kept = (value, loaded_at, version)
         return value
-
-    def _refresh(self, version: tuple[int, int]) -> bool:
-        """Have one thread load the value again; False if none can be started."""
-        with self._lock:
-            if self._refreshing:
-                return True  # another request's refresh is under way
-            self._refreshing = True
-            forgotten = self._forgotten
-
-        def refresh() -> None:
-            try:
-                self._loaded(version, forgotten)
-            except Exception:  # the kept value stays, until STALE_SECONDS have passed
-                logger.warning("A kept search value could not be loaded again", exc_info=True)
-            finally:
-                self._refreshing = False
-
-        try:
-            self.refresh_behind(refresh)
-        except RuntimeError:  # no new thread (the interpreter is shutting down)
-            self._refreshing = False
-            return False
-        return True
-
-    @staticmethod
-    def refresh_behind(refresh: Callable[[], None]) -> None:
-        """Run `refresh` in a thread of its own, which closes its database connection at the
-        end (tests run it in theirs)."""
-
-        def run() -> None:
-            try:
-                refresh()
-            finally:
-                connections.close_all()  # this thread's
-
-        threading.Thread(target=run, name="kept-value-refresh", daemon=True).start()
 
 
 # How long past CACHE_SECONDS a kept value may be served while it is loaded again: many times

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from interventions.caching import behind
 from interventions.search.query import CACHE_SECONDS, STALE_SECONDS, KeptValue
 from tests.factories import InterventionFactory
 
@@ -30,7 +31,7 @@ def clock(monkeypatch) -> Clock:
 def refreshes(monkeypatch) -> list:
     """The refreshes started, held until the test runs them (as a thread would, later)."""
     started: list = []
-    monkeypatch.setattr(KeptValue, "refresh_behind", staticmethod(started.append))
+    monkeypatch.setattr(behind, "refresh_behind", started.append)
     return started
 
 

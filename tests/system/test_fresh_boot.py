@@ -17,11 +17,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from interventions.caching import behind
 from interventions.listing.index import catalogue_index
 from interventions.models import Intervention, Law, LegalParagraph
 from interventions.search.documents import forget_caches
 from interventions.search.hints import suggest
-from interventions.search.query import CACHE_SECONDS, KeptValue, parse_query
+from interventions.search.query import CACHE_SECONDS, parse_query
 from tests.factories import InterventionFactory
 from tests.support import ROOT, production_env
 
@@ -154,7 +155,7 @@ def test_search_caches_are_kept_for_their_time_from_when_they_were_loaded(
     """Loaded at the first use (five seconds after boot), kept CACHE_SECONDS, then loaded again
     behind the request that finds them old (here in this thread, when the test says)."""
     refreshes: list = []
-    monkeypatch.setattr(KeptValue, "refresh_behind", staticmethod(refreshes.append))
+    monkeypatch.setattr(behind, "refresh_behind", refreshes.append)
     forget_caches()
     loading = _queries(use)  # the words, names, aliases and places (or the paragraphs)
     assert loading > 0
@@ -167,13 +168,22 @@ def test_search_caches_are_kept_for_their_time_from_when_they_were_loaded(
     assert _queries(use) == 0
 
 
-def test_the_catalogue_index_is_kept_for_its_time_from_when_it_was_built(settings, young_machine):
-    """Built at the first request five seconds after boot; rebuilt after CATALOGUE_INDEX_SECONDS."""
+def test_the_catalogue_index_is_kept_for_its_time_from_when_it_was_built(
+    settings, young_machine, monkeypatch
+):
+    """Built at the first request five seconds after boot; after CATALOGUE_INDEX_SECONDS built
+    again behind the request that finds it old (here in this thread, when the test says)."""
+    rebuilds: list = []
+    monkeypatch.setattr(behind, "refresh_behind", rebuilds.append)
     index = catalogue_index()
     assert catalogue_index() is index
     young_machine.now += settings.CATALOGUE_INDEX_SECONDS - 1
     assert catalogue_index() is index
+    assert not rebuilds
     young_machine.now += 2
+    assert catalogue_index() is index  # served as built, while a rebuild builds it again
+    assert len(rebuilds) == 1
+    rebuilds.pop()()
     rebuilt = catalogue_index()
     assert rebuilt is not index
     assert catalogue_index() is rebuilt
