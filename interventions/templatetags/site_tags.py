@@ -580,23 +580,28 @@ def facet_values(facet) -> SafeString:
     param = escape(facet.param)
     out, group = [], None
     for value in facet.values:
-        if value.group != group:
-            group = value.group
+        text = value.text
+        if text.group != group:
+            group = text.group
             if group:
-                lang = f' lang="{value.lang}"' if value.lang else ""
+                lang = f' lang="{text.lang}"' if text.lang else ""
                 out.append(f'<li class="facet-group"{lang}>{escape(group)}</li>')
-        dom_id = f"f-{param}-{value.dom_id}"
-        label = escape(value.label)
-        if value.lang:
-            label = f'<span lang="{value.lang}">{label}</span>'
+        markup = text.markup
+        if markup is None:
+            # The value's markup around its state and count: the same for every request on
+            # the catalogue index and language its text belongs to, so escaped once.
+            dom_id = f"f-{param}-{text.dom_id}"
+            label = escape(text.label)
+            if text.lang:
+                label = f'<span lang="{text.lang}">{label}</span>'
+            markup = text.markup = (
+                f'<li class="form-group-checkbox">'
+                f'<input class="form-checkbox" type="checkbox" id="{dom_id}" name="{param}" '
+                f'value="{escape(text.key)}"',
+                f'><label class="form-label" for="{dom_id}">{label} <span class="facet-count">(',
+            )
         checked = " checked" if value.selected else ""
-        out.append(
-            f'<li class="form-group-checkbox">'
-            f'<input class="form-checkbox" type="checkbox" id="{dom_id}" name="{param}" '
-            f'value="{escape(value.value)}"{checked}>'
-            f'<label class="form-label" for="{dom_id}">{label} '
-            f'<span class="facet-count">({value.count})</span></label></li>'
-        )
+        out.append(f"{markup[0]}{checked}{markup[1]}{value.count})</span></label></li>")
     return mark_safe("\n".join(out))  # every value above is escaped
 
 
