@@ -4,10 +4,16 @@
     python -m bench.cpu --cached             # the same URLs repeated, page cache on (hits)
     python -m bench.cpu --profile "search + 3 facets"   # cProfile of one target, top functions
     python -m bench.cpu --new 120            # new searches: 120 words, each asked once
+    python -m bench.cpu --baseline DIR       # before (a checkout in DIR) and after, interleaved
 
 Prints one line per target: the best of `--batches` batches of `--per-batch` requests, in ms of
 process CPU time per request. Run the code before a change from its own checkout (same bench
 database) alternately with this one to compare before and after in one sitting.
+
+`--baseline DIR` runs each batch in two worker processes, one on the code in DIR (a checkout of
+the code before, with its own bench/.data and staticfiles) and one on this tree, alternately
+(which goes first alternates too), so the machine's load falls on both alike; it prints each
+target's best batch for both and after / before.
 
 The targets repeat one URL each, which a change could flatter by remembering that URL; `--new N`
 asks what users ask: N words drawn from the entries' summaries (the same N for the same seed),
@@ -21,7 +27,10 @@ import argparse
 import cProfile
 import os
 import pstats
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from bench.common import django_env
 
@@ -47,7 +56,12 @@ def main() -> None:
     parser.add_argument("--profile", help="a target's name: print its cProfile instead")
     parser.add_argument("--new", type=int, metavar="N", help="N new searches instead")
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--baseline", metavar="DIR", help="the code before, interleaved with this")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.baseline:
+        compare(args)
+        return
     os.environ.update(
         django_env(
             "sqlite",
@@ -77,6 +91,13 @@ def main() -> None:
     if args.new:
         new_searches(client, args.new, args.seed)
         return
+    if args.worker:  # one batch of a target per line read; the batch's CPU seconds written back
+        for line in sys.stdin:
+            started = time.process_time()
+            for _ in range(args.per_batch):
+                get(line.strip())
+            print(time.process_time() - started, flush=True)
+        return
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -94,6 +115,39 @@ def main() -> None:
                 get(name)
             best = min(best, (time.process_time() - started) / args.per_batch)
         print(f"{name:<26}{best * 1000:>8.2f} ms")
+
+
+def compare(args) -> None:
+    """Each target's batches alternately in the code before (`--baseline`) and this code."""
+    here = Path(__file__).resolve().parent.parent
+    options = ["--per-batch", str(args.per_batch), *(["--cached"] if args.cached else [])]
+    workers = {}
+    for name, root in (("before", Path(args.baseline).resolve()), ("after", here)):
+        workers[name] = subprocess.Popen(
+            [sys.executable, str(here / "bench" / "cpu.py"), "--worker", *options],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    print(f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
+    print(f"{'target':<26}{'before':>10}{'after':>10}{'after/before':>14}")
+    for name in (*TARGETS, "search + 3 facets (htmx)"):
+        best = {"before": float("inf"), "after": float("inf")}
+        for batch in range(args.batches):
+            for version in ("before", "after") if batch % 2 == 0 else ("after", "before"):
+                worker = workers[version]
+                worker.stdin.write(name + "\n")
+                worker.stdin.flush()
+                seconds = float(worker.stdout.readline()) / args.per_batch
+                best[version] = min(best[version], seconds)
+        before, after = best["before"] * 1000, best["after"] * 1000
+        print(f"{name:<26}{before:>8.2f}ms{after:>8.2f}ms{after / before:>14.2f}", flush=True)
+    for worker in workers.values():
+        worker.stdin.close()
+        worker.wait()
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 def new_searches(client, count: int, seed: int) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from interventions import facets_registry
@@ -25,23 +26,70 @@ from interventions.listing.index import FacetIndex, SearchMatches
 from interventions.models import Intervention
 
 
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool
-    group: str = ""
-    params: QueryDict | None = field(default=None, repr=False)
-    param: str = ""
-    dom_id: str = ""  # the value as it may appear in an HTML id
-    # "da" for a vocabulary's value: the catalogue's data is Danish in every language.
-    lang: str = ""
+class ValueText:
+    """What a facet value shows that depends only on the catalogue index and the language: its
+    key, label (translated), group, HTML id and language, and its entries' bits. Built once per
+    index and language (`shown_values`) and shared by every request's `FacetValue`; `markup`
+    is for the template tags to keep the value's escaped HTML in (`site_tags.facet_values`)."""
 
-    @cached_property
+    __slots__ = ("key", "label", "group", "dom_id", "lang", "bits", "markup")
+
+    def __init__(self, key: str, label: str, group: str, dom_id: str, lang: str, bits: int):
+        self.key = key
+        self.label = label
+        self.group = group
+        self.dom_id = dom_id
+        self.lang = lang  # "da" for a vocabulary's value: the data is Danish in every language
+        self.bits = bits
+        self.markup: tuple[str, str] | None = None
+
+
+class FacetValue:
+    """A facet value as one request shows it: its `ValueText`, its count and whether it is
+    chosen."""
+
+    __slots__ = ("text", "count", "selected", "params", "param", "_toggle_url")
+
+    def __init__(
+        self, text: ValueText, count: int, selected: bool, params: QueryDict, param: str
+    ) -> None:
+        self.text = text
+        self.count = count
+        self.selected = selected
+        self.params = params
+        self.param = param
+        self._toggle_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"FacetValue({self.value!r}, count={self.count}, selected={self.selected})"
+
+    @property
+    def value(self) -> str:
+        return self.text.key
+
+    @property
+    def label(self) -> str:
+        return self.text.label
+
+    @property
+    def group(self) -> str:
+        return self.text.group
+
+    @property
+    def dom_id(self) -> str:
+        """The value as it may appear in an HTML id."""
+        return self.text.dom_id
+
+    @property
+    def lang(self) -> str:
+        return self.text.lang
+
+    @property
     def toggle_url(self) -> str:
         """Built on demand: the page shows only the selected values' links."""
-        return toggle_url(self.params, self.param, self.value)
+        if self._toggle_url is None:
+            self._toggle_url = toggle_url(self.params, self.param, self.value)
+        return self._toggle_url
 
 
 @dataclass
@@ -213,6 +261,44 @@ def _budget(index: FacetIndex, others: int, chosen: bool | None) -> list[BudgetC
     ]
 
 
+# The current index's stamp, and per language each facet's label and its values' texts.
+_shown: tuple[str, dict[str | None, dict[str, tuple[str, list[ValueText]]]]] = ("", {})
+
+
+def shown_values(index: FacetIndex) -> dict[str, tuple[str, list[ValueText]]]:
+    """Each registered facet's label and its values' texts, in the index's order, for the
+    active language: built once per catalogue index and language, where each request
+    translated every label (a lazy string each) and made every value anew."""
+    global _shown
+    stamp, by_language = _shown
+    if stamp != index.stamp:
+        # A new index: the older one's texts go (a request still on the older index brings
+        # its own back until the next request on the new one).
+        by_language = {}
+        _shown = (index.stamp, by_language)
+    language = get_language()
+    texts = by_language.get(language)
+    if texts is None:
+        texts = by_language[language] = {
+            facet.param: (
+                str(facet.label),
+                [
+                    ValueText(
+                        str(value.key),
+                        str(value.label),
+                        value.group,
+                        value.dom_id,
+                        "da" if facet.is_vocabulary else "",
+                        value.bits,
+                    )
+                    for value in index.facets[facet.param]
+                ],
+            )
+            for facet in facets_registry.facets()
+        }
+    return texts
+
+
 def compute_facets(params: QueryDict, filterset: InterventionFilter | None = None) -> FacetResult:
     """Every facet with its values' counts over the published catalogue, given the request's
     parameters, and the selection of entries the whole query keeps.
@@ -240,6 +326,7 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     for bits in kept.values():
         total &= bits
     facets = []
+    texts = shown_values(index)
     for registered_facet in registered:
         param = registered_facet.param
         all_of = param in every
@@ -249,30 +336,21 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
             if other != param or all_of:
                 others &= bits
         selected = set(params.getlist(param))
+        label, values = texts[param]
         facet = Facet(
             param=param,
-            label=str(registered_facet.label),
+            label=label,
             offers_all=registered_facet.match_all,
             matching_all=all_of,
             params=params,
         )
-        for value in index.facets[param]:
-            key = str(value.key)
-            count = (others & value.bits).bit_count() if others else 0
-            if count or key in selected:
-                facet.values.append(
-                    FacetValue(
-                        value=key,
-                        label=str(value.label),
-                        count=count,
-                        selected=key in selected,
-                        group=value.group,
-                        params=params,
-                        param=param,
-                        dom_id=value.dom_id,
-                        lang="da" if registered_facet.is_vocabulary else "",
-                    )
-                )
+        shown = facet.values
+        for text in values:
+            count = (others & text.bits).bit_count() if others else 0
+            if count:
+                shown.append(FacetValue(text, count, text.key in selected, params, param))
+            elif text.key in selected:
+                shown.append(FacetValue(text, 0, True, params, param))
         facets.append(facet)
     without_budget = base
     for other, bits in kept.items():

@@ -190,3 +190,31 @@ def test_every_filter_is_a_registered_facet_or_one_the_index_answers_apart():
         "sort",
     ]
     assert [f.param for f in compute_facets(QueryDict("")).facets] == registered
+
+
+def _values(result, param: str) -> dict:
+    return {v.value: v for v in next(f for f in result if f.param == param).values}
+
+
+def test_value_texts_are_made_once_per_index_and_language_and_shared_by_requests():
+    """What a value shows besides its count and state (label, group, id) is built once per
+    catalogue index and language: two requests share it; each language has its own, translated."""
+    from django.utils import translation
+
+    from interventions.listing.index import forget_index
+
+    forget_index()
+    with translation.override("da"):
+        first = _values(compute_facets(QueryDict("")), "status")
+        second = _values(compute_facets(QueryDict("status=running")), "status")
+    with translation.override("en"):
+        english = _values(compute_facets(QueryDict("status=running")), "status")
+    assert first["running"].text is second["running"].text
+    assert (first["running"].selected, second["running"].selected) == (False, True)
+    assert (first["running"].label, english["running"].label) == ("I drift", "Running")
+    assert english["running"].text is not second["running"].text
+    forget_index()  # a new index (an edit, a new day): new texts
+    with translation.override("da"):
+        rebuilt = _values(compute_facets(QueryDict("")), "status")
+    assert rebuilt["running"].text is not first["running"].text
+    assert rebuilt["running"].label == "I drift"

@@ -54,3 +54,21 @@ def test_a_constant_part_is_rendered_once_per_language(settings):
 def test_a_constant_part_needs_one_quoted_name(tag):
     with pytest.raises(TemplateSyntaxError):
         Template("{% load site_tags %}" + tag + "{% endconstant %}")
+
+
+def test_a_rendering_reads_the_language_once_and_language_blocks_read_it_again(settings):
+    """The kept parts read the language and script prefix once per rendering (includes share
+    it); `{% language %}` from `site_tags` switches them inside its block and back after it."""
+    settings.DEBUG = False
+    site_tags._CONSTANT.clear()
+    template = Template(
+        '{% load i18n site_tags %}{% translate "Søg" %}|{% constant "lang" %}'
+        '{% get_current_language as code %}{{ code }}{% endconstant %}|{% language "en" %}'
+        '{% translate "Søg" %}|{% constant "lang" %}{% get_current_language as code %}{{ code }}'
+        '{% endconstant %}{% endlanguage %}|{% translate "Søg" %}'
+    )
+    with translation.override("da"):
+        assert template.render(Context()) == "Søg|da|Search|en|Søg"
+        assert template.render(Context()) == "Søg|da|Search|en|Søg"
+    with translation.override("en"):
+        assert template.render(Context()) == "Search|en|Search|en|Search"

@@ -144,3 +144,19 @@ def test_the_kept_translate_tag_renders_what_djangos_does(source, settings):
                 expected = django.render(Context(context, autoescape=autoescape))
                 for _ in range(2):
                     assert ours.render(Context(context, autoescape=autoescape)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "chosen"),
+    [("", ""), ("sort=-title", "-title"), ("sort=-updated&sort=-title", "-title"), ("sort=", "")],
+)
+def test_the_sort_menu_chooses_the_query_strings_last_sort(query, chosen):
+    """The menu marks the query string's `sort` (its last value, as a template's look-up gives)
+    and, without one, the default; a search adds relevance, chosen by default."""
+    from interventions.templatetags.site_tags import sort_menu
+
+    html = sort_menu("", QueryDict(query))
+    assert html.count(" selected") == 1
+    assert f'<option value="{chosen}" selected>' in html
+    searched = sort_menu("psykiatri", QueryDict(query))
+    assert searched.count(" selected") == 1 and f'value="{chosen}" selected' in searched
