@@ -40,9 +40,9 @@ A facet's values are one of two kinds:
   A computed value is what a facet such as the information's freshness needs: the FilterSet
   filters on it as an alias, the index reads it with the entries, the CSV shows its label. It is a
   database expression rather than a Python function over the entry because the FilterSet (the
-  contract, and the API's and downloads' filter) filters in the database. An index lives at most
-  `CATALOGUE_INDEX_SECONDS` and never past its day, so a value that changes with the date is
-  never a day old there.
+  contract, and the API's and downloads' filter) filters in the database. An index is built
+  again after `CATALOGUE_INDEX_SECONDS` (served meanwhile for at most `INDEX_STALE_SECONDS` more)
+  and never serves past its day, so a value that changes with the date is never a day old there.
 
 `csv=Csv(header, after=...)` gives a facet a column in the CSV and Excel downloads, placed after
 the column named `after` (a fixed column's name, see `views/downloads.py`, or another facet's
