@@ -155,3 +155,71 @@ def test_english_cards_write_amounts_and_dates_the_english_way(client):
     with translation.override("en"):
         updated = date_format(timezone.localtime(entry.updated_at))
     assert f"Sorted by last changed in the catalogue: {updated}" in html  # "Dec. 3, 2026"
+
+
+# --- Cards kept in the process (ADR 0017, eighth round) ------------------------------------------
+
+
+def _listed(entry: Intervention) -> Intervention:
+    return Intervention.objects.published().get(pk=entry.pk)
+
+
+def test_a_card_read_once_is_served_by_the_process_without_the_shared_cache(monkeypatch):
+    from django.core.cache import cache
+
+    from interventions.listing import cards
+    from interventions.listing.index import catalogue_index
+
+    entry = InterventionFactory(title="Zyxkort i processen")
+    index = catalogue_index()
+    first = _listed(entry)
+    cards.attach_cards([first], index)
+
+    def shared_cache_read(*args, **kwargs):
+        raise AssertionError("the shared cache was read")
+
+    monkeypatch.setattr(cache, "get_many", shared_cache_read)
+    again = _listed(entry)
+    cards.attach_cards([again], index)
+    assert again.card == first.card
+    assert "Zyxkort i processen" in again.card
+
+
+def test_a_card_in_the_shared_cache_is_kept_in_the_process_too(monkeypatch):
+    from django.core.cache import cache
+
+    from interventions.listing import cards
+    from interventions.listing.index import catalogue_index
+
+    entry = InterventionFactory(title="Zyxkort delt")
+    index = catalogue_index()
+    cards.attach_cards([_listed(entry)], index)  # rendered: kept in both
+    cards.kept_cards.clear()  # as in another process, which finds it in the shared cache
+    cards.attach_cards([_listed(entry)], index)
+    cache.clear()
+
+    def rendered(entry):
+        raise AssertionError("the card was rendered again")
+
+    monkeypatch.setattr(cards, "_render", rendered)
+    served = _listed(entry)
+    cards.attach_cards([served], index)  # neither rendered nor read from the shared cache
+    assert "Zyxkort delt" in served.card
+
+
+def test_a_new_index_never_serves_a_card_kept_for_the_old_one(client):
+    entry = InterventionFactory(title="Zyxkort redigeret")
+    assert "Zyxkort redigeret" in card(client, entry)
+    entry.organisation = "Zyx Ny Organisation"
+    entry.save()  # a new catalogue version: a new index, with a new stamp
+    assert "Zyx Ny Organisation" in card(client, entry)
+
+
+def test_the_process_keeps_at_most_its_bound_of_cards(monkeypatch):
+    from interventions.listing import cards
+    from interventions.listing.index import catalogue_index
+
+    monkeypatch.setattr(cards, "kept_cards", cards._KeptCards(2))
+    entries = [InterventionFactory(title=f"Zyxkort grænse {n}") for n in range(3)]
+    cards.attach_cards([_listed(e) for e in entries], catalogue_index())
+    assert len(cards.kept_cards) == 2
