@@ -251,12 +251,22 @@ _DANGLING = frozenset(
 def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
     """The passage that best shows why the entry matched, matched words in <mark>; "" if the
     match is not in its text (a paragraph or a vocabulary term)."""
-    patterns = list(dict.fromkeys(p for t in parsed.terms for p in t.patterns))
+    patterns = tuple(dict.fromkeys(p for t in parsed.terms for p in t.patterns))
     if not patterns:
         return mark_safe("")
+    texts = (intervention.summary, *(text for _section, text in intervention.text_sections()))
+    return _snippet(texts, patterns)
+
+
+# A snippet depends only on the entry's texts and the query's patterns: the last few searches'
+# pages are kept, by both (an edited text is a new key). A key holds its entry's texts, a few kB.
+SNIPPETS_KEPT = 1024
+
+
+@lru_cache(maxsize=SNIPPETS_KEPT)
+def _snippet(texts: tuple[str, ...], patterns: tuple[str, ...]) -> SafeString:
     finders = [_finder(p) for p in patterns]
-    any_finder = _finder_of_any(tuple(patterns))
-    texts = [intervention.summary] + [text for _section, text in intervention.text_sections()]
+    any_finder = _finder_of_any(patterns)
     best, best_score = "", 0
     for text in texts:
         if not any_finder.search(_normalised(text)):
@@ -350,11 +360,11 @@ def _word_search(patterns: tuple[str, ...]):
     return re.compile("|".join(re.escape(p) for p in single)).search if single else None
 
 
-def _highlight(sentence: str, patterns: list[str]) -> SafeString:
+def _highlight(sentence: str, patterns: tuple[str, ...]) -> SafeString:
     parts, normalised = _tokens(sentence)  # words at the odd indexes
 
     # Whether each word matches, in one pass of C-level searches (words at the odd indexes).
-    search = _word_search(tuple(patterns))
+    search = _word_search(patterns)
     flags = [False] * len(parts)
     if search is not None:
         flags[1::2] = [search(f" {word} ") is not None for word in normalised[1::2]]

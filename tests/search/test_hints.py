@@ -90,6 +90,30 @@ def test_snippet_passes_over_headings_and_drops_list_dashes():
     )
 
 
+def test_a_snippet_asked_again_is_not_worked_out_again(monkeypatch):
+    """A search's next page view, or another process's request for the same words, reads the
+    snippets it showed before: they depend only on the entry's texts and the query."""
+    from interventions.search import hints
+
+    entry = InterventionFactory(summary="Tekst.", activities="Zebrafisk i et tilbud til okapi.")
+    first = snippet(entry, parse_query("zebrafisk"))
+
+    def worked_out(*args):
+        raise AssertionError("the snippet was worked out again")
+
+    monkeypatch.setattr(hints, "_highlight", worked_out)
+    again = Intervention.objects.get(pk=entry.pk)  # loaded again: its texts are new strings
+    assert snippet(again, parse_query("zebrafisk")) == first
+
+
+def test_an_edited_text_never_shows_the_snippet_of_the_old_one():
+    entry = InterventionFactory(summary="Tekst.", activities="Zebrafisk i et tilbud til okapi.")
+    assert "okapi" in snippet(entry, parse_query("zebrafisk"))
+    entry.activities = "Zebrafisk i et tilbud til giraffer."
+    edited = snippet(entry, parse_query("zebrafisk"))
+    assert "giraffer" in edited and "okapi" not in edited
+
+
 @pytest.mark.parametrize(
     ("query", "suggestion"),
     [
