@@ -1,5 +1,6 @@
 """Test set-up: every test database starts with the real curated catalogue loaded."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -8,12 +9,14 @@ from django.core.cache import cache
 from django.utils import translation
 
 from interventions.api.serializers import forget_items
+from interventions.caching import behind
 from interventions.caching.entries import forget_entries
 from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
 from interventions.curation.read import read_fixtures
 from interventions.listing.index import forget_index
 from interventions.search.documents import forget_caches
+from tests.support import Clock
 
 SYSTEM = Path(__file__).parent / "system"
 
@@ -67,6 +70,23 @@ def _no_page_cache(settings):
     forget_entries()
     forget_items()  # the API's kept list items
     forget_caches()  # the search's words, names and places, for the same reason
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The process's monotonic clock, moved on by the test (a kept thing's age)."""
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock)
+    return clock
+
+
+@pytest.fixture
+def held_rebuilds(monkeypatch) -> list:
+    """The rebuilds started behind the requests (`caching.behind`), held until the test runs
+    them, as a thread would, later."""
+    started: list = []
+    monkeypatch.setattr(behind, "refresh_behind", started.append)
+    return started
 
 
 @pytest.fixture(scope="session")

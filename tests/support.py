@@ -47,6 +47,16 @@ _OWN_VARIABLES = {
 }
 
 
+class Clock:
+    """`time.monotonic()` under a test's control: it reads `now`, which only the test moves on."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def require_seeds(file: str = "") -> Path:
     """The seeds folder (settings.SEEDS_DIR: the source documents as text), or the seed `file`
     in it. A test that needs it skips with a message when it is not there, and fails instead

@@ -11,39 +11,31 @@ from interventions.caching import behind
 from interventions.caching.behind import Behind
 
 
-@pytest.fixture
-def started(monkeypatch) -> list:
-    """The rebuilds started, held until the test runs them (as a thread would, later)."""
-    held: list = []
-    monkeypatch.setattr(behind, "refresh_behind", held.append)
-    return held
-
-
-def test_one_rebuild_runs_at_a_time(started):
+def test_one_rebuild_runs_at_a_time(held_rebuilds):
     rebuilds = Behind("A thing")
     done = []
     assert rebuilds.start(lambda: done.append(1))
     assert rebuilds.start(lambda: done.append(2))  # under way already: not started again
-    assert len(started) == 1
-    started.pop()()
+    assert len(held_rebuilds) == 1
+    held_rebuilds.pop()()
     assert done == [1]
     assert rebuilds.start(lambda: done.append(3))  # the first has ended: a new one may start
-    started.pop()()
+    held_rebuilds.pop()()
     assert done == [1, 3]
 
 
-def test_a_failed_rebuild_is_logged_and_another_may_start(started, caplog):
+def test_a_failed_rebuild_is_logged_and_another_may_start(held_rebuilds, caplog):
     rebuilds = Behind("The thing")
 
     def fails() -> None:
         raise ConnectionError("the database went away")
 
     assert rebuilds.start(fails)
-    started.pop()()  # does not raise: nobody waits for it
+    held_rebuilds.pop()()  # does not raise: nobody waits for it
     assert "The thing could not be loaded again" in caplog.text
     assert "the database went away" in caplog.text
     assert rebuilds.start(lambda: None)
-    assert len(started) == 1
+    assert len(held_rebuilds) == 1
 
 
 def test_without_a_thread_the_caller_builds_it_itself(monkeypatch):

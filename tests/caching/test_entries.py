@@ -2,13 +2,10 @@
 version and process, and an edit shows at once; an old value within a version is built again
 behind the requests, never across a version."""
 
-import time
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from interventions.caching import behind
 from interventions.caching.behind import INDEX_STALE_SECONDS
 from interventions.caching.entries import VersionedCache, published_entries
 from interventions.models import Intervention
@@ -78,29 +75,6 @@ def test_an_unpublished_entry_is_gone_from_the_next_request(client):
 # --- Old values within a version ------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(time, "monotonic", clock)
-    return clock
-
-
-@pytest.fixture
-def rebuilds(monkeypatch) -> list:
-    """The rebuilds started behind the requests, held until the test runs them."""
-    started: list = []
-    monkeypatch.setattr(behind, "refresh_behind", started.append)
-    return started
-
-
 class Builds:
     def __init__(self) -> None:
         self.count = 0
@@ -110,43 +84,45 @@ class Builds:
         return f"build {self.count}"
 
 
-def test_an_old_value_is_served_while_one_thread_builds_it_again(settings, clock, rebuilds):
+def test_an_old_value_is_served_while_one_thread_builds_it_again(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=4), Builds()
     assert kept.get("a", build) == "build 1"
     clock.now += settings.CATALOGUE_INDEX_SECONDS
     assert kept.get("a", build) == "build 1"
-    assert not rebuilds
+    assert not held_rebuilds
     clock.now += 1
     assert [kept.get("a", build), kept.get("a", build)] == ["build 1", "build 1"]
-    assert len(rebuilds) == 1  # no request waits for it, and one rebuild at a time
-    rebuilds.pop()()
+    assert len(held_rebuilds) == 1  # no request waits for it, and one rebuild at a time
+    held_rebuilds.pop()()
     assert kept.get("a", build) == "build 2"
     clock.now += settings.CATALOGUE_INDEX_SECONDS  # its time counts from the rebuild
     assert kept.get("a", build) == "build 2"
-    assert not rebuilds and build.count == 2
+    assert not held_rebuilds and build.count == 2
 
 
-def test_an_old_value_is_never_served_in_a_new_version(settings, clock, rebuilds):
+def test_an_old_value_is_never_served_in_a_new_version(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=4), Builds()
     kept.get("a", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     InterventionFactory()  # a new data version
     assert kept.get("a", build) == "build 2"  # built by the request
-    assert not rebuilds
+    assert not held_rebuilds
 
 
-def test_a_rebuild_begun_in_an_older_version_is_not_kept(settings, clock, rebuilds):
+def test_a_rebuild_begun_in_an_older_version_is_not_kept(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=4), Builds()
     kept.get("a", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     kept.get("a", build)
     InterventionFactory()  # the version moves while the rebuild runs
     assert kept.get("a", build) == "build 2"
-    rebuilds.pop()()  # "build 3", read in the older version
+    held_rebuilds.pop()()  # "build 3", read in the older version
     assert kept.get("a", build) == "build 2"
 
 
-def test_a_failed_rebuild_keeps_the_old_value_and_is_tried_again(settings, clock, rebuilds, caplog):
+def test_a_failed_rebuild_keeps_the_old_value_and_is_tried_again(
+    settings, clock, held_rebuilds, caplog
+):
     kept, calls = VersionedCache(size=4), []
 
     def build() -> str:
@@ -158,46 +134,46 @@ def test_a_failed_rebuild_keeps_the_old_value_and_is_tried_again(settings, clock
     kept.get("a", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     assert kept.get("a", build) == "build 1"
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert "could not be loaded again" in caplog.text
     assert kept.get("a", build) == "build 1"  # still served, and a new rebuild started
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert kept.get("a", build) == "build 3"
 
 
-def test_past_the_bound_the_request_builds_the_value(settings, clock, rebuilds):
+def test_past_the_bound_the_request_builds_the_value(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=4), Builds()
     kept.get("a", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + INDEX_STALE_SECONDS
     assert kept.get("a", build) == "build 1"  # its rebuild hangs
     clock.now += 1
     assert kept.get("a", build) == "build 2"
-    rebuilds.pop()()  # the hung rebuild ends at last: it does not replace the newer value
+    held_rebuilds.pop()()  # the hung rebuild ends at last: it does not replace the newer value
     assert kept.get("a", build) == "build 2"
 
 
-def test_one_key_is_built_again_at_a_time(settings, clock, rebuilds):
+def test_one_key_is_built_again_at_a_time(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=4), Builds()
     kept.get("a", build)
     kept.get("b", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     assert [kept.get("a", build), kept.get("b", build)] == ["build 1", "build 2"]
-    assert len(rebuilds) == 1
-    rebuilds.pop()()
+    assert len(held_rebuilds) == 1
+    held_rebuilds.pop()()
     assert kept.get("a", build) == "build 3"
     assert kept.get("b", build) == "build 2"  # the next request that finds it old starts it
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert kept.get("b", build) == "build 4"
 
 
-def test_a_rebuild_does_not_bring_back_a_value_dropped_meanwhile(settings, clock, rebuilds):
+def test_a_rebuild_does_not_bring_back_a_value_dropped_meanwhile(settings, clock, held_rebuilds):
     kept, build = VersionedCache(size=2), Builds()
     kept.get("a", build)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     kept.get("a", build)  # its rebuild starts
     kept.get("b", build)
     kept.get("c", build)  # "a" makes room
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert len(kept) == 2
     kept.get("b", lambda: pytest.fail("b is kept"))
     kept.get("c", lambda: pytest.fail("c is kept"))
@@ -206,11 +182,11 @@ def test_a_rebuild_does_not_bring_back_a_value_dropped_meanwhile(settings, clock
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     kept.get("d", build)
     kept.clear()  # this process dropped what it kept
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert len(kept) == 0
 
 
-def test_without_behind_the_request_builds_an_old_value_again(settings, clock, rebuilds):
+def test_without_behind_the_request_builds_an_old_value_again(settings, clock, held_rebuilds):
     """For values the request's own build makes (the API's items, in the request's language)."""
     kept, build = VersionedCache(size=4, behind=False), Builds()
     kept.get("a", build)
@@ -218,19 +194,19 @@ def test_without_behind_the_request_builds_an_old_value_again(settings, clock, r
     assert kept.get("a", build) == "build 1"
     clock.now += 1
     assert kept.get("a", build) == "build 2"
-    assert not rebuilds
+    assert not held_rebuilds
     assert len(kept) == 1
 
 
 def test_an_old_entry_s_page_reads_nothing_while_it_is_loaded_again(
-    client, settings, clock, rebuilds
+    client, settings, clock, held_rebuilds
 ):
     url = Intervention.objects.published().first().get_absolute_url()
     loading = _queries(lambda: client.get(url))
     assert loading > 0
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     assert _queries(lambda: client.get(url)) == 0
-    assert _queries(rebuilds.pop()) == loading
+    assert _queries(held_rebuilds.pop()) == loading
     assert _queries(lambda: client.get(url)) == 0
 
 

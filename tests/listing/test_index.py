@@ -2,14 +2,12 @@
 Within a version, an old index is built again behind the requests."""
 
 import datetime
-import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from interventions.caching import behind
 from interventions.caching.behind import INDEX_STALE_SECONDS
 from interventions.caching.version import bump_catalogue_version, catalogue_version
 from interventions.listing import index as index_module
@@ -33,67 +31,44 @@ def test_another_process_s_committed_edit_makes_a_new_index():
 # --- An old index within a version is built again behind the requests ---------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(time, "monotonic", clock)
-    return clock
-
-
-@pytest.fixture
-def rebuilds(monkeypatch) -> list:
-    """The rebuilds started behind the requests, held until the test runs them."""
-    started: list = []
-    monkeypatch.setattr(behind, "refresh_behind", started.append)
-    return started
-
-
 def _queries(call) -> int:
     with CaptureQueriesContext(connection) as ctx:
         call()
     return len(ctx)
 
 
-def test_an_old_index_is_served_while_one_thread_builds_the_next(settings, clock, rebuilds):
+def test_an_old_index_is_served_while_one_thread_builds_the_next(settings, clock, held_rebuilds):
     """After CATALOGUE_INDEX_SECONDS (a cache per process: no version reaches it) the index is
     built again, but no request waits for it."""
     before = catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS
     assert catalogue_index() is before
-    assert not rebuilds
+    assert not held_rebuilds
     clock.now += 1
     assert _queries(catalogue_index) == 0
     assert catalogue_index() is before
-    assert len(rebuilds) == 1  # one rebuild at a time
-    assert _queries(rebuilds.pop()) > 0  # the index's queries, in the rebuild's thread
+    assert len(held_rebuilds) == 1  # one rebuild at a time
+    assert _queries(held_rebuilds.pop()) > 0  # the index's queries, in the rebuild's thread
     after = catalogue_index()
     assert after is not before
     assert (after.version, after.day) == (before.version, before.day)
     assert after.stamp != before.stamp  # its cards are rendered anew
     clock.now += settings.CATALOGUE_INDEX_SECONDS  # its time counts from its build
     assert catalogue_index() is after
-    assert not rebuilds
+    assert not held_rebuilds
 
 
-def test_an_old_index_is_never_served_in_a_new_version(settings, clock, rebuilds):
+def test_an_old_index_is_never_served_in_a_new_version(settings, clock, held_rebuilds):
     before = catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     bump_catalogue_version()
     after = catalogue_index()
     assert after is not before
     assert after.version != before.version
-    assert not rebuilds
+    assert not held_rebuilds
 
 
-def test_an_old_index_is_never_served_on_a_new_day(settings, clock, rebuilds, monkeypatch):
+def test_an_old_index_is_never_served_on_a_new_day(settings, clock, held_rebuilds, monkeypatch):
     before = catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
@@ -101,30 +76,30 @@ def test_an_old_index_is_never_served_on_a_new_day(settings, clock, rebuilds, mo
     after = catalogue_index()
     assert after is not before
     assert after.day == tomorrow
-    assert not rebuilds
+    assert not held_rebuilds
 
 
 def test_a_rebuild_begun_in_an_older_version_does_not_replace_a_newer_index(
-    settings, clock, rebuilds
+    settings, clock, held_rebuilds
 ):
     catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     catalogue_index()  # its rebuild starts
     bump_catalogue_version()
     newer = catalogue_index()
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert catalogue_index() is newer
     forget_index()  # this process dropped it
     catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     catalogue_index()
     forget_index()
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert index_module._index is None
 
 
 def test_a_failed_rebuild_keeps_the_old_index_and_is_tried_again(
-    settings, clock, rebuilds, monkeypatch, caplog
+    settings, clock, held_rebuilds, monkeypatch, caplog
 ):
     before = catalogue_index()
     builds = []
@@ -139,16 +114,16 @@ def test_a_failed_rebuild_keeps_the_old_index_and_is_tried_again(
     monkeypatch.setattr(index_module, "FacetIndex", fails_once)
     clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
     assert catalogue_index() is before
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     assert "The catalogue index could not be loaded again" in caplog.text
     assert catalogue_index() is before  # still served, and a new rebuild started
-    rebuilds.pop()()
+    held_rebuilds.pop()()
     after = catalogue_index()
     assert after is not before
     assert builds == [before.version, before.version]
 
 
-def test_past_the_bound_a_request_builds_the_index(settings, clock, rebuilds):
+def test_past_the_bound_a_request_builds_the_index(settings, clock, held_rebuilds):
     before = catalogue_index()
     clock.now += settings.CATALOGUE_INDEX_SECONDS + INDEX_STALE_SECONDS
     assert catalogue_index() is before  # its rebuild hangs
@@ -156,7 +131,7 @@ def test_past_the_bound_a_request_builds_the_index(settings, clock, rebuilds):
     after = catalogue_index()
     assert after is not before
     assert catalogue_index() is after
-    rebuilds.pop()()  # the hung rebuild ends at last: it does not replace the newer index
+    held_rebuilds.pop()()  # the hung rebuild ends at last: it does not replace the newer index
     assert catalogue_index() is after
 
 

@@ -5,34 +5,10 @@ import time
 
 import pytest
 
-from interventions.caching import behind
 from interventions.search.query import CACHE_SECONDS, STALE_SECONDS, KeptValue
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(time, "monotonic", clock)
-    return clock
-
-
-@pytest.fixture
-def refreshes(monkeypatch) -> list:
-    """The refreshes started, held until the test runs them (as a thread would, later)."""
-    started: list = []
-    monkeypatch.setattr(behind, "refresh_behind", started.append)
-    return started
 
 
 class Loads:
@@ -44,51 +20,51 @@ class Loads:
         return self.count
 
 
-def test_a_value_past_its_time_is_served_while_one_refresh_loads_it(clock, refreshes):
+def test_a_value_past_its_time_is_served_while_one_refresh_loads_it(clock, held_rebuilds):
     kept = KeptValue(loads := Loads())
     assert kept.get() == 1
     clock.now += CACHE_SECONDS + 1
     assert [kept.get(), kept.get()] == [1, 1]  # no request waits for the load
-    assert len(refreshes) == 1  # one refresh at a time
-    refreshes.pop()()
+    assert len(held_rebuilds) == 1  # one refresh at a time
+    held_rebuilds.pop()()
     assert loads.count == 2
     assert kept.get() == 2
     clock.now += CACHE_SECONDS
     assert kept.get() == 2
-    assert not refreshes
+    assert not held_rebuilds
 
 
-def test_a_value_is_never_served_across_a_catalogue_version(clock, refreshes):
+def test_a_value_is_never_served_across_a_catalogue_version(clock, held_rebuilds):
     kept = KeptValue(Loads())
     assert kept.get() == 1
     clock.now += CACHE_SECONDS + 1
     InterventionFactory()  # a new data version
     assert kept.get() == 2  # loaded by the request, not served stale
-    assert not refreshes
+    assert not held_rebuilds
 
 
-def test_a_refresh_begun_in_an_older_version_is_not_served_in_a_newer_one(clock, refreshes):
+def test_a_refresh_begun_in_an_older_version_is_not_served_in_a_newer_one(clock, held_rebuilds):
     kept = KeptValue(Loads())
     kept.get()
     clock.now += CACHE_SECONDS + 1
     kept.get()
     InterventionFactory()  # the version moves while the refresh runs
-    refreshes.pop()()
+    held_rebuilds.pop()()
     assert kept.get() == 3
 
 
-def test_a_refresh_begun_before_a_forget_is_not_kept(clock, refreshes):
+def test_a_refresh_begun_before_a_forget_is_not_kept(clock, held_rebuilds):
     kept = KeptValue(loads := Loads())
     kept.get()
     clock.now += CACHE_SECONDS + 1
     kept.get()
     kept.forget()  # this process changed what the value is read from
-    refreshes.pop()()
+    held_rebuilds.pop()()
     assert loads.count == 2
     assert kept.get() == 3
 
 
-def test_a_stale_value_is_served_for_a_bounded_time(clock, refreshes):
+def test_a_stale_value_is_served_for_a_bounded_time(clock, held_rebuilds):
     kept = KeptValue(Loads())
     kept.get()
     clock.now += CACHE_SECONDS + STALE_SECONDS
@@ -97,7 +73,7 @@ def test_a_stale_value_is_served_for_a_bounded_time(clock, refreshes):
     assert kept.get() == 2
 
 
-def test_a_failed_refresh_keeps_the_value_and_is_tried_again(clock, refreshes, caplog):
+def test_a_failed_refresh_keeps_the_value_and_is_tried_again(clock, held_rebuilds, caplog):
     calls = []
 
     def load() -> str:
@@ -110,10 +86,10 @@ def test_a_failed_refresh_keeps_the_value_and_is_tried_again(clock, refreshes, c
     kept.get()
     clock.now += CACHE_SECONDS + 1
     assert kept.get() == "value 1"
-    refreshes.pop()()
+    held_rebuilds.pop()()
     assert "could not be loaded again" in caplog.text
     assert kept.get() == "value 1"
-    refreshes.pop()()
+    held_rebuilds.pop()()
     assert kept.get() == "value 3"
 
 

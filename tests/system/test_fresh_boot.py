@@ -24,26 +24,16 @@ from interventions.search.documents import forget_caches
 from interventions.search.hints import suggest
 from interventions.search.query import CACHE_SECONDS, parse_query
 from tests.factories import InterventionFactory
-from tests.support import ROOT, production_env
+from tests.support import ROOT, Clock, production_env
 
 pytestmark = pytest.mark.django_db
 
 BOOTED_SECONDS_AGO = 5.0
 
 
-class Clock:
-    """`time.monotonic()` of a machine that booted `now` seconds ago; a test moves it on."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def young_machine(monkeypatch) -> Clock:
-    clock = Clock(BOOTED_SECONDS_AGO)
+    clock = Clock(BOOTED_SECONDS_AGO)  # a machine that booted that long ago
     monkeypatch.setattr(time, "monotonic", clock)
     return clock
 
