@@ -26,7 +26,6 @@ meets in its fields, and results below `CUT` of the best score are left out (ADR
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
@@ -128,7 +127,6 @@ class _ParagraphRef:
 
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 
 
 class KeptValue(Generic[T]):
