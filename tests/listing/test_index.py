@@ -135,6 +135,84 @@ def test_past_the_bound_a_request_builds_the_index(settings, clock, held_rebuild
     assert catalogue_index() is after
 
 
+def _searched(index, *queries) -> None:
+    for query in queries:
+        index.search(query, index.understood(query))
+
+
+@pytest.fixture
+def rankings(monkeypatch) -> list:
+    """The searches ranked from now on (each `ranked_groups` call's query)."""
+    calls = []
+    real = index_module.ranked_groups
+
+    def counted(query, **kwargs):
+        calls.append(query)
+        return real(query, **kwargs)
+
+    monkeypatch.setattr(index_module, "ranked_groups", counted)
+    return calls
+
+
+def test_a_rebuild_behind_the_requests_ranks_the_old_index_s_searches_again(
+    settings, clock, held_rebuilds, rankings
+):
+    """So the first request of each, after the rebuild, finds it kept; ranked afresh, so a change
+    made by hand (no new version: what the rebuild is for) is seen."""
+    before = catalogue_index()
+    _searched(before, "hjemløse", "misbrug", "bostøtte")
+    gone = before.pks[before.search("hjemløse").ordered[0]]
+    Intervention.objects.filter(pk=gone).update(is_published=False)
+    clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
+    assert catalogue_index() is before
+    rankings.clear()
+    held_rebuilds.pop()()
+    assert len(rankings) == 3  # in the rebuild's thread
+    after = catalogue_index()
+    assert after is not before
+    rankings.clear()
+    found = after.search("hjemløse", after.understood("hjemløse"))
+    _searched(after, "misbrug", "bostøtte")
+    assert rankings == []  # every one kept
+    assert found.ordered
+    assert gone not in {after.pks[at] for at in found.ordered}
+    # In the order they were asked: the least recently asked leaves first.
+    assert list(after._searches) == ["hjemløse", "misbrug", "bostøtte"]
+
+
+def test_the_rebuild_ranks_the_latest_searches_first_for_about_its_own_build_time(
+    settings, clock, held_rebuilds, monkeypatch
+):
+    before = catalogue_index()
+    _searched(before, "hjemløse", "misbrug", "bostøtte")
+    real = index_module.ranked_groups
+
+    def slow(query, **kwargs):
+        clock.now += 1  # longer than the build, which took no time on this clock
+        return real(query, **kwargs)
+
+    monkeypatch.setattr(index_module, "ranked_groups", slow)
+    clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
+    catalogue_index()
+    held_rebuilds.pop()()
+    assert list(catalogue_index()._searches) == ["bostøtte"]  # the latest asked, then time ran out
+
+
+def test_a_rebuild_overtaken_by_a_new_version_ranks_nothing(
+    settings, clock, held_rebuilds, rankings
+):
+    before = catalogue_index()
+    _searched(before, "hjemløse", "misbrug")
+    clock.now += settings.CATALOGUE_INDEX_SECONDS + 1
+    catalogue_index()  # its rebuild starts
+    bump_catalogue_version()
+    newer = catalogue_index()
+    rankings.clear()
+    held_rebuilds.pop()()
+    assert rankings == []
+    assert catalogue_index() is newer
+
+
 def test_only_the_latest_searches_are_kept(monkeypatch):
     monkeypatch.setattr(index_module, "SEARCHES_KEPT", 2)
     index = catalogue_index()
