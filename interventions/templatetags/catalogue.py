@@ -1,7 +1,8 @@
 """Template helpers: the catalogue's text markup and Danish number formatting."""
 
+from html import escape
+
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from interventions import facts
@@ -15,21 +16,28 @@ def render_text(text: str) -> SafeString:
 
     Every piece of text is escaped; only the structure becomes HTML.
     """
+    # The whole text escaped at once (as Django's `escape`): escaping changes no newline, space,
+    # "-" or "#", so the structure reads the same. A `format_html` per line cost ~0.2 ms for an
+    # entry's ~30 lines, a tenth of the entry page.
+    return mark_safe(_markup(escape(str(text or ""))))  # noqa: S308 - escaped above
+
+
+def _markup(text: str) -> str:
     blocks = []
-    for block in (text or "").strip().split("\n\n"):
+    for block in text.strip().split("\n\n"):
         lines = [line for line in block.split("\n") if line.strip()]
         if not lines:
             continue
         if all(line.startswith("- ") for line in lines):
-            items = format_html_join("", "<li>{}</li>", ((line[2:],) for line in lines))
-            blocks.append(format_html("<ul>{}</ul>", items))
+            items = "".join(f"<li>{line[2:]}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
         elif lines[0].startswith("### "):
-            blocks.append(format_html("<h4>{}</h4>", lines[0][4:]))
+            blocks.append(f"<h4>{lines[0][4:]}</h4>")
             if lines[1:]:
-                blocks.append(render_text("\n".join(lines[1:])))
+                blocks.append(_markup("\n".join(lines[1:])))
         else:
-            blocks.append(format_html("<p>{}</p>", " ".join(lines)))
-    return mark_safe("\n".join(blocks))  # noqa: S308 - every block is built with format_html
+            blocks.append(f"<p>{' '.join(lines)}</p>")
+    return "\n".join(blocks)
 
 
 @register.filter

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.http import QueryDict
 
-from interventions.listing.filters import InterventionFilter, VocabularyField
+from interventions.listing.filters import InterventionFilter, VocabularyField, shallow_copy
 from interventions.models import Intervention, LegalParagraph, TargetGroup
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +252,61 @@ def test_a_form_copies_a_vocabulary_field_deeply_once_its_queryset_holds_rows():
         assert form.fields["target_group"].queryset._result_cache is None
     finally:
         template.queryset = template.queryset.all()  # the form class's template stays unread
+
+
+def test_an_unchosen_vocabulary_cleans_to_its_fields_one_kept_empty_queryset():
+    """Every request's form cleans an unchosen (or empty) vocabulary to the same `none()`, which
+    stays empty whoever evaluates it; a chosen one gets its own queryset; a field given another
+    queryset keeps a new `none()` of that one."""
+    first, second = filterset("q=unge"), filterset("target_group=&policy_area=psykiatri")
+    assert first.is_valid() and second.is_valid()
+    nothing = first.form.cleaned_data["target_group"]
+    assert second.form.cleaned_data["target_group"] is nothing
+    assert list(nothing) == []
+    third = filterset("")
+    assert third.is_valid() and third.form.cleaned_data["target_group"] is nothing
+    assert list(third.form.cleaned_data["target_group"]) == []
+    chosen = second.form.cleaned_data["policy_area"]
+    assert chosen is not first.form.cleaned_data["policy_area"]
+    assert [area.slug for area in chosen] == ["psykiatri"]
+    template = type(first.form).base_fields["target_group"]
+    before = template.queryset
+    try:
+        template.queryset = TargetGroup.objects.filter(slug="hjemloese")
+        again = filterset("q=unge")
+        assert again.is_valid()
+        fresh = again.form.cleaned_data["target_group"]
+        assert fresh is not nothing and list(fresh) == []
+    finally:
+        template.queryset = before
+
+
+def test_shallow_copy_is_copy_copy_for_the_filters_and_fields():
+    """Each request copies the filters and the vocabulary fields shallowly; an object with its
+    own way of being copied (`__copy__`, slots) is copied as `copy.copy` copies it."""
+    form_class = InterventionFilter(QueryDict(""), queryset=None).get_form_class()
+    for original in [*InterventionFilter.base_filters.values(), *form_class.base_fields.values()]:
+        clone = shallow_copy(original)
+        assert type(clone) is type(original) and clone is not original
+        assert vars(clone) == vars(copy.copy(original))
+
+    class OwnCopy:
+        def __copy__(self):
+            return "its own"
+
+    class Slotted:
+        __slots__ = ("value",)
+
+    slotted = Slotted()
+    slotted.value = 1
+    assert shallow_copy(OwnCopy()) == "its own"
+    assert shallow_copy(slotted).value == 1 and shallow_copy(slotted) is not slotted
+
+
+def test_empty_parameters_are_left_out_of_the_filtersets_data_not_the_requests():
+    params = QueryDict("target_group=&q=unge&target_group=hjemloese&sector=+")
+    data = filterset(params.urlencode()).data
+    assert list(data.lists()) == [("target_group", ["hjemloese"]), ("q", ["unge"])]
+    assert data.encoding == params.encoding and data._mutable
+    kept = InterventionFilter(params, queryset=None)
+    assert params.getlist("target_group") == ["", "hjemloese"] and kept.data is not params
