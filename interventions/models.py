@@ -1541,8 +1541,8 @@ class SearchEntry(models.Model):
     every matching row from the heap to find its ids and send its title and metadata (757 ms of a
     1.5 s search for "brug", ADR 0011). Here the words are kept out of line (on PostgreSQL a GIN
     index over them, as over the entries' own) and the title and metadata in a table of their own
-    (`SearchEntryText`), so the ids lookup reads ~60 bytes a row. The search keeps the published ids
-    per catalogue version (`search.query`); `published` here is what the words' counts
+    (`SearchEntryText`), so the ids lookup reads ~130 bytes a row. The search keeps the published
+    ids per catalogue version (`search.query`); `published` here is what the words' counts
     (`SearchWord.entries`) were counted from, and moves with them.
 
     Written in one place, `store()`, with the entries' texts and their `SearchEntryText` rows
@@ -1662,9 +1662,9 @@ class SearchEntryText(models.Model):
     counts a word in, for the entries whose title or metadata holds it.
 
     Out of `SearchEntry`'s rows so that those are the id, a pointer to the words and the
-    publication (~60 bytes on PostgreSQL): a broad word's ids lookup visits the heap of every
-    match, 1,500 blocks at 100,000 entries where the title and metadata in the row made it
-    10,000 (ADR 0011, "seventh round"). Written with the `SearchEntry` row, by `store()` and
+    publication: a broad word's ids lookup visits the heap of every match, 1,663 blocks at
+    100,000 entries on PostgreSQL where the title and metadata in the rows made it 8,538 (ADR
+    0011, "seventh round"). Written with the `SearchEntry` row, by `store()` and
     `rebuild()` only; removed with the entry (the cascade).
     """
 
