@@ -2,9 +2,10 @@
 
 A broad word's ids lookup visits the heap row of every match; with the title and metadata in
 them, `SearchEntry`'s rows filled 8,538 blocks at 100,000 entries, without them 1,663 (ADR 0011,
-"seventh round"; the migration took 3 minutes there, at a load average of 6). On PostgreSQL the table is rewritten (`CLUSTER`: a dropped column stays
-in the old rows until then) and the GIN index over the fields' words (migration 0014) is made
-again over the new table, over the same expression. Reversible: the texts are copied back.
+"seventh round"; the migration took 3 minutes there, at a load average of 6). On PostgreSQL the
+table is rewritten (`CLUSTER`: a dropped column stays in the old rows until then) and the GIN
+index over the fields' words (migration 0014) is made again over the new table, over the same
+expression. Reversible: the texts are copied back.
 """
 
 import django.db.models.deletion
