@@ -11,6 +11,10 @@ tokens blanked, as bench.snapshot does) must be byte for byte the same in both, 
 names the words that differ.
 
     DATABASE_URL=... python -m bench.page_ab --before HEAD [--words 120] [--seed 23]
+        [--before-database URL]
+
+`--before-database`: the committed version reads another database (a copy of the bench database
+from before a migration of the working tree, which `DATABASE_URL` has had).
 
 Prints wall time and CPU time of each version's requests (median, p95, max) and the load
 average at the start and the end.
@@ -90,9 +94,11 @@ def serve() -> None:
 
 
 class Worker:
-    def __init__(self, name: str, checkout: Path) -> None:
+    def __init__(self, name: str, checkout: Path, database: str | None = None) -> None:
         self.name = name
         env = {**os.environ, "PUBLIC_PAGE_CACHE_SECONDS": "0", "CACHE_URL": "locmem://"}
+        if database:
+            env["DATABASE_URL"] = database
         env.update(PYTHONPATH=str(checkout), DJANGO_SETTINGS_MODULE="catalogue.settings")
         env.setdefault("DEBUG", "0")
         env.setdefault("SECRET_KEY", "bench-only-secret-key")
@@ -167,6 +173,7 @@ def main() -> None:
     parser.add_argument("--before", default="HEAD", help="the commit to compare against")
     parser.add_argument("--words", type=int, default=120, help="words sampled from SearchWord")
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--before-database", help="the before version's DATABASE_URL")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -175,7 +182,8 @@ def main() -> None:
     warm, timed = urls(args.words, args.seed)
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="page_ab_") as tmp:
-        workers = [Worker("before", checkout(args.before, Path(tmp))), Worker("after", ROOT)]
+        before = checkout(args.before, Path(tmp))
+        workers = [Worker("before", before, args.before_database), Worker("after", ROOT)]
         for url in warm:
             for worker in workers:
                 worker.get(url)
@@ -194,6 +202,7 @@ def main() -> None:
             worker.close()
     result = {
         "base": args.before,
+        "before_database": bool(args.before_database),
         "words": len(timed),
         "differ": differ,
         "not_200": failed,

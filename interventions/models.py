@@ -1520,12 +1520,13 @@ def _moved_rows(moved: list[tuple[str, int]]):
         yield rows, [value for row in batch for value in row]
 
 
-# Every entry's search texts into `SearchEntry`: the same SQL on SQLite and PostgreSQL, used by
-# the migration that made the table and by `SearchEntry.rebuild`.
+# Every entry's search texts into `SearchEntry` and `SearchEntryText`: the same SQL on SQLite and
+# PostgreSQL, used by `SearchEntry.rebuild`.
 COPY_SEARCH_TEXTS = (
-    "INSERT INTO interventions_searchentry (intervention_id, words, title, meta, published) "
-    "SELECT id, search_document, search_title, search_meta, is_published "
-    "FROM interventions_intervention"
+    "INSERT INTO interventions_searchentry (intervention_id, words, published) "
+    "SELECT id, search_document, is_published FROM interventions_intervention",
+    "INSERT INTO interventions_searchentrytext (intervention_id, title, meta) "
+    "SELECT id, search_title, search_meta FROM interventions_intervention",
 )
 
 
@@ -1537,24 +1538,23 @@ class SearchEntry(models.Model):
     """An entry's search texts again, in a narrow row of their own: what a search's lookup reads.
 
     The entries' own rows are wide (3.5 kB each at 100,000 entries): a broad word's lookup read
-    every matching row from the heap to find its ids and send its title and metadata (757 ms of
-    a 1.5 s search for "brug", ADR 0011). Here the words are kept out of line (on PostgreSQL a
-    GIN index over them, as over the entries' own), so the lookup reads a few hundred bytes a
-    row. The search keeps the published ids per catalogue version (`search.query`); `published`
-    here is what the words' counts (`SearchWord.entries`) were counted from, and moves with them.
+    every matching row from the heap to find its ids and send its title and metadata (757 ms of a
+    1.5 s search for "brug", ADR 0011). Here the words are kept out of line (on PostgreSQL a GIN
+    index over them, as over the entries' own) and the title and metadata in a table of their own
+    (`SearchEntryText`), so the ids lookup reads ~130 bytes a row. The search keeps the published
+    ids per catalogue version (`search.query`); `published` here is what the words' counts
+    (`SearchWord.entries`) were counted from, and moves with them.
 
-    Written in one place, `store()`, with the entries' texts (search/documents.py, and the bench's
-    bulk load); its publication follows the entry's (`follow_publication`, on every save); removed
-    with the entry (`discard`, before the delete); not in backups (derived data: `restore`
-    rebuilds it).
+    Written in one place, `store()`, with the entries' texts and their `SearchEntryText` rows
+    (search/documents.py, and the bench's bulk load); its publication follows the entry's
+    (`follow_publication`, on every save); removed with the entry (`discard`, before the delete);
+    not in backups (derived data: `restore` rebuilds it).
     """
 
     intervention = models.OneToOneField(
         Intervention, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     words = models.TextField(help_text=_("Indsatsens søgetekst (search_document)."))
-    title = models.TextField(help_text=_("Indsatsens titel som søgetekst (search_title)."))
-    meta = models.TextField(help_text=_("Indsatsens metadata som søgetekst (search_meta)."))
     published = models.BooleanField(
         default=True,
         help_text=_("Om indsatsen er offentliggjort; søgeordenes antal er talt herfra."),
@@ -1597,18 +1597,22 @@ class SearchEntry(models.Model):
                 known.update(e.search_document.split())
             cls.objects.bulk_create(
                 [
-                    cls(
-                        intervention_id=e.pk,
-                        words=e.search_document,
-                        title=e.search_title,
-                        meta=e.search_meta,
-                        published=e.is_published,
-                    )
+                    cls(intervention_id=e.pk, words=e.search_document, published=e.is_published)
                     for e in entries
                 ],
                 update_conflicts=True,
                 unique_fields=["intervention"],
-                update_fields=["words", "title", "meta", "published"],
+                update_fields=["words", "published"],
+                batch_size=2000,
+            )
+            SearchEntryText.objects.bulk_create(
+                [
+                    SearchEntryText(intervention_id=e.pk, title=e.search_title, meta=e.search_meta)
+                    for e in entries
+                ],
+                update_conflicts=True,
+                unique_fields=["intervention"],
+                update_fields=["title", "meta"],
                 batch_size=2000,
             )
             SearchWord.count(changes, known)
@@ -1643,12 +1647,39 @@ class SearchEntry(models.Model):
         words again (a restore, the `refresh_search` command)."""
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {cls._meta.db_table}")
-                cursor.execute(COPY_SEARCH_TEXTS)
+                for model in (cls, SearchEntryText):
+                    cursor.execute(f"DELETE FROM {model._meta.db_table}")
+                for statement in COPY_SEARCH_TEXTS:
+                    cursor.execute(statement)
             SearchWord.recount()
 
 
 ROWS_PER_READ = 2000  # entries' rows read (and locked) per query
+
+
+class SearchEntryText(models.Model):
+    """An entry's title and metadata as search texts, beside its `SearchEntry` row: what a search
+    counts a word in, for the entries whose title or metadata holds it.
+
+    Out of `SearchEntry`'s rows so that those are the id, a pointer to the words and the
+    publication: a broad word's ids lookup visits the heap of every match, 1,663 blocks at
+    100,000 entries on PostgreSQL where the title and metadata in the rows made it 8,538 (ADR
+    0011, "seventh round"). Written with the `SearchEntry` row, by `store()` and
+    `rebuild()` only; removed with the entry (the cascade).
+    """
+
+    intervention = models.OneToOneField(
+        Intervention, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    title = models.TextField(help_text=_("Indsatsens titel som søgetekst (search_title)."))
+    meta = models.TextField(help_text=_("Indsatsens metadata som søgetekst (search_meta)."))
+
+    class Meta:
+        verbose_name = _("søgetitel og -metadata")
+        verbose_name_plural = _("søgetitler og -metadata")
+
+    def __str__(self) -> str:
+        return str(self.intervention_id)
 
 
 # The living catalogue's models live in their wing; imported here so they belong to this app.

@@ -67,6 +67,7 @@ from interventions.models import (
     PolicyArea,
     Region,
     SearchEntry,
+    SearchEntryText,
     TargetGroup,
 )
 from interventions.search.text import (
@@ -680,7 +681,8 @@ def _match(
 
 class _FieldWords(Func):
     """An entry's title and metadata as one text (both NOT NULL): on PostgreSQL, the expression
-    the GIN index of migration 0014 is over, written as it is there so that it is used."""
+    the GIN index of migration 0016 (`SearchEntryText`) is over, written as it is there so that
+    it is used."""
 
     template = "(%(expressions)s)"
     arg_joiner = " || "
@@ -694,10 +696,10 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
     sent. Each such entry is weighed here (`found.weighed`), its texts not kept.
 
     One indexed query per term: the GIN index over the words of the title and metadata
-    (migration 0014) finds the entries whose fields have words the patterns match, a third of
-    a broad word's matches at 100,000 entries, where a LIKE over the metadata of every match
-    cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in` is: a pattern lies
-    within a word, so a field holding it has a word it matches.
+    (`SearchEntryText`, migration 0016) finds the entries whose fields have words the patterns
+    match, a third of a broad word's matches at 100,000 entries, where a LIKE over the metadata
+    of every match cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in`
+    is: a pattern lies within a word, so a field holding it has a word it matches.
     """
     holds = Q()
     for group in groups:
@@ -706,7 +708,7 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
             every &= Q(field_words__words_match=pattern)
         holds |= every
     rows = _fetched(
-        SearchEntry.objects.annotate(field_words=_FieldWords("title", "meta"))
+        SearchEntryText.objects.annotate(field_words=_FieldWords("title", "meta"))
         .filter(holds)
         .values_list("intervention_id", "title", "meta")
     )

@@ -18,7 +18,13 @@ import yaml
 from django.db import connection, transaction
 from django.db.models import F
 
-from interventions.models import Intervention, SearchEntry, SearchWord, TargetGroup
+from interventions.models import (
+    Intervention,
+    SearchEntry,
+    SearchEntryText,
+    SearchWord,
+    TargetGroup,
+)
 from interventions.search import query
 from interventions.search.hints import understand
 from interventions.search.query import (
@@ -109,17 +115,17 @@ def test_a_compound_counts_in_a_field_only_with_all_its_parts_there(monkeypatch)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
 def test_postgresql_reads_the_fields_through_their_words_index():
-    """The index of migration 0014 is over the expression `_read_fields` asks: the same SQL."""
+    """The index of migration 0016 is over the expression `_read_fields` asks: the same SQL."""
     InterventionFactory(title="Zebrafiskens hus")
     rows = (
-        SearchEntry.objects.annotate(field_words=_FieldWords("title", "meta"))
+        SearchEntryText.objects.annotate(field_words=_FieldWords("title", "meta"))
         .filter(field_words__words_match="zebrafisk")
         .values_list("intervention_id")
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = rows.explain()
-    assert "interventions_searchentry_fields_gin" in plan
+    assert "interventions_searchentrytext_fields_gin" in plan
 
 
 def test_a_field_another_term_sent_is_kept():

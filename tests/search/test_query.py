@@ -277,12 +277,13 @@ def test_postgresql_has_the_search_indexes():
         cursor.execute(
             "SELECT indexname FROM pg_indexes"
             " WHERE tablename IN ('interventions_intervention', 'interventions_searchword',"
-            " 'interventions_searchentry')"
+            " 'interventions_searchentry', 'interventions_searchentrytext')"
         )
         names = {row[0] for row in cursor.fetchall()}
     assert {
         "interventions_search_words_gin",
         "interventions_searchentry_words_gin",
+        "interventions_searchentrytext_fields_gin",
         "interventions_searchword_trgm",
         "interventions_search_title_trgm",
         "interventions_search_meta_trgm",

@@ -1,13 +1,13 @@
-"""`SearchEntry`: each entry's search texts in a narrow row of their own, what the search's
-lookup reads. It holds exactly the entry's texts after every kind of write: the catalogue load,
-an edit, a new entry, a vocabulary rename, the `refresh_search` command, a rebuild; it goes with
-the entry.
+"""`SearchEntry` and `SearchEntryText`: each entry's search texts in narrow rows of their own,
+what the search's lookups read (the words; the title and metadata). They hold exactly the
+entry's texts after every kind of write: the catalogue load, an edit, a new entry, a vocabulary
+rename, the `refresh_search` command, a rebuild; they go with the entry.
 """
 
 import pytest
 from django.core.management import call_command
 
-from interventions.models import Intervention, SearchEntry, TargetGroup
+from interventions.models import Intervention, SearchEntry, SearchEntryText, TargetGroup
 from interventions.search.query import ranked
 from tests.factories import InterventionFactory
 
@@ -20,8 +20,11 @@ def entries_texts() -> dict[int, tuple[str, str, str]]:
 
 
 def kept_texts() -> dict[int, tuple[str, str, str]]:
-    rows = SearchEntry.objects.values_list("intervention_id", "words", "title", "meta")
-    return {pk: (words, title, meta) for pk, words, title, meta in rows}
+    """The entries' texts as the two tables hold them; each entry in both, or the test fails."""
+    words = dict(SearchEntry.objects.values_list("intervention_id", "words"))
+    fields = {pk: (t, m) for pk, t, m in SearchEntryText.objects.values_list("pk", "title", "meta")}
+    assert words.keys() == fields.keys()
+    return {pk: (words[pk], *fields[pk]) for pk in words}
 
 
 def test_the_loaded_catalogue_has_every_entry_s_texts():
@@ -62,9 +65,11 @@ def test_an_unpublished_entry_is_kept_but_not_found():
 
 def test_the_refresh_command_and_a_rebuild_give_the_entries_texts():
     SearchEntry.objects.filter(pk__in=list(entries_texts())[:20]).delete()
+    SearchEntryText.objects.filter(pk__in=list(entries_texts())[10:30]).delete()
     Intervention.objects.filter(pk__in=list(entries_texts())[:5]).update(search_title="")
     call_command("refresh_search", verbosity=0)
     assert kept_texts() == entries_texts()
     SearchEntry.objects.all().delete()
+    SearchEntryText.objects.update(title="", meta="")
     SearchEntry.rebuild()
     assert kept_texts() == entries_texts()

@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 use_base_manager=True,
                 # Derived from the entries' texts, and keyed by their ids, which a restore
                 # renumbers: `restore` rebuilds it.
-                exclude=["interventions.SearchEntry"],
+                exclude=["interventions.SearchEntry", "interventions.SearchEntryText"],
                 output=str(partial),
                 verbosity=0,
             )
