@@ -19,6 +19,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from interventions import facets_registry
@@ -329,6 +330,23 @@ class SharedFields(dict):
         }
 
 
+def _without_blanks(data) -> QueryDict:
+    """`data` less its empty values: an empty parameter ("?sector=") means "no filter", as an
+    unticked box does. A new QueryDict of the kept values, not `data.copy()` (a deep copy, value
+    by value). A plain dict, as Django's forms take it too (a list for a field of several
+    values), becomes the QueryDict of its query string: the form reads values with `getlist`."""
+    if isinstance(data, MultiValueDict):
+        pairs = data.lists()
+    else:
+        pairs = ((k, v if isinstance(v, list | tuple) else [v]) for k, v in data.items())
+    kept = QueryDict(mutable=True, encoding=getattr(data, "encoding", None))
+    for key, values in pairs:
+        values = [v for v in values if not isinstance(v, str) or v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept
+
+
 class InterventionFilter(django_filters.FilterSet):
     """The list's filters: `q`, one per registered facet and `match_all` (see `rebuild`),
     `has_budget`, `sort`."""
@@ -380,15 +398,8 @@ class InterventionFilter(django_filters.FilterSet):
         cls._form_class = None
 
     def __init__(self, data=None, *args, index: FacetIndex | None = None, **kwargs):
-        # An empty parameter ("?sector=") means "no filter", as an unticked box does. A new
-        # QueryDict of the kept values, not `data.copy()` (a deep copy, value by value).
         if data is not None:
-            kept = QueryDict(mutable=True, encoding=data.encoding)
-            for key, values in data.lists():
-                values = [v for v in values if v.strip()]
-                if values:
-                    kept.setlist(key, values)
-            data = kept
+            data = _without_blanks(data)
         super().__init__(data, *args, **kwargs)
         self._index = index
         self._parsed: ParsedQuery | None = None

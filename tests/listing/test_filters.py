@@ -310,3 +310,18 @@ def test_empty_parameters_are_left_out_of_the_filtersets_data_not_the_requests()
     assert data.encoding == params.encoding and data._mutable
     kept = InterventionFilter(params, queryset=None)
     assert params.getlist("target_group") == ["", "hjemloese"] and kept.data is not params
+
+
+def test_a_plain_dict_is_read_as_its_query_string_would_be():
+    """Django's forms take a dict as data too (a list for a field of several values)."""
+    as_dict = InterventionFilter(
+        {"q": "unge", "target_group": ["", "hjemloese"], "sector": " "},
+        queryset=Intervention.objects.published(),
+    )
+    as_query = filterset("q=unge&target_group=&target_group=hjemloese&sector=+")
+    assert list(as_dict.data.lists()) == [("q", ["unge"]), ("target_group", ["hjemloese"])]
+    assert as_dict.is_valid() and as_query.is_valid()
+    chosen = [list(f.form.cleaned_data["target_group"]) for f in (as_dict, as_query)]
+    assert chosen[0] == chosen[1] and len(chosen[0]) == 1
+    assert as_dict.form.cleaned_data["q"] == "unge" and "sector" not in as_dict.data
+    assert not InterventionFilter({}, queryset=None).data
