@@ -1,5 +1,6 @@
-"""When the database cannot be reached, answer 503 with a Danish maintenance page; and the
-compression of responses (`GZipMiddleware`, `gzip_compress`).
+"""When the database cannot be reached, answer 503 with a Danish maintenance page; the
+compression of responses (`GZipMiddleware`, `gzip_compress`); and Django's locale and messages
+middleware without the work an anonymous public GET throws away (ADR 0017, tenth round).
 
 A database that is down, restarting or unreachable raises OperationalError or InterfaceError.
 Instead of a 500 (which says "our bug") the site answers 503 with Retry-After (which says "come
@@ -19,11 +20,17 @@ import secrets
 import sys
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages import middleware as django_messages
+from django.contrib.messages.storage import default_storage
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.middleware import gzip as django_gzip
+from django.middleware import locale as django_locale
 from django.template import loader
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 from django.views import defaults
 
 from catalogue.database import limit_web_connections
@@ -115,3 +122,48 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
             response.headers["ETag"] = "W/" + etag
         response.headers["Content-Encoding"] = "gzip"
         return response
+
+
+def language_from_url(request: HttpRequest) -> str | None:
+    """The language Django's LocaleMiddleware chooses, where the URL alone decides it (else None).
+
+    Under `i18n_patterns` without a prefix for the default language, a path with a language
+    prefix is in that language and every other path (`/api/` too) in `LANGUAGE_CODE`, whatever
+    the language cookie or `Accept-Language` say.
+    """
+    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+    i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(urlconf)
+    if not i18n_patterns_used or prefixed_default_language:
+        return None
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+
+
+class LocaleMiddleware(django_locale.LocaleMiddleware):
+    """Django's, without parsing the cookie and `Accept-Language` (18-23 us a request) when the
+    URL decides the language anyway (`language_from_url`): Django's reads them, then discards
+    them. Any other URL configuration goes Django's way."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = language_from_url(request)
+        if language is None:
+            super().process_request(request)
+            return
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class MessageMiddleware(django_messages.MessageMiddleware):
+    """Django's, with the message storage made when first used. The public pages never read or
+    add a message, yet Django's builds the storage (a cookie signer among it, ~17 us) and updates
+    it on every request; the admin and anything that calls `messages.add_message` or reads
+    `messages` get the same storage, made then, from the same request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request: HttpRequest, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            # Never used: a new storage's `update()` stores nothing and leaves the cookie alone.
+            return response
+        return super().process_response(request, response)

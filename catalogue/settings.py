@@ -67,13 +67,14 @@ MIDDLEWARE = [
     # middleware below that a cached page does not need; it adds what they add (ADR 0017).
     "interventions.caching.early_hit.EarlyHitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's locale and messages middleware, without what an anonymous GET throws away.
+    "catalogue.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Records the logged-in user on every history entry an admin request creates.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "catalogue.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After the language and the user are known; answers cached pages before the view runs.

@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -41,6 +40,7 @@ from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH
 from django.utils import translation
 
+from catalogue.middleware import language_from_url
 from interventions.caching.page_cache import (
     add_public_headers,
     public_page,
@@ -54,12 +54,12 @@ from interventions.caching.version import known_catalogue_version
 # would be skipped on a hit without anyone knowing, so a different list refuses to start.
 SKIPPED = (
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "catalogue.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "catalogue.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 )
@@ -77,24 +77,10 @@ _CSRF_COOKIE = re.compile(
 def _harmless(name: str, value: str) -> bool:
     """A cookie that changes nothing in a hit's response on the normal path."""
     if name == settings.LANGUAGE_COOKIE_NAME:
-        return True  # the URL says the language (`_language`); LocaleMiddleware ignores it
+        return True  # the URL says the language (`language_from_url`); LocaleMiddleware ignores it
     if name == settings.CSRF_COOKIE_NAME and not settings.CSRF_USE_SESSIONS:
         return _CSRF_COOKIE.fullmatch(value) is not None
     return False
-
-
-def _language(request: HttpRequest) -> str | None:
-    """The language LocaleMiddleware chooses, where the URL alone decides it (else None).
-
-    Under `i18n_patterns` without a prefix for the default language, a path with a language
-    prefix is in that language and every other path in `LANGUAGE_CODE`, whatever the cookie or
-    `Accept-Language` say.
-    """
-    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
-    i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(urlconf)
-    if not i18n_patterns_used or prefixed_default_language:
-        return None
-    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
 
 class EarlyHitMiddleware:
@@ -141,7 +127,7 @@ class EarlyHitMiddleware:
             request.get_host()  # CommonMiddleware's check: a 400 on the normal path
         except DisallowedHost:
             return None
-        language = _language(request)
+        language = language_from_url(request)
         if language is None:
             return None
         version = known_catalogue_version()  # never the database: once due, the normal path

@@ -49,6 +49,13 @@ IGNORED_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 BYPASS_COOKIES = ("messages",)
 # GZipMiddleware's own test: a request that accepts gzip.
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# The request headers `get_conditional_response` reads.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+)
 MIN_PACKED_BYTES = 200  # GZipMiddleware leaves shorter bodies alone, and so does the cache
 
 
@@ -161,11 +168,25 @@ def stored_response(request: HttpRequest, key: str) -> HttpResponse | None:
 def add_public_headers(response: HttpResponseBase, page: _PublicPage) -> None:
     """What every anonymous public response says, cached or not: validators, age, `Vary`."""
     response["ETag"] = page.etag
-    response["Last-Modified"] = http_date(page.last_modified)
-    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
-    patch_vary_headers(response, ("Accept-Language", "Cookie", *KEY_HEADERS))
-    if response.get("Content-Encoding") == "gzip":
-        patch_vary_headers(response, ("Accept-Encoding",))  # where GZipMiddleware puts it
+    response["Last-Modified"] = _http_date(page.last_modified)
+    max_age = settings.PUBLIC_CACHE_MAX_AGE
+    if response.get("Cache-Control"):
+        patch_cache_control(response, public=True, max_age=max_age)
+    else:  # what `patch_cache_control` writes when there is none, without parsing
+        response["Cache-Control"] = f"public, max-age={max_age}"
+    # Accept-Encoding last, where GZipMiddleware puts it; one patch adds what two would.
+    patch_vary_headers(
+        response, _VARY_GZIP if response.get("Content-Encoding") == "gzip" else _VARY
+    )
+
+
+_VARY = ("Accept-Language", "Cookie", *KEY_HEADERS)
+_VARY_GZIP = (*_VARY, "Accept-Encoding")
+
+
+@lru_cache(maxsize=8)  # one per catalogue version, which changes with an edit
+def _http_date(seconds: int) -> str:
+    return http_date(seconds)
 
 
 def _set_body(
@@ -219,12 +240,15 @@ class PublicCacheMiddleware:
             return None  # no version known yet: the view answers (with 503 if it needs the DB)
         page = public_page(request, version)
         setattr(request, _STATE, page)
-        not_modified = get_conditional_response(
-            request, etag=page.etag, last_modified=page.last_modified
-        )
-        if not_modified is not None:
-            page.hit = True
-            return not_modified
+        meta = request.META
+        # Without a precondition header, Django's function answers None (it parses all four).
+        if any(name in meta for name in CONDITIONAL_HEADERS):
+            not_modified = get_conditional_response(
+                request, etag=page.etag, last_modified=page.last_modified
+            )
+            if not_modified is not None:
+                page.hit = True
+                return not_modified
         response = stored_response(request, page.key)
         page.hit = response is not None
         return response

@@ -14,13 +14,18 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 
 from catalogue.settings import cache_config
+from interventions.caching import page_cache as cache_module
 from interventions.caching.page_cache import normalised_query
 from interventions.caching.version import catalogue_version
 from interventions.models import Intervention, Method, SearchEntry, TargetGroup
@@ -479,6 +484,52 @@ def test_conditional_requests_work_with_the_page_cache_off(client, settings):
     first = get(client, LIST)
     assert "X-Cache" not in first
     assert get(client, LIST, If_None_Match=first["ETag"]).status_code == 304
+
+
+def test_if_match_and_if_unmodified_since_still_fail_preconditions(client):
+    """The page cache asks Django's `get_conditional_response` only when a precondition header
+    is present; these two are among them (412 as before)."""
+    assert get(client, LIST, If_Match='"other"').status_code == 412
+    assert get(client, LIST, If_Unmodified_Since="Mon, 01 Jan 2001 00:00:00 GMT").status_code == 412
+
+
+def test_without_a_precondition_header_no_conditional_response_is_computed(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("get_conditional_response called without a precondition")
+
+    monkeypatch.setattr(cache_module, "get_conditional_response", refuse)
+    assert get(client, LIST).status_code == 200
+    assert get(client, LIST).status_code == 200  # a hit too
+
+
+def _public_headers_as_before(response, page):
+    """`add_public_headers` as it was written before the tenth round (ADR 0017): the reference."""
+    response["ETag"] = page.etag
+    response["Last-Modified"] = http_date(page.last_modified)
+    patch_cache_control(response, public=True, max_age=django_settings.PUBLIC_CACHE_MAX_AGE)
+    patch_vary_headers(response, ("Accept-Language", "Cookie", *cache_module.KEY_HEADERS))
+    if response.get("Content-Encoding") == "gzip":
+        patch_vary_headers(response, ("Accept-Encoding",))
+
+
+@pytest.mark.parametrize("cache_control", [None, "", "no-cache", "max-age=30", "private, x=1"])
+@pytest.mark.parametrize("vary", [None, "HX-Request", "Accept-Encoding, cookie", "*"])
+@pytest.mark.parametrize("encoding", [None, "gzip", "br"])
+def test_public_headers_are_what_they_were(cache_control, vary, encoding):
+    page = cache_module._PublicPage("page:x", 'W/"abc"', 1_765_000_000)
+    responses = []
+    for add in (cache_module.add_public_headers, _public_headers_as_before):
+        response = HttpResponse("x")
+        for name, value in (
+            ("Cache-Control", cache_control),
+            ("Vary", vary),
+            ("Content-Encoding", encoding),
+        ):
+            if value is not None:
+                response[name] = value
+        add(response, page)
+        responses.append(list(response.items()))
+    assert responses[0] == responses[1]
 
 
 # --- Redis ----------------------------------------------------------------------------------------
