@@ -42,6 +42,7 @@ from django.utils import translation
 
 from catalogue.middleware import language_from_url
 from interventions.caching.page_cache import (
+    CONDITIONAL_HEADERS,
     add_public_headers,
     public_page,
     stored_response,
@@ -64,8 +65,10 @@ SKIPPED = (
     "django_htmx.middleware.HtmxMiddleware",
 )
 PAGE_CACHE = "interventions.caching.page_cache.PublicCacheMiddleware"
-# Request headers that send a request the normal path (304s; credentials of any kind).
-NORMAL_PATH_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_AUTHORIZATION")
+# Request headers that send a request the normal path: every precondition (a 304, or a 412 for
+# If-Match and If-Unmodified-Since, which a stored page must not answer with a 200), and
+# credentials of any kind.
+NORMAL_PATH_HEADERS = (*CONDITIONAL_HEADERS, "HTTP_AUTHORIZATION")
 # A CSRF cookie CsrfViewMiddleware accepts as it is (a secret, or a masked one): any other makes
 # it set a new cookie, which only the normal path does.
 _CSRF_COOKIE = re.compile(

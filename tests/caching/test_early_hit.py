@@ -158,6 +158,16 @@ def test_posts_and_conditional_requests_go_the_normal_path(client):
     assert not early(revalidated) and revalidated.status_code == 304
 
 
+def test_a_failed_precondition_is_answered_412_with_a_page_stored(client):
+    """If-Match and If-Unmodified-Since are preconditions too: the stored page's 200 would
+    answer what the normal path refuses."""
+    get(client, LIST)
+    long_ago = "Mon, 01 Jan 2001 00:00:00 GMT"
+    for header in ({"If-Match": '"other"'}, {"If-Unmodified-Since": long_ago}):
+        response = get(client, LIST, **header)
+        assert response.status_code == 412 and not early(response)
+
+
 def test_an_unknown_host_is_refused_as_before(client):
     get(client, LIST)
     response = client.get(LIST, headers={"Host": "evil.example"})
