@@ -1595,25 +1595,19 @@ class SearchEntry(models.Model):
             for e in entries:
                 changes.update(_counted(e.search_document, e.is_published))
                 known.update(e.search_document.split())
-            cls.objects.bulk_create(
+            _upsert(
                 [
                     cls(intervention_id=e.pk, words=e.search_document, published=e.is_published)
                     for e in entries
                 ],
-                update_conflicts=True,
-                unique_fields=["intervention"],
-                update_fields=["words", "published"],
-                batch_size=2000,
+                ["words", "published"],
             )
-            SearchEntryText.objects.bulk_create(
+            _upsert(
                 [
                     SearchEntryText(intervention_id=e.pk, title=e.search_title, meta=e.search_meta)
                     for e in entries
                 ],
-                update_conflicts=True,
-                unique_fields=["intervention"],
-                update_fields=["title", "meta"],
-                batch_size=2000,
+                ["title", "meta"],
             )
             SearchWord.count(changes, known)
 
@@ -1655,6 +1649,18 @@ class SearchEntry(models.Model):
 
 
 ROWS_PER_READ = 2000  # entries' rows read (and locked) per query
+
+
+def _upsert(rows: list[models.Model], fields: list[str]) -> None:
+    """Insert these rows keyed by their entry, or update `fields` of the rows already there (one
+    statement per 2,000)."""
+    type(rows[0]).objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["intervention"],
+        update_fields=fields,
+        batch_size=2000,
+    )
 
 
 class SearchEntryText(models.Model):

@@ -9,7 +9,8 @@ narrow heap instead of the entries' wide rows (ADR 0011, "third round").
 import django.db.models.deletion
 from django.db import migrations, models
 
-# As `models.COPY_SEARCH_TEXTS` is today (a migration keeps its own copy).
+# As `models.COPY_SEARCH_TEXTS` was when this migration was written (a migration keeps its own
+# copy: migration 0016 moved the title and metadata out).
 COPY_SEARCH_TEXTS = (
     "INSERT INTO interventions_searchentry (intervention_id, words, title, meta) "
     "SELECT id, search_document, search_title, search_meta FROM interventions_intervention"
