@@ -53,6 +53,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import Contains
 
 from interventions.caching.behind import Behind
@@ -689,17 +690,56 @@ class _FieldWords(Func):
     output_field = TextField()
 
 
+class _Occurrences(Func):
+    """How often a text pattern occurs in a text column, as `str.count` counts (non-overlapping,
+    from the left): what the text's length loses when `REPLACE` removes the pattern, over the
+    pattern's length. In bytes on PostgreSQL, whose `LENGTH` counts the characters of every
+    text (twice as slow at 100,000 entries); in characters elsewhere. Exact either way: each
+    occurrence removed is the pattern's length."""
+
+    output_field = IntegerField()
+
+    def __init__(self, name: str, pattern: str) -> None:
+        super().__init__(F(name), Value(pattern))
+        self.pattern = pattern
+
+    def as_sql(self, compiler, connection, length="LENGTH", size=None, **extra_context):
+        text, text_params = compiler.compile(self.source_expressions[0])
+        pattern, pattern_params = compiler.compile(self.source_expressions[1])
+        size = len(self.pattern) if size is None else size
+        sql = f"(({length}({text}) - {length}(REPLACE({text}, {pattern}, ''))) / {size:d})"
+        return sql, (*text_params, *text_params, *pattern_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        size = len(self.pattern.encode())
+        return self.as_sql(compiler, connection, length="OCTET_LENGTH", size=size)
+
+
+def _counted(name: str, groups: tuple[tuple[str, ...], ...], most: int):
+    """`_field_count` of the column `name` in SQL: the occurrences of the term's best group (a
+    group counts as often as its rarest pattern), at most `most`."""
+    per_group = []
+    for group in groups:
+        counts = [_Occurrences(name, pattern) for pattern in group]
+        per_group.append(Least(*counts) if len(counts) > 1 else counts[0])
+    best = Greatest(*per_group) if len(per_group) > 1 else per_group[0]
+    return Least(best, Value(most))
+
+
 def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> None:
-    """Read the title and metadata of the entries of `found.body` that hold every pattern of one
-    of the term's counted `groups`, and mark those entries `fielded`: only such a field counts
-    for the term (`_field_count`); an entry whose fields hold none weighs as with every text
-    sent. Each such entry is weighed here (`found.weighed`), its texts not kept.
+    """Count the term's counted `groups` in the title and metadata of the entries of
+    `found.body` whose fields hold every pattern of one of them, and mark those entries
+    `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
+    with every text sent. Each such entry is weighed here (`found.weighed`).
 
     One indexed query per term: the GIN index over the words of the title and metadata
     (`SearchEntryText`, migration 0016) finds the entries whose fields have words the patterns
     match, a third of a broad word's matches at 100,000 entries, where a LIKE over the metadata
     of every match cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in`
-    is: a pattern lies within a word, so a field holding it has a word it matches.
+    is: a pattern lies within a word, so a field holding it has a word it matches. The database
+    counts (`_counted`, `_field_count`'s rule) and sends the entries by their pair of counts:
+    a broad word's tens of thousands of titles and metadata (~10 MB) were sent, decoded and
+    counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
     """
     holds = Q()
     for group in groups:
@@ -707,52 +747,58 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         for pattern in group:
             every &= Q(field_words__words_match=pattern)
         holds |= every
-    rows = _fetched(
-        SearchEntryText.objects.annotate(field_words=_FieldWords("title", "meta"))
+    counted = (
+        SearchEntryText.objects.annotate(
+            field_words=_FieldWords("title", "meta"),
+            in_title=_counted("title", groups, 3),
+            in_meta=_counted("meta", groups, 5),
+        )
         .filter(holds)
-        .values_list("intervention_id", "title", "meta")
+        .values_list("intervention_id", "in_title", "in_meta")
     )
     body, fielded, weighed = found.body, found.fielded, found.weighed
-    # The weight of an entry whose fields hold the term is known here, `_weight`'s sum in the
-    # same order, and its texts are not kept (a broad word has tens of thousands). Most terms
-    # are one pattern, counted in place; a field's count for several is `_field_count`'s, which
-    # is positive exactly when the field holds one of the groups.
-    single = groups[0][0] if len(groups) == 1 and len(groups[0]) == 1 else None
+    # The weight of the entries whose fields hold the term is `_weight`'s sum in the same order,
+    # once per pair of counts; an entry with the term in another field too adds that one by one.
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
-    # The weight of the fields' counts as they were read, computed once per pair of counts.
-    weights: dict[tuple[int, int], float] = {}
-    for pk, title, meta in rows:
-        if pk not in body:
-            continue
-        if single is None:
-            in_title, in_meta = _field_count(groups, title, 3), _field_count(groups, meta, 5)
-        else:
-            in_title, in_meta = title.count(single), meta.count(single)
+    for in_title, in_meta, ids in _fetched_by_counts(counted):
         if not (in_title or in_meta):
+            continue  # the field words held parts of a group apart, or across the two fields
+        pks = body.intersection(ids)
+        if not pks:
             continue
-        fielded.add(pk)
-        weight = weights.get((in_title, in_meta))
-        if weight is None:
-            weight = W_BODY + W_TITLE * min(in_title, 3)
-            weight += W_META * min(in_meta, 5)
-            weights[in_title, in_meta] = weight
-        if pk in elsewhere:
-            weight = _with_other_fields(weight, found, pk, sizes)
-        if weight in weighed:
-            weighed[weight].add(pk)
-        else:
-            weighed[weight] = {pk}
+        fielded |= pks
+        weight = W_BODY + W_TITLE * min(in_title, 3)
+        weight += W_META * min(in_meta, 5)
+        if elsewhere:
+            apart = pks & elsewhere
+            pks -= apart
+            for pk in apart:
+                other = _with_other_fields(weight, found, pk, sizes)
+                weighed.setdefault(other, set()).add(pk)
+        if pks:
+            weighed.setdefault(weight, set()).update(pks)
 
 
-def _fetched(queryset: QuerySet) -> list[tuple]:
-    """The rows of a `values_list` queryset as the database driver gives them: Django's
-    row-by-row iteration cost more than the query for the tens of thousands of ids of a broad
-    word at 100,000 entries. For fields that need no conversion (integers and texts)."""
+def _fetched_by_counts(queryset: QuerySet) -> list[tuple[int, int, list[int]]]:
+    """The (id, count, count) rows of a `values_list` queryset as (count, count, ids), one row
+    per pair of counts. On PostgreSQL grouped there (`array_agg`): a few dozen rows, where a
+    broad word has tens of thousands of entries; elsewhere grouped here."""
+    connection = connections[queryset.db]
     sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT found.a, found.b, array_agg(found.id) "
+                f"FROM ({sql}) AS found (id, a, b) GROUP BY found.a, found.b",
+                params,
+            )
+            return cursor.fetchall()
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for pk, a, b in cursor.fetchall():
+            grouped[a, b].append(pk)
+        return [(a, b, ids) for (a, b), ids in grouped.items()]
 
 
 def _fetched_ids(queryset: QuerySet) -> list[int]:

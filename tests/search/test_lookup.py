@@ -128,6 +128,35 @@ def test_postgresql_reads_the_fields_through_their_words_index():
     assert "interventions_searchentrytext_fields_gin" in plan
 
 
+@pytest.mark.parametrize(
+    "groups",
+    [
+        (("zebra",),),
+        (("ørred",),),  # letters of two bytes: counted in bytes on PostgreSQL
+        (("zz",),),  # repeats: "zzzz" holds it twice, as `str.count` counts, not three times
+        ((" zeb",),),  # a pattern at a word's start
+        (("zebra", "ørred"), ("kamel",)),  # the best group, a group as often as its rarest part
+    ],
+)
+def test_the_database_counts_a_field_as_field_count_does(groups):
+    """`_counted` (SQL) is `_field_count` (Python) of the title and metadata, caps included."""
+    entries = [
+        InterventionFactory(title="Zebra zebra zebra zebra", summary="Ørreden og zebraørred."),
+        InterventionFactory(title="Zzzz zzzzz kamel", summary="Kamel, kamel og zebra ørred."),
+        InterventionFactory(title="Æblet", summary="Zebrazebrazebrazebrazebrazebra ørred ørred."),
+    ]
+    counted = SearchEntryText.objects.filter(intervention__in=entries).values_list(
+        "title", "meta", query._counted("title", groups, 3), query._counted("meta", groups, 5)
+    )
+    assert len(counted) == 3
+    for title, meta, in_title, in_meta in counted:
+        assert (in_title, in_meta) == (
+            query._field_count(groups, title, 3),
+            query._field_count(groups, meta, 5),
+        )
+    assert max(count for row in counted for count in row[2:]) > 1  # repeats were counted
+
+
 def test_a_field_another_term_sent_is_kept():
     entry = InterventionFactory(title="Zebrafiskens hus", summary="Om kamelryttere.")
     entry.refresh_from_db()
