@@ -278,6 +278,17 @@ def date_label(on: date | None, precision: str = DatePrecision.DAY) -> str:
     return date_format(on)  # the language's own: "30. november 2018", "Nov. 30, 2018"
 
 
+def choice_display(choices: type[models.Choices], value):
+    """What Django's `get_FOO_display()` shows for a field with `choices=<choices>`: the label
+    of `value` in the active language, or `value` itself when it is none of them. Django's
+    builds a dict of all the choices and hashes every lazy label, so translates each of them
+    (~50 us a call); the enum's own lookup finds the one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 # --- Sources --------------------------------------------------------------------------------------
 
 
@@ -970,6 +981,16 @@ class Intervention(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("interventions:detail", kwargs={"slug": self.slug})
 
+    # Django's own, as `choice_display` computes it (the entry page shows all three).
+    def get_sector_display(self) -> str:
+        return choice_display(Sector, self.sector)
+
+    def get_status_display(self) -> str:
+        return choice_display(Status, self.status)
+
+    def get_evaluation_level_display(self) -> str:
+        return choice_display(EvaluationLevel, self.evaluation_level)
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
@@ -1364,6 +1385,9 @@ class Confirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.confirmed_by}, {self.confirmed_on:%d.%m.%Y}"
+
+    def get_method_display(self) -> str:  # Django's, as `choice_display` computes it
+        return choice_display(ConfirmationMethod, self.method)
 
     def clean(self) -> None:
         problems = confirmation_date_problems(

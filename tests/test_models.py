@@ -2,8 +2,16 @@
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
-from interventions.models import Contact, Intervention, Law, LegalParagraph, Municipality
+from interventions.models import (
+    Confirmation,
+    Contact,
+    Intervention,
+    Law,
+    LegalParagraph,
+    Municipality,
+)
 from tests.factories import InterventionFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +137,25 @@ def test_natural_keys_round_trip():
 def test_display_title_tells_repeated_titles_apart():
     entry = InterventionFactory(title="FACT", organisation="Regionspsykiatrien Randers")
     assert entry.display_title == "FACT (Regionspsykiatrien Randers)"
+
+
+@pytest.mark.parametrize(
+    ("model", "field_name"),
+    [
+        (Intervention, "sector"),
+        (Intervention, "status"),
+        (Intervention, "evaluation_level"),
+        (Confirmation, "method"),
+    ],
+)
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_choice_displays_say_what_djangos_say(model, field_name, language):
+    """The entry page's `get_FOO_display()` (kept cheap) shows what Django's shows: the label in
+    the active language, and an unknown value as it is."""
+    field = model._meta.get_field(field_name)
+    with translation.override(language):
+        for value in [*(value for value, _label in field.flatchoices), "not-a-choice", ""]:
+            entry = model(**{field_name: value})
+            shown = getattr(entry, f"get_{field_name}_display")()
+            assert shown == entry._get_FIELD_display(field)
+            assert type(shown) is type(entry._get_FIELD_display(field))
