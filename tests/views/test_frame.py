@@ -72,3 +72,41 @@ def test_a_rendering_reads_the_language_once_and_language_blocks_read_it_again(s
         assert template.render(Context()) == "Søg|da|Search|en|Søg"
     with translation.override("en"):
         assert template.render(Context()) == "Search|en|Search|en|Search"
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("autoescape", ["on", "off"])
+def test_the_print_line_is_what_now_and_blocktranslate_wrote(settings, language, autoescape):
+    """`{% print_origin %}` is kept per language and day; it reads as the template did."""
+    settings.DEBUG = False
+    old = Template(
+        f"{{% load i18n %}}{{% autoescape {autoescape} %}}{{% now 'DATE_FORMAT' as printed_on %}}"
+        "{% blocktranslate %}Indsatskataloget · udskrevet {{ printed_on }}{% endblocktranslate %}"
+        "{% endautoescape %}"
+    )
+    new = Template(
+        f"{{% load site_tags %}}{{% autoescape {autoescape} %}}{{% print_origin %}}"
+        "{% endautoescape %}"
+    )
+    with translation.override(language):
+        expected = old.render(Context())
+        assert new.render(Context()) == expected
+        assert new.render(Context()) == expected  # kept
+    assert ("printed" in expected) == (language == "en")
+
+
+def test_the_print_line_follows_the_day(settings, monkeypatch):
+    """A new day is a new key: nothing kept from the day before is shown."""
+    settings.DEBUG = False
+    template = Template("{% load site_tags %}{% print_origin %}")
+
+    class Day(site_tags.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return site_tags.datetime(2027, 1, 2, 12, tzinfo=tz)
+
+    with translation.override("da"):
+        today = template.render(Context())
+        monkeypatch.setattr(site_tags, "datetime", Day)
+        assert template.render(Context()) == "Indsatskataloget · udskrevet 2. januar 2027"
+        assert template.render(Context()) != today
