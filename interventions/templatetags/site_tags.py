@@ -633,12 +633,6 @@ def pagination(context, page) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.filter
-def with_values(facets) -> list:
-    """The facets that have anything to choose (an empty result leaves none)."""
-    return [facet for facet in facets if facet.values]
-
-
 @register.simple_tag
 def facet_values(facet) -> SafeString:
     """A facet's checkboxes, each value under a heading when its group changes (a law, a source).
@@ -675,6 +669,24 @@ def facet_values(facet) -> SafeString:
 
 
 @register.simple_tag
+def facet_list(facets, budget) -> SafeString:
+    """The filter form's panels: each facet that has anything to choose (`facet_panels`) and
+    the budget's (`budget_panel`), or, when an empty result leaves none, a note saying so.
+
+    One tag where a `{% with %}`, an `{% if %}` and two tags were: each level of the template
+    joined and copied the panels' markup again (~50 kB on the list page). The markup, its
+    whitespace included, is what that template wrote.
+    """
+    shown = [facet for facet in facets if facet.values]
+    if not shown:
+        empty = escape(gettext("Der er intet at afgrænse i et tomt resultat."))
+        return mark_safe(f"\n  <p>{empty}</p>\n  ")
+    return mark_safe(  # both parts are escaped markup
+        '\n  <ul class="unstyled-list facet-list">\n    '
+        f"{facet_panels(shown)}\n    {budget_panel(budget)}\n  </ul>\n  "
+    )
+
+
 def facet_panels(facets) -> SafeString:
     """Each facet's panel in the filter form: its heading (with how many values are chosen), the
     filter box of a long list, the "alle valgte" switch and its values (`facet_values`).
@@ -749,7 +761,6 @@ def facet_panels(facets) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.simple_tag
 def budget_panel(budget) -> SafeString:
     """`has_budget`'s panel: its choices (`FacetResult.budget`) as radio buttons with their
     counts, open unless one is chosen; nothing without choices. Built in Python as the facet
