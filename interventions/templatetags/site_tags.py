@@ -12,6 +12,7 @@ from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest
+from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import LanguageNode, TranslateNode, do_translate
 from django.templatetags.i18n import language as do_language
 from django.templatetags.static import static
@@ -57,6 +58,10 @@ _CONSTANT: dict[tuple[str, str, str, str], SafeString] = {}
 
 
 class ConstantNode(template.Node):
+    # Not searched for nodes: `{% extends %}` looks for the parent's blocks on every rendering,
+    # through every node (~40 of base.html's are inside constants). `constant` refuses a block.
+    child_nodelists = ()
+
     def __init__(self, nodelist: template.NodeList, name: str) -> None:
         self.nodelist = nodelist
         self.name = name
@@ -87,6 +92,8 @@ def constant(parser, token) -> ConstantNode:
         raise template.TemplateSyntaxError("{% constant %} takes one quoted name")
     nodelist = parser.parse(("endconstant",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% constant %} cannot hold a {% block %}")
     return ConstantNode(nodelist, bits[1][1:-1])
 
 

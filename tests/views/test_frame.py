@@ -2,7 +2,7 @@
 (`{% constant %}`, ADR 0017), and still follow the language, the settings and the page."""
 
 import pytest
-from django.template import Context, Template, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 
 from interventions.templatetags import site_tags
@@ -54,6 +54,35 @@ def test_a_constant_part_is_rendered_once_per_language(settings):
 def test_a_constant_part_needs_one_quoted_name(tag):
     with pytest.raises(TemplateSyntaxError):
         Template("{% load site_tags %}" + tag + "{% endconstant %}")
+
+
+def test_a_constant_part_cannot_hold_a_block():
+    """Blocks are found without looking inside constants (ADR 0017, eleventh round)."""
+    with pytest.raises(TemplateSyntaxError):
+        Template(
+            '{% load site_tags %}{% constant "a" %}{% block b %}{% endblock %}{% endconstant %}'
+        )
+
+
+def test_a_child_template_overrides_the_blocks_beside_constants(settings):
+    settings.DEBUG = False
+    site_tags._CONSTANT.clear()
+    engine = Engine(
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "base": '{% load site_tags %}{% constant "c" %}[{{ n }}]{% endconstant %}'
+                    "{% block b %}base{% endblock %}",
+                    "child": '{% extends "base" %}{% block b %}child {{ n }}{% endblock %}',
+                },
+            )
+        ],
+        libraries={"site_tags": "interventions.templatetags.site_tags"},
+    )
+    with translation.override("da"):
+        assert engine.get_template("child").render(Context({"n": 1})) == "[1]child 1"
+        assert engine.get_template("child").render(Context({"n": 2})) == "[1]child 2"
 
 
 def test_a_rendering_reads_the_language_once_and_language_blocks_read_it_again(settings):
