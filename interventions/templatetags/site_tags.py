@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date, datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -11,10 +12,13 @@ from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest
+from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import LanguageNode, TranslateNode, do_translate
 from django.templatetags.i18n import language as do_language
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse, translate_url
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -54,6 +58,11 @@ _CONSTANT: dict[tuple[str, str, str, str], SafeString] = {}
 
 
 class ConstantNode(template.Node):
+    # Not searched for nodes: `{% extends %}` looks for the parent's blocks on every rendering,
+    # through every node (about 70 of base.html's ~120 are inside constants). `constant`
+    # refuses a block.
+    child_nodelists = ()
+
     def __init__(self, nodelist: template.NodeList, name: str) -> None:
         self.nodelist = nodelist
         self.name = name
@@ -84,6 +93,8 @@ def constant(parser, token) -> ConstantNode:
         raise template.TemplateSyntaxError("{% constant %} takes one quoted name")
     nodelist = parser.parse(("endconstant",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% constant %} cannot hold a {% block %}")
     return ConstantNode(nodelist, bits[1][1:-1])
 
 
@@ -161,9 +172,30 @@ def _forget_constants(**kwargs) -> None:
     translated_path.cache_clear()
     _MENUS.clear()
     _sprite.cache_clear()
+    _print_origin.cache_clear()
 
 
 setting_changed.connect(_forget_constants)
+
+
+@register.simple_tag(takes_context=True)
+def print_origin(context) -> SafeString:
+    """ "Indsatskataloget · udskrevet 6. december 2026": what `{% now "DATE_FORMAT" as
+    printed_on %}{% blocktranslate %}...{% endblocktranslate %}` wrote, kept per language and
+    day (the two cost ~40 us a page, one of the frame's largest parts left)."""
+    language = rendering(context)[0]
+    tzinfo = timezone.get_current_timezone() if settings.USE_TZ else None
+    return _print_origin(language, datetime.now(tz=tzinfo).date(), context.autoescape)
+
+
+@lru_cache(maxsize=8)
+def _print_origin(language: str, day: date, autoescape: bool) -> SafeString:
+    printed_on = date_format(day, "DATE_FORMAT")
+    if autoescape:
+        printed_on = escape(printed_on)
+    return mark_safe(  # the message is the catalogue's markup, as blocktranslate takes it
+        gettext("Indsatskataloget · udskrevet %(printed_on)s") % {"printed_on": printed_on}
+    )
 
 
 def language_links(context) -> list[dict[str, str | bool]]:
@@ -609,12 +641,6 @@ def pagination(context, page) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.filter
-def with_values(facets) -> list:
-    """The facets that have anything to choose (an empty result leaves none)."""
-    return [facet for facet in facets if facet.values]
-
-
 @register.simple_tag
 def facet_values(facet) -> SafeString:
     """A facet's checkboxes, each value under a heading when its group changes (a law, a source).
@@ -651,6 +677,24 @@ def facet_values(facet) -> SafeString:
 
 
 @register.simple_tag
+def facet_list(facets, budget) -> SafeString:
+    """The filter form's panels: each facet that has anything to choose (`facet_panels`) and
+    the budget's (`budget_panel`), or, when an empty result leaves none, a note saying so.
+
+    One tag where a `{% with %}`, an `{% if %}` and two tags were: each level of the template
+    joined and copied the panels' markup again (~50 kB on the list page). The markup, its
+    whitespace included, is what that template wrote.
+    """
+    shown = [facet for facet in facets if facet.values]
+    if not shown:
+        empty = escape(gettext("Der er intet at afgrænse i et tomt resultat."))
+        return mark_safe(f"\n  <p>{empty}</p>\n  ")
+    return mark_safe(  # both parts are escaped markup
+        '\n  <ul class="unstyled-list facet-list">\n    '
+        f"{facet_panels(shown)}\n    {budget_panel(budget)}\n  </ul>\n  "
+    )
+
+
 def facet_panels(facets) -> SafeString:
     """Each facet's panel in the filter form: its heading (with how many values are chosen), the
     filter box of a long list, the "alle valgte" switch and its values (`facet_values`).
@@ -725,7 +769,6 @@ def facet_panels(facets) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.simple_tag
 def budget_panel(budget) -> SafeString:
     """`has_budget`'s panel: its choices (`FacetResult.budget`) as radio buttons with their
     counts, open unless one is chosen; nothing without choices. Built in Python as the facet

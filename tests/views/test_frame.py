@@ -2,7 +2,7 @@
 (`{% constant %}`, ADR 0017), and still follow the language, the settings and the page."""
 
 import pytest
-from django.template import Context, Template, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 
 from interventions.templatetags import site_tags
@@ -56,6 +56,35 @@ def test_a_constant_part_needs_one_quoted_name(tag):
         Template("{% load site_tags %}" + tag + "{% endconstant %}")
 
 
+def test_a_constant_part_cannot_hold_a_block():
+    """Blocks are found without looking inside constants (ADR 0017, eleventh round)."""
+    with pytest.raises(TemplateSyntaxError):
+        Template(
+            '{% load site_tags %}{% constant "a" %}{% block b %}{% endblock %}{% endconstant %}'
+        )
+
+
+def test_a_child_template_overrides_the_blocks_beside_constants(settings):
+    settings.DEBUG = False
+    site_tags._CONSTANT.clear()
+    engine = Engine(
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "base": '{% load site_tags %}{% constant "c" %}[{{ n }}]{% endconstant %}'
+                    "{% block b %}base{% endblock %}",
+                    "child": '{% extends "base" %}{% block b %}child {{ n }}{% endblock %}',
+                },
+            )
+        ],
+        libraries={"site_tags": "interventions.templatetags.site_tags"},
+    )
+    with translation.override("da"):
+        assert engine.get_template("child").render(Context({"n": 1})) == "[1]child 1"
+        assert engine.get_template("child").render(Context({"n": 2})) == "[1]child 2"
+
+
 def test_a_rendering_reads_the_language_once_and_language_blocks_read_it_again(settings):
     """The kept parts read the language and script prefix once per rendering (includes share
     it); `{% language %}` from `site_tags` switches them inside its block and back after it."""
@@ -72,3 +101,41 @@ def test_a_rendering_reads_the_language_once_and_language_blocks_read_it_again(s
         assert template.render(Context()) == "Søg|da|Search|en|Søg"
     with translation.override("en"):
         assert template.render(Context()) == "Search|en|Search|en|Search"
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("autoescape", ["on", "off"])
+def test_the_print_line_is_what_now_and_blocktranslate_wrote(settings, language, autoescape):
+    """`{% print_origin %}` is kept per language and day; it reads as the template did."""
+    settings.DEBUG = False
+    old = Template(
+        f"{{% load i18n %}}{{% autoescape {autoescape} %}}{{% now 'DATE_FORMAT' as printed_on %}}"
+        "{% blocktranslate %}Indsatskataloget · udskrevet {{ printed_on }}{% endblocktranslate %}"
+        "{% endautoescape %}"
+    )
+    new = Template(
+        f"{{% load site_tags %}}{{% autoescape {autoescape} %}}{{% print_origin %}}"
+        "{% endautoescape %}"
+    )
+    with translation.override(language):
+        expected = old.render(Context())
+        assert new.render(Context()) == expected
+        assert new.render(Context()) == expected  # kept
+    assert ("printed" in expected) == (language == "en")
+
+
+def test_the_print_line_follows_the_day(settings, monkeypatch):
+    """A new day is a new key: nothing kept from the day before is shown."""
+    settings.DEBUG = False
+    template = Template("{% load site_tags %}{% print_origin %}")
+
+    class Day(site_tags.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return site_tags.datetime(2027, 1, 2, 12, tzinfo=tz)
+
+    with translation.override("da"):
+        today = template.render(Context())
+        monkeypatch.setattr(site_tags, "datetime", Day)
+        assert template.render(Context()) == "Indsatskataloget · udskrevet 2. januar 2027"
+        assert template.render(Context()) != today

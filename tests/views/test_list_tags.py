@@ -3,13 +3,15 @@
 import pytest
 from django.conf import settings
 from django.http import QueryDict
-from django.template import Context, Engine, RequestContext
+from django.template import Context, Engine, Library, RequestContext
 from django.template.defaulttags import querystring
+from django.templatetags.i18n import do_translate
 from django.test import RequestFactory
 from django.urls import translate_url
 from django.utils import translation
 
-from interventions.listing.facets import toggle_url
+from interventions.listing.facets import compute_facets, toggle_url
+from interventions.templatetags import site_tags
 from interventions.templatetags.site_tags import (
     language_links,
     query_string,
@@ -160,3 +162,35 @@ def test_the_sort_menu_chooses_the_query_strings_last_sort(query, chosen):
     assert f'<option value="{chosen}" selected>' in html
     searched = sort_menu("psykiatri", QueryDict(query))
     assert searched.count(" selected") == 1 and f'value="{chosen}" selected' in searched
+
+
+# The facet panels' part of `_facets.html` before `{% facet_list %}` took it over, and a
+# template library (`{% load reference %}`) with the filter and tags it used.
+register = Library()
+register.filter("with_values", lambda facets: [facet for facet in facets if facet.values])
+register.simple_tag(site_tags.facet_panels)
+register.simple_tag(site_tags.budget_panel)
+register.tag("translate", do_translate)
+FACET_LIST_TEMPLATE = """{% load reference %}{% with shown=facets|with_values %}{% if shown %}
+  <ul class="unstyled-list facet-list">
+    {% facet_panels shown %}
+    {% budget_panel budget %}
+  </ul>
+  {% else %}
+  <p>{% translate "Der er intet at afgrænse i et tomt resultat." %}</p>
+  {% endif %}{% endwith %}"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize(
+    "query", ["", "q=psykiatri&target_group=hjemloese&has_budget=true", "q=zzzxqy"]
+)
+def test_the_facet_list_is_what_its_template_wrote(query, language):
+    engine = Engine(libraries={"reference": __name__})
+    with translation.override(language):
+        result = compute_facets(QueryDict(query))
+        context = {"facets": result.facets, "budget": result.budget}
+        expected = engine.from_string(FACET_LIST_TEMPLATE).render(Context(context))
+        assert site_tags.facet_list(result.facets, result.budget) == expected
+    assert ("facet-list" in expected) == (query != "q=zzzxqy")
