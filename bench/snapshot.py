@@ -6,7 +6,8 @@
 Each URL is requested through Django's test client (DEBUG off, page cache off, the curated
 bench database): status, content type and body are written to one file per URL, with CSP
 nonces and CSRF tokens (random per request) blanked.
-`--compare` lists every URL whose file differs and exits 1.
+`--compare` lists every URL whose file differs and exits 1. A 503 (the maintenance page, when
+the bench database is missing or of another schema) stops it: such a snapshot proves nothing.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ def main() -> None:
         for attempt in range(2):  # the second request: what a warm process answers
             response = client.get(url, **headers)
             body = b"".join(response) if response.streaming else response.content
+            if response.status_code == 503:  # the maintenance page: nothing to compare
+                raise SystemExit(
+                    f"{url} answered 503: no readable bench database "
+                    "(python -m bench.generate --db sqlite --size 0)"
+                )
             text = (
                 f"{response.status_code} {response.get('Content-Type', '')}\n".encode()
                 + CSRF.sub(b'name="csrfmiddlewaretoken"', NONCE.sub(rb"nonce\1-", body))
