@@ -42,7 +42,6 @@ from typing import Generic, TypeVar
 from django.db import connections
 from django.db.models import (
     Case,
-    Count,
     F,
     Func,
     IntegerField,
@@ -459,15 +458,17 @@ class _Sizes:
 
 
 def _load_vocabulary_sizes() -> _Sizes:
-    """How many target groups, policy areas and methods each published entry has: one grouped
-    count per relation, kept like the vocabulary (a dict of small integers, 100,000 entries are
-    a few megabytes); what an entry's vocabulary field is normalised by."""
-    published = Intervention.objects.published()
+    """How many target groups, policy areas and methods each published entry has, kept like the
+    vocabulary (a dict of small integers, 100,000 entries are a few megabytes); what an entry's
+    vocabulary field is normalised by.
+
+    Counted from each term's published entries, which the lookup keeps anyway (`_catalogue`):
+    a grouped count per relation joined the link table to the published entries' wide rows,
+    ~0.4 s a relation at 100,000 entries, paid at every new catalogue version."""
     sizes: Counter = Counter()
     for relation, _model in VOCABULARIES:
-        links = getattr(Intervention, relation).through.objects.filter(intervention__in=published)
-        counted = links.order_by().values("intervention").annotate(n=Count("*"))
-        sizes.update(dict(counted.values_list("intervention", "n")))
+        for entries in _catalogue.entries(relation).values():
+            sizes.update(entries)
     return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
 
 

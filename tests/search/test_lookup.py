@@ -20,6 +20,8 @@ from django.db.models import F
 
 from interventions.models import (
     Intervention,
+    Method,
+    PolicyArea,
     SearchEntry,
     SearchEntryText,
     SearchWord,
@@ -259,6 +261,32 @@ def test_the_kept_vocabulary_entries_cost_one_query_per_relation_once(
     # entry's metadata); no query for the target groups, nor for the published entries' count.
     with django_assert_num_queries(2):
         assert ranked("zebrafiskere")
+
+
+def test_the_entries_numbers_of_vocabulary_terms_are_counted_from_the_kept_entries():
+    """What an entry's vocabulary field is normalised by: its target groups, policy areas and
+    methods, for the published entries only, as a count in the database finds them."""
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
+    many = InterventionFactory(target_groups=[group, TargetGroup.objects.get(slug="hjemloese")])
+    many.policy_areas.set(PolicyArea.objects.all()[:2])
+    many.methods.set(Method.objects.all()[:3])
+    hidden = InterventionFactory(target_groups=[group], is_published=False)
+    query.forget_vocabulary()
+
+    sizes = query._sizes_cache.get()
+
+    expected = {}
+    for entry in Intervention.objects.published().prefetch_related(
+        "target_groups", "policy_areas", "methods"
+    ):
+        n = len(entry.target_groups.all()) + len(entry.policy_areas.all())
+        n += len(entry.methods.all())
+        if n:
+            expected[entry.pk] = n
+    assert sizes.of == expected
+    assert sizes.of[many.pk] == 7
+    assert hidden.pk not in sizes.of
+    assert sizes.mean == pytest.approx(sum(expected.values()) / len(expected))
 
 
 def every_one_apart(patched) -> None:
