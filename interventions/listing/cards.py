@@ -31,7 +31,7 @@ from html import escape as _escape
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Value
+from django.db import connection
 from django.template.defaultfilters import truncatewords
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format
@@ -225,26 +225,44 @@ def card_markup(
     return before, after
 
 
+def _union(count: int) -> str:
+    """`_places`' statement for `count` ids, from the link tables' and the named tables' own
+    names: the ORM took ~1.2 ms of CPU to compile the same union of three joins for each page
+    of cards (~0.2 ms to send it as written here)."""
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * count)
+    selects = []
+    for at, (link, value) in enumerate(_PLACE_LINKS):
+        entry = link._meta.get_field("intervention").column
+        field = link._meta.get_field(value)
+        named = field.related_model._meta
+        selects.append(
+            f"SELECT {at}, link.{quote(entry)}, named.{quote(named.get_field('name').column)} "
+            f"FROM {quote(link._meta.db_table)} link JOIN {quote(named.db_table)} named "
+            f"ON named.{quote(named.pk.column)} = link.{quote(field.column)} "
+            f"WHERE link.{quote(entry)} IN ({marks})"
+        )
+    return " UNION ALL ".join(selects) + " ORDER BY 3"
+
+
+# Where a card's lists come from: (link table, its field to the named row), in `_Places` order.
+_PLACE_LINKS = (
+    (Intervention.municipalities.through, "municipality"),
+    (ServedMunicipality, "municipality"),
+    (Intervention.target_groups.through, "targetgroup"),
+)
+
+
 def _places(pks: list[int]) -> dict[int, _Places]:
     """The names of the places that run each entry, those it serves and its target groups, in
     name order (their models' own), in one statement: names only, as building the related rows
     as model instances was most of the three prefetches' cost, and their three queries as one
     (ADR 0011, ninth round)."""
     found: dict[int, _Places] = {pk: ([], [], []) for pk in pks}
-    lists = (
-        (Intervention.municipalities.through, "municipality__name"),
-        (ServedMunicipality, "municipality__name"),
-        (Intervention.target_groups.through, "targetgroup__name"),
-    )
-    first, *others = (
-        model.objects.filter(intervention_id__in=pks)
-        .order_by()
-        .annotate(list=Value(at), name=F(name))
-        .values_list("list", "intervention_id", "name")
-        for at, (model, name) in enumerate(lists)
-    )
-    for at, pk, name in first.union(*others, all=True).order_by("name"):
-        found[pk][at].append(name)
+    with connection.cursor() as cursor:
+        cursor.execute(_union(len(pks)), pks * len(_PLACE_LINKS))
+        for at, pk, name in cursor.fetchall():
+            found[pk][at].append(name)
     return found
 
 
