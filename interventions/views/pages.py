@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from interventions.caching.entries import published_entries
 from interventions.caching.page_cache import public_cache
+from interventions.listing.cards import card_of
 from interventions.listing.run import Listing
 from interventions.models import Intervention, SourceDocument
 from interventions.views.browse import counted, danish_order, entry_points
@@ -22,6 +23,9 @@ PAGE_SIZE = 20
 def home(request: HttpRequest) -> HttpResponse:
     published = Intervention.objects.published()
     target_groups = counted("target_group").filter(n__gt=0)
+    latest = list(published.with_relations().order_by("-updated_at", "title")[:6])
+    for entry in latest:
+        entry.card = card_of(entry)
     return render(
         request,
         "interventions/home.html",
@@ -29,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": published.count(),
             "target_groups": danish_order(target_groups),
             "entry_points": entry_points(),
-            "latest": published.with_relations().order_by("-updated_at", "title")[:6],
+            "latest": latest,
         },
     )
 

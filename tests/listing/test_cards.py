@@ -223,3 +223,199 @@ def test_the_process_keeps_at_most_its_bound_of_cards(monkeypatch):
     entries = [InterventionFactory(title=f"Zyxkort grænse {n}") for n in range(3)]
     cards.attach_cards([_listed(e) for e in entries], catalogue_index())
     assert len(cards.kept_cards) == 2
+
+
+# --- The card written in Python (ADR 0011, ninth round) -------------------------------------------
+
+# The card as `interventions/includes/_card.html` wrote it before the card moved to Python: every
+# byte of it, in both languages. {url}, {slug}, {confirmed} (the month and year) and {year} are
+# the entry's.
+FULL_CARD = {
+    "da": (
+        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<a href="{url}">Zyx &quot;kort&quot; &amp; &lt;co&gt;</a></h3>\n'
+        '    <p class="result-meta"><span class="sr-only">Ejer:</span> <span lang="da">'
+        "Zyx &amp; Søn &lt;ApS&gt;</span> · Aarhus, Herning · Betjener Skive, Viborg</p>\n"
+        '    <p class="result-status">I drift, bekræftet {year} · <span class="result-age">'
+        "Bekræftet {confirmed}</span></p>\n"
+        '    <p class="result-facts"><span>Periode: 2016–2030</span> · <span>Budget: 5.900.000 '
+        'kr. om året (2016) <span class="result-budget-note" lang="da">(Afsat årligt til '
+        "indsatsen &amp; &lt;andet&gt; for 2016 …)</span></span></p>{sort}\n"
+        '    <p class="result-text" lang="da">{text}</p>\n'
+        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
+        'data-title="Zyx &quot;kort&quot; &amp; &lt;co&gt;"><label class="form-label" '
+        'for="compare-{slug}">Sammenlign<span class="sr-only"> Zyx &quot;kort&quot; &amp; '
+        "&lt;co&gt;</span></label></p>\n"
+        '    <p class="result-groups"><span class="sr-only">Målgrupper:</span> <span '
+        'class="badge" lang="da">Borgere med misbrug</span> <span class="badge" lang="da">'
+        "Hjemløse</span> </p>\n  </article>\n</li>\n"
+    ),
+    "en": (
+        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<a href="{url}">Zyx &quot;kort&quot; &amp; &lt;co&gt;</a></h3>\n'
+        '    <p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
+        "Zyx &amp; Søn &lt;ApS&gt;</span> · Aarhus, Herning · Serves Skive, Viborg</p>\n"
+        '    <p class="result-status">Running, confirmed {year} · <span class="result-age">'
+        "Confirmed {confirmed}</span></p>\n"
+        '    <p class="result-facts"><span>Period: 2016–2030</span> · <span>Budget: DKK '
+        '5,900,000 a year (2016) <span class="result-budget-note" lang="da">(Afsat årligt til '
+        "indsatsen &amp; &lt;andet&gt; for 2016 …)</span></span></p>{sort}\n"
+        '    <p class="result-text" lang="da">{text}</p>\n'
+        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
+        'data-title="Zyx &quot;kort&quot; &amp; &lt;co&gt;"><label class="form-label" '
+        'for="compare-{slug}">Compare<span class="sr-only"> Zyx &quot;kort&quot; &amp; '
+        "&lt;co&gt;</span></label></p>\n"
+        '    <p class="result-groups"><span class="sr-only">Target groups:</span> <span '
+        'class="badge" lang="da">Borgere med misbrug</span> <span class="badge" lang="da">'
+        "Hjemløse</span> </p>\n  </article>\n</li>\n"
+    ),
+}
+FULL_SUMMARY = (
+    "Et resumé med &lt;b&gt;tegn&lt;/b&gt; &amp; mere. "
+    + " ".join(f"ord{n}" for n in range(39))
+    + " …"
+)
+# No places, no target groups, no summary, an amount without a period, never confirmed.
+BARE_CARD = {
+    "da": (
+        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<a href="{url}">Zyxkort bart</a></h3>\n'
+        '    <p class="result-meta"><span class="sr-only">Ejer:</span> <span lang="da">'
+        "Testkommune</span></p>\n"
+        '    <p class="result-status">Ukendt · <span class="result-age">Oplysninger fra januar '
+        '2016</span> <strong class="result-stale">Over to år gamle oplysninger</strong></p>\n'
+        '    <p class="result-facts"><span>Budget: 780.000 kr.</span></p>\n'
+        '    <p class="result-text" lang="da"></p>\n'
+        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
+        'data-title="Zyxkort bart"><label class="form-label" for="compare-{slug}">Sammenlign'
+        '<span class="sr-only"> Zyxkort bart</span></label></p>\n    \n  </article>\n</li>\n'
+    ),
+    "en": (
+        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<a href="{url}">Zyxkort bart</a></h3>\n'
+        '    <p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
+        "Testkommune</span></p>\n"
+        '    <p class="result-status">Unknown · <span class="result-age">Information from '
+        'January 2016</span> <strong class="result-stale">Information over two years old'
+        "</strong></p>\n"
+        '    <p class="result-facts"><span>Budget: DKK 780,000</span></p>\n'
+        '    <p class="result-text" lang="da"></p>\n'
+        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
+        'data-title="Zyxkort bart"><label class="form-label" for="compare-{slug}">Compare'
+        '<span class="sr-only"> Zyxkort bart</span></label></p>\n    \n  </article>\n</li>\n'
+    ),
+}
+
+
+def _full_entry() -> tuple[Intervention, datetime.date]:
+    """An entry with every part of a card, and characters that must be escaped."""
+    from interventions.models import TargetGroup
+
+    entry = InterventionFactory(
+        title='Zyx "kort" & <co>',
+        organisation="Zyx & Søn <ApS>",
+        status=Intervention.Status.RUNNING,
+        summary="Et resumé med <b>tegn</b> & mere. " + " ".join(f"ord{n}" for n in range(60)),
+        municipalities=Municipality.objects.filter(slug__in=["herning", "aarhus"]),
+        target_groups=TargetGroup.objects.filter(slug__in=["hjemloese", "borgere-med-misbrug"]),
+        period_start=2016,
+        period_end=2030,
+        budget_dkk=5_900_000,
+        budget_kind=Intervention.BudgetKind.PER_YEAR,
+        budget_first_year=2016,
+        budget_note="Afsat årligt til indsatsen & <andet> for 2016 og de følgende år",
+    )
+    for slug in ("viborg", "skive"):
+        ServedMunicipality.objects.create(
+            intervention=entry, municipality=Municipality.objects.get(slug=slug)
+        )
+    on = timezone.localdate() - datetime.timedelta(days=10)
+    confirm(entry, on)
+    return entry, on
+
+
+def _attached(entry: Intervention, sort: str | None = None) -> str:
+    from interventions.listing import cards
+    from interventions.listing.index import catalogue_index
+
+    listed = _listed(entry)
+    cards.attach_cards([listed], catalogue_index(), sort=sort)
+    return listed.card
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_card_is_the_markup_its_template_wrote_byte_for_byte(language):
+    full, on = _full_entry()
+    bare = InterventionFactory(
+        title="Zyxkort bart", summary="", period_start=None, budget_dkk=780_000
+    )
+    bare.target_groups.clear()
+    with translation.override(language):
+        facts = {
+            "url": full.get_absolute_url(),
+            "slug": full.slug,
+            "year": on.year,
+            "confirmed": date_format(on, "F Y"),
+        }
+        assert _attached(full) == FULL_CARD[language].format(**facts, sort="", text=FULL_SUMMARY)
+        line = (
+            '<p class="result-sort">'
+            + ("Sorteret efter startår: 2016" if language == "da" else "Sorted by start year: 2016")
+            + "</p>"
+        )
+        assert _attached(full, sort="-start") == FULL_CARD[language].format(
+            **facts, sort=line, text=FULL_SUMMARY
+        )
+        expected = BARE_CARD[language].format(url=bare.get_absolute_url(), slug=bare.slug)
+        assert _attached(bare) == expected
+
+
+def test_a_card_shows_its_snippet_in_place_of_the_summary():
+    full, on = _full_entry()
+    listed = _listed(full)
+    listed.snippet = "Et <mark>udsnit</mark>"  # escaped by the search, safe here
+    from interventions.listing import cards
+    from interventions.listing.index import catalogue_index
+
+    cards.attach_cards([listed], catalogue_index())
+    assert '<p class="result-text" lang="da">Et <mark>udsnit</mark></p>' in listed.card
+    assert "ord0" not in listed.card
+
+
+def test_the_home_page_shows_the_same_card_as_the_list(client):
+    full, _on = _full_entry()
+    html = client.get("/").content.decode()
+    assert _attached(full) in html
+
+
+def test_new_cards_are_written_without_the_template_engine(client):
+    from django.test.signals import template_rendered
+
+    InterventionFactory(title="Zyxkort uden skabelon")
+    rendered = []
+
+    def seen(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        html = client.get("/indsatser/", {"q": "Zyxkort uden skabelon"}).content.decode()
+    finally:
+        template_rendered.disconnect(seen)
+    assert "Zyxkort uden skabelon</a></h3>" in html
+    assert "interventions/list.html" in rendered
+    assert not [name for name in rendered if "card" in name], rendered
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_card_links_where_the_entry_is_in_the_active_language(language):
+    from interventions.listing.cards import _url
+
+    entry = InterventionFactory(title="Zyxkort link", slug="zyx-kort_link-2")
+    with translation.override(language):
+        assert _url(entry) == entry.get_absolute_url()
+        assert _url(entry) == ("/en" if language == "en" else "") + "/indsatser/zyx-kort_link-2/"

@@ -26,8 +26,8 @@ LIST = 1
 # database and reads its page each time (LIST).
 LIST_AGAIN = 0
 # Cards not kept yet: their places (run and served: 2 -> 3, ADR 0012) and target groups, for all
-# of them at once.
-CARDS = 3
+# of them at once, as names in one statement (3 -> 1, ADR 0011's ninth round).
+CARDS = 1
 # The chosen values of every vocabulary (target group, policy area, region...) are checked in the
 # catalogue index: no query, like choice facets (sector, status, evaluation), has_budget and sort.
 LOOKUP = 0
