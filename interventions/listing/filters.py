@@ -94,7 +94,8 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
     """Values of one vocabulary, checked against what the form looked up for all vocabularies.
 
     The cleaned value is a lazy queryset of the chosen rows: filters use it as a subquery, so
-    validating costs no query however many vocabularies the request selects.
+    validating costs no query however many vocabularies the request selects, and its condition
+    is built only when something uses it (`chosen_rows`).
     """
 
     known: dict[str, int] | None = None  # value -> pk, filled by InterventionFilterForm
@@ -151,7 +152,22 @@ class VocabularyField(django_filters.fields.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": item},
                 )
-        return self.queryset.filter(pk__in=[self.known[item] for item in value])
+        return chosen_rows(self.queryset, [self.known[item] for item in value])
+
+
+def chosen_rows(queryset: QuerySet, pks: list[int]) -> QuerySet:
+    """`queryset.filter(pk__in=pks)`, its condition added when the queryset is first used.
+
+    Building a filter is ~40 us of Django's query machinery per chosen vocabulary, and the list
+    page never uses the cleaned rows (the index filters, counts and pages; only a sorted list,
+    the API's database path, the downloads and the feed read them). Django's own deferral is
+    used, as its related managers use it for prefetching: the `query` property applies the
+    condition first whenever anything reads, filters, clones or evaluates the queryset, so the
+    result is `filter()`'s in every use.
+    """
+    rows = queryset.all()  # a clone of its own: the flag is never set on a shared queryset
+    rows._defer_next_filter = True
+    return rows.filter(pk__in=pks)
 
 
 class VocabularyFilter(django_filters.ModelMultipleChoiceFilter):

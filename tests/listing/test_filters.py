@@ -5,6 +5,8 @@ import copy
 import itertools
 
 import pytest
+from django.db.models import QuerySet
+from django.db.models.sql.query import Query
 from django.http import QueryDict
 
 from interventions.listing.filters import InterventionFilter, VocabularyField, shallow_copy
@@ -279,6 +281,35 @@ def test_an_unchosen_vocabulary_cleans_to_its_fields_one_kept_empty_queryset():
         assert fresh is not nothing and list(fresh) == []
     finally:
         template.queryset = before
+
+
+def test_chosen_vocabularies_are_validated_without_building_their_conditions(monkeypatch):
+    """Validating a request that chooses vocabularies builds no query condition (the list page
+    never reads the cleaned rows); the cleaned rows are still exactly the chosen ones, as a
+    queryset, as a subquery, filtered or counted."""
+    built = []
+    add_q = Query.add_q
+
+    def counting(self, q_object, *args, **kwargs):
+        built.append(q_object)
+        return add_q(self, q_object, *args, **kwargs)
+
+    query = "target_group=hjemloese&target_group=unge-15-25&policy_area=psykiatri"
+    assert filterset(query).is_valid()  # the catalogue index is built (and kept) first
+    fs = filterset(query)
+    monkeypatch.setattr(Query, "add_q", counting)
+    assert fs.is_valid()
+    assert built == []
+    groups = fs.form.cleaned_data["target_group"]
+    assert isinstance(groups, QuerySet)
+    assert {g.slug for g in groups} == {"hjemloese", "unge-15-25"}
+    assert groups.filter(slug="hjemloese").count() == 1
+    assert fs.form.cleaned_data["policy_area"].count() == 1
+    monkeypatch.setattr(Query, "add_q", add_q)
+    assert results("target_group=hjemloese&policy_area=psykiatri") == (
+        with_target_group("hjemloese")
+        & set(published().filter(policy_areas__slug="psykiatri").values_list("slug", flat=True))
+    )
 
 
 def test_shallow_copy_is_copy_copy_for_the_filters_and_fields():
