@@ -6,7 +6,6 @@ import html
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -23,6 +22,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from interventions.listing.facets import urlencode
 
 if TYPE_CHECKING:  # a development dependency (django-stubs), not installed in production
     from django_stubs_ext import StrOrPromise
