@@ -333,8 +333,9 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     registered = facets_registry.facets()
     every = set(filterset.matching_all())
     kept = {}  # param -> the entries its selection keeps
+    chosen = filterset.form.data  # the parameters given (blanks left out)
     for param in (f.param for f in registered):
-        values = _selected_values(filterset, param)
+        values = _selected_values(filterset, param) if param in chosen else []
         if values:
             kept[param] = index.chosen(param, values, every=param in every)
     has_budget = filterset.form.cleaned_data.get("has_budget")

@@ -251,3 +251,20 @@ def test_a_plain_name_or_value_is_its_own_encoding(monkeypatch):
     assert facets_module.urlencode(plain) == "target_group=unge-15-25&page=2&q=A.b_c~"
     with pytest.raises(AssertionError, match="quote_plus"):
         facets_module.urlencode([("q", "unge voksne")])
+
+
+def test_only_the_given_parameters_are_read_for_a_selection(monkeypatch):
+    """A facet the query string does not name has nothing chosen: its cleaned value is not read
+    (a dozen facets a page)."""
+    read = []
+    selected_values = facets_module._selected_values
+
+    def recording(filterset, param):
+        read.append(param)
+        return selected_values(filterset, param)
+
+    monkeypatch.setattr(facets_module, "_selected_values", recording)
+    result = compute_facets(QueryDict("target_group=hjemloese&sector=&q=unge"))
+    assert read == ["target_group"]
+    chosen = {f.param: [v.value for v in f.selected] for f in result.facets}
+    assert chosen["target_group"] == ["hjemloese"] and not chosen["sector"]
