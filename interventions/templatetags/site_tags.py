@@ -333,7 +333,7 @@ def query_string(params, **changes) -> str:
 class SelectionLinks:
     """The list's selection as downloads (Excel, CSV, CSV with commas, JSON; on any page, so
     without `page`) and as a feed (also without `sort`: a feed is newest first); each address
-    built when a template asks for it."""
+    built when a template first asks for it (the list page asks for the feed twice)."""
 
     def __init__(self, params) -> None:
         self.params = params
@@ -342,28 +342,27 @@ class SelectionLinks:
     def selection(self) -> str:
         return query_string(self.params, page=None)
 
+    @cached_property
     def xlsx(self) -> str:
         return reversed_url("interventions:download_xlsx") + self.selection
 
+    @cached_property
     def csv(self) -> str:
         return reversed_url("interventions:download_csv") + self.selection
 
+    @cached_property
     def csv_comma(self) -> str:
         return reversed_url("interventions:download_csv") + query_string(
             self.params, page=None, sep=","
         )
 
+    @cached_property
     def json(self) -> str:
         return reversed_url("interventions:download_json") + self.selection
 
+    @cached_property
     def feed(self) -> str:
         return reversed_url("interventions:feed") + query_string(self.params, page=None, sort=None)
-
-
-@register.simple_tag(takes_context=True)
-def selection_links(context) -> SelectionLinks:
-    """`SelectionLinks` for the request's query string."""
-    return SelectionLinks(context.request.GET)
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -534,7 +533,6 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.simple_tag
 def list_title(facets, query: str, count: int) -> str:
     """The list page's title, different for every search: "Hjemløse, Aarhus — 27 indsatser";
     "Indsatser" with nothing chosen."""

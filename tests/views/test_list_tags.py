@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.http import QueryDict
-from django.template import Context, Engine, Library, RequestContext
+from django.template import Context, Engine, Library
 from django.template.defaulttags import querystring
 from django.templatetags.i18n import do_translate
 from django.test import RequestFactory
@@ -13,10 +13,10 @@ from django.utils import translation
 from interventions.listing.facets import compute_facets, toggle_url
 from interventions.templatetags import site_tags
 from interventions.templatetags.site_tags import (
+    SelectionLinks,
     language_links,
     query_string,
     reversed_url,
-    selection_links,
 )
 
 QUERIES = [
@@ -46,12 +46,44 @@ def test_query_string_is_what_the_querystring_tag_gives(query, changes):
 
 def test_selection_links_keep_the_selection_without_page_or_feed_sort():
     request = RequestFactory().get("/indsatser/?q=unge&region=x&page=3&sort=-budget")
-    links = selection_links(RequestContext(request))
-    assert links.csv() == "/indsatser/download.csv?q=unge&region=x&sort=-budget"
-    assert links.csv_comma() == "/indsatser/download.csv?q=unge&region=x&sort=-budget&sep=%2C"
-    assert links.xlsx() == reversed_url("interventions:download_xlsx") + links.selection
-    assert links.json() == reversed_url("interventions:download_json") + links.selection
-    assert links.feed() == reversed_url("interventions:feed") + "?q=unge&region=x"
+    links = SelectionLinks(request.GET)
+    assert links.csv == "/indsatser/download.csv?q=unge&region=x&sort=-budget"
+    assert links.csv_comma == "/indsatser/download.csv?q=unge&region=x&sort=-budget&sep=%2C"
+    assert links.xlsx == reversed_url("interventions:download_xlsx") + links.selection
+    assert links.json == reversed_url("interventions:download_json") + links.selection
+    assert links.feed == reversed_url("interventions:feed") + "?q=unge&region=x"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_list_page_builds_its_title_and_each_link_once(client, monkeypatch, htmx):
+    """The title (`<title>` and `og:title`, or htmx's `<title>`) and the feed link (in the
+    head and under the results) are each built once a page, however often the page shows them."""
+    from interventions.views import pages
+
+    titles, strings = [], []
+    list_title, query_string = pages.list_title, site_tags.query_string
+
+    def counting_title(*args):
+        titles.append(args)
+        return list_title(*args)
+
+    def counting_strings(params, **changes):
+        strings.append(tuple(sorted(changes.items())))
+        return query_string(params, **changes)
+
+    monkeypatch.setattr(pages, "list_title", counting_title)
+    monkeypatch.setattr(site_tags, "query_string", counting_strings)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    html = client.get("/indsatser/?q=unge&target_group=hjemloese", **headers).content.decode()
+    assert len(titles) == 1
+    title = list_title(*titles[0])
+    assert title.startswith("“unge”, ") and html.count(f"{title} · Indsatskataloget") == 1
+    if not htmx:
+        assert f'<meta property="og:title" content="{title}">' in html
+    feed = reversed_url("interventions:feed") + "?q=unge&amp;target_group=hjemloese"
+    assert html.count(f'href="{feed}"') == (1 if htmx else 2)
+    assert strings.count((("page", None), ("sort", None))) == 1
 
 
 def test_reversed_urls_follow_the_language():
