@@ -175,6 +175,8 @@ def _forget_constants(**kwargs) -> None:
     _MENU_URLS.clear()
     _sprite.cache_clear()
     _print_origin.cache_clear()
+    _pagination_words.cache_clear()
+    _filter_words.cache_clear()
 
 
 setting_changed.connect(_forget_constants)
@@ -438,6 +440,27 @@ def _without(params, name: str) -> str:
     return query_string(params, page=None, **{name: None}) or "?"
 
 
+@lru_cache(maxsize=8)
+def _filter_words(language: str) -> dict[str, str]:
+    """The active filters' words in a language (each a gettext through the active translation:
+    some ten a search page)."""
+    return {
+        "search": gettext("Søgning"),
+        "remove search": gettext("Fjern søgningen"),
+        "all": gettext("alle valgte skal passe"),
+        "and": gettext("og"),
+        "or": gettext("eller"),
+        "remove filter": gettext("Fjern filteret %(label)s"),
+        "budget": gettext("Budget"),
+        "remove budget": gettext("Fjern filteret Budget"),
+        "sort": gettext("Sortering"),
+        "remove sort": gettext("Fjern sorteringen"),
+        "heading": gettext("Aktive filtre"),
+        "switch off": gettext("Slå fra"),
+        "reset": gettext("Nulstil alle filtre"),
+    }
+
+
 def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
     """Every parameter in force, as labelled groups of removable chips: the search, each facet
     ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
@@ -446,13 +469,14 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
     `url` without it), `mode` (a facet's "alle valgte" as a chip of its own, or None) and
     `remove` (the words a screen reader hears before a chip's text).
     """
+    words = _filter_words(get_language())
     groups: list[dict[str, object]] = []
     if query:
         groups.append(
             {
-                "label": _("Søgning"),
+                "label": words["search"],
                 "chips": [{"text": f"“{query}”", "url": _without(params, "q")}],
-                "remove": _("Fjern søgningen"),
+                "remove": words["remove search"],
             }
         )
     for facet in facets:
@@ -460,23 +484,23 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
         if chips or facet.matching_all:
             mode = None
             if facet.matching_all:
-                mode = {"text": _("alle valgte skal passe"), "url": facet.mode_url}
+                mode = {"text": words["all"], "url": facet.mode_url}
             groups.append(
                 {
                     "label": facet.label,
-                    "joiner": _("og") if facet.matching_all else _("eller"),
+                    "joiner": words["and"] if facet.matching_all else words["or"],
                     "chips": chips,
                     "mode": mode,
-                    "remove": _("Fjern filteret %(label)s") % {"label": facet.label},
+                    "remove": words["remove filter"] % {"label": facet.label},
                 }
             )
     chosen = next((c for c in budget if c.selected and c.value), None)
     if chosen is not None:
         groups.append(
             {
-                "label": _("Budget"),
+                "label": words["budget"],
                 "chips": [{"text": chosen.label, "url": _without(params, "has_budget")}],
-                "remove": _("Fjern filteret Budget"),
+                "remove": words["remove budget"],
             }
         )
     sort = params.get("sort", "")
@@ -484,9 +508,9 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
     if label is not None:
         groups.append(
             {
-                "label": _("Sortering"),
+                "label": words["sort"],
                 "chips": [{"text": label, "url": _without(params, "sort")}],
-                "remove": _("Fjern sorteringen"),
+                "remove": words["remove sort"],
             }
         )
     return groups
@@ -508,8 +532,8 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     if not groups:
         return mark_safe("\n      ")
     close = _icon("close")
-    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
-    heading, switch_off = _text(gettext("Aktive filtre")), _text(gettext("Slå fra"))
+    words = _filter_words(get_language())
+    heading, switch_off = _text(words["heading"]), _text(words["switch off"])
     out = [
         '\n      \n      <div class="active-filters">'
         f'\n        <h3 class="sr-only">{heading}</h3>'
@@ -541,7 +565,7 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
                 f" {_text(mode['text'])} {close}</a>"
             )
         out.append("</li>\n          ")
-    url, reset = _text(list_url), _text(gettext("Nulstil alle filtre"))
+    url, reset = _text(list_url), _text(words["reset"])
     out.append(
         "\n        </ul>"
         f'\n        <p><a href="{url}" hx-get="{url}">{reset}</a></p>'
@@ -595,6 +619,17 @@ def _sprite(prefix: str) -> str:
     return escape(static("dkfds/img/all-svg-icons.svg"))
 
 
+@lru_cache(maxsize=8)
+def _pagination_words(language: str) -> tuple[str, ...]:
+    """The page links' words in a language, escaped (but the "Side 2 af 10" pattern, whose
+    numbers are filled in): six gettext calls a page were a third of the tag's time."""
+    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
+    side, pages = escape(gettext("side")), escape(gettext("Sider"))
+    previous, following = escape(gettext("Forrige")), escape(gettext("Næste"))
+    where = gettext("Side %(number)s af %(total)s")
+    return side, pages, previous, following, where, escape(gettext("Side"))
+
+
 @register.simple_tag(takes_context=True)
 def pagination(context, page) -> SafeString:
     """The list's page links: previous, first, last and two either side of the current
@@ -607,9 +642,7 @@ def pagination(context, page) -> SafeString:
     if not page.has_other_pages():
         return mark_safe("\n")
     params = context.request.GET
-    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
-    side, pages = escape(gettext("side")), escape(gettext("Sider"))
-    previous, following = escape(gettext("Forrige")), escape(gettext("Næste"))
+    side, pages, previous, following, where, label = _pagination_words(rendering(context)[0])
     out = [f'\n<nav class="pagination" aria-label="{pages}">\n  ']
     if page.has_previous():
         url = _page_url(params, page.previous_page_number())
@@ -618,13 +651,11 @@ def pagination(context, page) -> SafeString:
             f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
             f'{previous}</span><span class="sr-only"> {side}</span></a>\n  '
         )
-    total = page.paginator.num_pages
-    where = gettext("Side %(number)s af %(total)s") % {"number": page.number, "total": total}
+    where = where % {"number": page.number, "total": page.paginator.num_pages}
     out.append(
         f'\n  <span class="pagination-mobile">{where}</span>'
         '\n  <ul class="pagination__items">\n    '
     )
-    label = escape(gettext("Side"))
     for n in page_window(page):
         if n is None:
             out.append(

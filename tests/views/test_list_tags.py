@@ -2,8 +2,9 @@
 
 import pytest
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import QueryDict
-from django.template import Context, Engine, Library
+from django.template import Context, Engine, Library, RequestContext
 from django.template.defaulttags import querystring
 from django.templatetags.i18n import do_translate
 from django.test import RequestFactory
@@ -226,3 +227,39 @@ def test_the_facet_list_is_what_its_template_wrote(query, language):
         expected = engine.from_string(FACET_LIST_TEMPLATE).render(Context(context))
         assert site_tags.facet_list(result.facets, result.budget) == expected
     assert ("facet-list" in expected) == (query != "q=zzzxqy")
+
+
+@pytest.mark.django_db
+def test_the_chips_and_page_links_translate_their_words_once_per_language(monkeypatch):
+    """The active filters' and the page links' fixed words are translated once per language
+    (each a gettext through the active translation), and each language keeps its own."""
+    request = RequestFactory().get("/indsatser/?q=unge&target_group=hjemloese&sort=title")
+    listing = compute_facets(request.GET)
+    page = Paginator(range(100), 20).page(2)
+
+    def render() -> str:
+        return site_tags.active_filter_list(
+            request.GET, listing.facets, listing.budget, "unge", "/indsatser/"
+        ) + site_tags.pagination(RequestContext(request), page)
+
+    with translation.override("da"):
+        danish = render()
+    with translation.override("en"):
+        english = render()
+    translated = []
+    gettext = site_tags.gettext
+
+    def counting(message):
+        translated.append(message)
+        return gettext(message)
+
+    monkeypatch.setattr(site_tags, "gettext", counting)
+    with translation.override("da"):
+        assert render() == danish
+    with translation.override("en"):
+        assert render() == english
+    assert translated == []
+    for words in ("Aktive filtre", "Fjern søgningen", "Fjern filteret Målgruppe", "Nulstil"):
+        assert words in danish
+    assert "Sortering:" in danish and "Side 2 af 5" in danish and "Forrige" in danish
+    assert "Active filters" in english and "Page 2 of 5" in english
