@@ -263,3 +263,21 @@ def test_the_chips_and_page_links_translate_their_words_once_per_language(monkey
         assert words in danish
     assert "Sortering:" in danish and "Side 2 af 5" in danish and "Forrige" in danish
     assert "Active filters" in english and "Page 2 of 5" in english
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("count", [0, 1, 2, 186, 100000])
+def test_the_result_count_is_what_blocktranslate_wrote(language, count):
+    """`{% result_count %}` writes the heading's "27 indsatser" as the `{% blocktranslate
+    count %}` it stands in for did, in both languages."""
+    old = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(
+        "{% load i18n %}{% blocktranslate count counter=n %}{{ counter }} indsats{% plural %}"
+        "{{ counter }} indsatser{% endblocktranslate %}"
+    )
+    new = Engine(libraries={"site_tags": "interventions.templatetags.site_tags"}).from_string(
+        "{% load site_tags %}{% result_count n %}"
+    )
+    with translation.override(language):
+        written = new.render(Context({"n": count}))
+        assert written == old.render(Context({"n": count}))
+    assert written.startswith(f"{count} ") and ("intervention" in written) == (language == "en")
