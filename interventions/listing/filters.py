@@ -235,6 +235,18 @@ class InterventionFilterForm(forms.Form):
         self._look_up_vocabularies()
         super().full_clean()
 
+    def _clean_fields(self) -> None:
+        """Django's, without a bound field per field: each field cleans the value its widget
+        reads from the query string, as Django's `_clean_bound_field` has it clean (no field is
+        disabled or a file, and no `clean_<name>` follows). Making eighteen bound fields was a
+        third of the validation; a template still gets any it asks for (`form["q"]`)."""
+        for name, field in self.fields.items():
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            try:
+                self.cleaned_data[name] = field.clean(value)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+
     def _look_up_vocabularies(self) -> None:
         """Look up every chosen vocabulary value in the catalogue index (in memory), not with a
         query per vocabulary: the index knows every value of every vocabulary by its key."""
