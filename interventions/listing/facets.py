@@ -11,9 +11,10 @@ like a facet (`FacetResult.budget`). Counting is bitset arithmetic in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -213,6 +214,23 @@ def toggle_url(params: QueryDict, param: str, value: str) -> str:
     return f"?{urlencode(pairs)}"
 
 
+# What `quote_plus` returns unchanged: its always-safe characters, nothing to encode.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quoted(value: object) -> str:
+    text = str(value)
+    return text if _PLAIN(text) else quote_plus(text)
+
+
+def urlencode(pairs: list[tuple[str, object]]) -> str:
+    """`urllib.parse.urlencode(pairs)` for (name, value) pairs, in under half its time: a
+    slug, a number or a plain word (most of a list page's names and values) is its own
+    encoding, so only the others go through `quote_plus`. A list page builds a dozen query
+    strings (the pages, the downloads, the feed, the chips)."""
+    return "&".join([f"{_quoted(key)}={_quoted(value)}" for key, value in pairs])
+
+
 def _selected_values(filterset: InterventionFilter, param: str) -> list[str]:
     """The valid values chosen for a facet, as the index keys them."""
     value = filterset.form.cleaned_data.get(param)
@@ -315,8 +333,9 @@ def compute_facets(params: QueryDict, filterset: InterventionFilter | None = Non
     registered = facets_registry.facets()
     every = set(filterset.matching_all())
     kept = {}  # param -> the entries its selection keeps
+    chosen = filterset.form.data  # the parameters given (blanks left out)
     for param in (f.param for f in registered):
-        values = _selected_values(filterset, param)
+        values = _selected_values(filterset, param) if param in chosen else []
         if values:
             kept[param] = index.chosen(param, values, every=param in every)
     has_budget = filterset.form.cleaned_data.get("has_budget")

@@ -6,7 +6,6 @@ import html
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -23,6 +22,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from interventions.listing.facets import urlencode
 
 if TYPE_CHECKING:  # a development dependency (django-stubs), not installed in production
     from django_stubs_ext import StrOrPromise
@@ -171,8 +172,11 @@ def _forget_constants(**kwargs) -> None:
     _TRANSLATED.clear()
     translated_path.cache_clear()
     _MENUS.clear()
+    _MENU_URLS.clear()
     _sprite.cache_clear()
     _print_origin.cache_clear()
+    _pagination_words.cache_clear()
+    _filter_words.cache_clear()
 
 
 setting_changed.connect(_forget_constants)
@@ -241,11 +245,24 @@ def main_menu(context) -> list[dict[str, object]]:
     """The main menu's links, the current page's marked."""
     request: HttpRequest | None = context.get("request")
     path = request.path if request is not None else ""
-    urls = [reversed_url(name) for name, _label in MAIN_MENU]
+    urls = _menu_urls(*rendering(context)[:2])
     return [
         {"url": url, "label": label, "current": path == url}
         for url, (_name, label) in zip(urls, MAIN_MENU, strict=True)
     ]
+
+
+def _menu_urls(language: str, prefix: str) -> tuple[str, ...]:
+    """The main menu's addresses for a language and script prefix, reversed once: six
+    `reversed_url` each read the language and the prefix again (~25 us a page)."""
+    urls = _MENU_URLS.get((language, prefix))
+    if urls is None:
+        urls = tuple(reversed_url(name) for name, _label in MAIN_MENU)
+        _MENU_URLS[language, prefix] = urls
+    return urls
+
+
+_MENU_URLS: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 @register.simple_tag(takes_context=True)
@@ -272,12 +289,15 @@ _MENUS: dict[tuple, SafeString] = {}
 def menu_items(context) -> SafeString:
     """The main menu's items (`main_menu`), the current page's marked, built in Python once per
     language and current item."""
-    items = main_menu(context)
-    current = next((n for n, item in enumerate(items) if item["current"]), None)
-    key = ("menu", get_language(), get_script_prefix(), current)
+    language, prefix, _debug = rendering(context)
+    request: HttpRequest | None = context.get("request")
+    path = request.path if request is not None else ""
+    urls = _menu_urls(language, prefix)
+    current = urls.index(path) if path in urls else None
+    key = ("menu", language, prefix, current)
     html = _MENUS.get(key)
     if html is None:
-        html = _MENUS[key] = _menu_items(items)
+        html = _MENUS[key] = _menu_items(main_menu(context))
     return html
 
 
@@ -332,7 +352,7 @@ def query_string(params, **changes) -> str:
 class SelectionLinks:
     """The list's selection as downloads (Excel, CSV, CSV with commas, JSON; on any page, so
     without `page`) and as a feed (also without `sort`: a feed is newest first); each address
-    built when a template asks for it."""
+    built when a template first asks for it (the list page asks for the feed twice)."""
 
     def __init__(self, params) -> None:
         self.params = params
@@ -341,28 +361,27 @@ class SelectionLinks:
     def selection(self) -> str:
         return query_string(self.params, page=None)
 
+    @cached_property
     def xlsx(self) -> str:
         return reversed_url("interventions:download_xlsx") + self.selection
 
+    @cached_property
     def csv(self) -> str:
         return reversed_url("interventions:download_csv") + self.selection
 
+    @cached_property
     def csv_comma(self) -> str:
         return reversed_url("interventions:download_csv") + query_string(
             self.params, page=None, sep=","
         )
 
+    @cached_property
     def json(self) -> str:
         return reversed_url("interventions:download_json") + self.selection
 
+    @cached_property
     def feed(self) -> str:
         return reversed_url("interventions:feed") + query_string(self.params, page=None, sort=None)
-
-
-@register.simple_tag(takes_context=True)
-def selection_links(context) -> SelectionLinks:
-    """`SelectionLinks` for the request's query string."""
-    return SelectionLinks(context.request.GET)
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -421,6 +440,27 @@ def _without(params, name: str) -> str:
     return query_string(params, page=None, **{name: None}) or "?"
 
 
+@lru_cache(maxsize=8)
+def _filter_words(language: str) -> dict[str, str]:
+    """The active filters' words in a language (each a gettext through the active translation:
+    some ten a search page)."""
+    return {
+        "search": gettext("Søgning"),
+        "remove search": gettext("Fjern søgningen"),
+        "all": gettext("alle valgte skal passe"),
+        "and": gettext("og"),
+        "or": gettext("eller"),
+        "remove filter": gettext("Fjern filteret %(label)s"),
+        "budget": gettext("Budget"),
+        "remove budget": gettext("Fjern filteret Budget"),
+        "sort": gettext("Sortering"),
+        "remove sort": gettext("Fjern sorteringen"),
+        "heading": gettext("Aktive filtre"),
+        "switch off": gettext("Slå fra"),
+        "reset": gettext("Nulstil alle filtre"),
+    }
+
+
 def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
     """Every parameter in force, as labelled groups of removable chips: the search, each facet
     ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
@@ -429,13 +469,14 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
     `url` without it), `mode` (a facet's "alle valgte" as a chip of its own, or None) and
     `remove` (the words a screen reader hears before a chip's text).
     """
+    words = _filter_words(get_language())
     groups: list[dict[str, object]] = []
     if query:
         groups.append(
             {
-                "label": _("Søgning"),
+                "label": words["search"],
                 "chips": [{"text": f"“{query}”", "url": _without(params, "q")}],
-                "remove": _("Fjern søgningen"),
+                "remove": words["remove search"],
             }
         )
     for facet in facets:
@@ -443,23 +484,23 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
         if chips or facet.matching_all:
             mode = None
             if facet.matching_all:
-                mode = {"text": _("alle valgte skal passe"), "url": facet.mode_url}
+                mode = {"text": words["all"], "url": facet.mode_url}
             groups.append(
                 {
                     "label": facet.label,
-                    "joiner": _("og") if facet.matching_all else _("eller"),
+                    "joiner": words["and"] if facet.matching_all else words["or"],
                     "chips": chips,
                     "mode": mode,
-                    "remove": _("Fjern filteret %(label)s") % {"label": facet.label},
+                    "remove": words["remove filter"] % {"label": facet.label},
                 }
             )
     chosen = next((c for c in budget if c.selected and c.value), None)
     if chosen is not None:
         groups.append(
             {
-                "label": _("Budget"),
+                "label": words["budget"],
                 "chips": [{"text": chosen.label, "url": _without(params, "has_budget")}],
-                "remove": _("Fjern filteret Budget"),
+                "remove": words["remove budget"],
             }
         )
     sort = params.get("sort", "")
@@ -467,9 +508,9 @@ def active_filters(params, facets, budget, query: str) -> list[dict[str, object]
     if label is not None:
         groups.append(
             {
-                "label": _("Sortering"),
+                "label": words["sort"],
                 "chips": [{"text": label, "url": _without(params, "sort")}],
-                "remove": _("Fjern sorteringen"),
+                "remove": words["remove sort"],
             }
         )
     return groups
@@ -491,8 +532,8 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     if not groups:
         return mark_safe("\n      ")
     close = _icon("close")
-    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
-    heading, switch_off = _text(gettext("Aktive filtre")), _text(gettext("Slå fra"))
+    words = _filter_words(get_language())
+    heading, switch_off = _text(words["heading"]), _text(words["switch off"])
     out = [
         '\n      \n      <div class="active-filters">'
         f'\n        <h3 class="sr-only">{heading}</h3>'
@@ -524,7 +565,7 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
                 f" {_text(mode['text'])} {close}</a>"
             )
         out.append("</li>\n          ")
-    url, reset = _text(list_url), _text(gettext("Nulstil alle filtre"))
+    url, reset = _text(list_url), _text(words["reset"])
     out.append(
         "\n        </ul>"
         f'\n        <p><a href="{url}" hx-get="{url}">{reset}</a></p>'
@@ -533,7 +574,6 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     return mark_safe("".join(out))  # every value above is escaped
 
 
-@register.simple_tag
 def list_title(facets, query: str, count: int) -> str:
     """The list page's title, different for every search: "Hjemløse, Aarhus — 27 indsatser";
     "Indsatser" with nothing chosen."""
@@ -541,8 +581,17 @@ def list_title(facets, query: str, count: int) -> str:
     parts += [value.label for facet in facets for value in facet.selected]
     if not parts:
         return str(_("Indsatser"))
-    found = ngettext("%(counter)s indsats", "%(counter)s indsatser", count) % {"counter": count}
-    return f"{', '.join(parts)} — {found}"
+    return f"{', '.join(parts)} — {result_count(count)}"
+
+
+@register.simple_tag
+def result_count(count: int) -> SafeString:
+    """ "27 indsatser": what `{% blocktranslate count counter=count %}{{ counter }} indsats{%
+    plural %}{{ counter }} indsatser{% endblocktranslate %}` wrote (the message as the
+    catalogue's markup, the number as text), without its context and token rendering (~15 us
+    a list page)."""
+    found = ngettext("%(counter)s indsats", "%(counter)s indsatser", count)
+    return mark_safe(found % {"counter": count})  # the catalogue's markup, a number
 
 
 def page_window(page, around: int = 2) -> list[int | None]:
@@ -579,6 +628,17 @@ def _sprite(prefix: str) -> str:
     return escape(static("dkfds/img/all-svg-icons.svg"))
 
 
+@lru_cache(maxsize=8)
+def _pagination_words(language: str) -> tuple[str, ...]:
+    """The page links' words in a language, escaped (but the "Side 2 af 10" pattern, whose
+    numbers are filled in): six gettext calls a page were a third of the tag's time."""
+    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
+    side, pages = escape(gettext("side")), escape(gettext("Sider"))
+    previous, following = escape(gettext("Forrige")), escape(gettext("Næste"))
+    where = gettext("Side %(number)s af %(total)s")
+    return side, pages, previous, following, where, escape(gettext("Side"))
+
+
 @register.simple_tag(takes_context=True)
 def pagination(context, page) -> SafeString:
     """The list's page links: previous, first, last and two either side of the current
@@ -591,9 +651,7 @@ def pagination(context, page) -> SafeString:
     if not page.has_other_pages():
         return mark_safe("\n")
     params = context.request.GET
-    # Each gettext outside the f-strings: xgettext does not read inside them (`make messages`).
-    side, pages = escape(gettext("side")), escape(gettext("Sider"))
-    previous, following = escape(gettext("Forrige")), escape(gettext("Næste"))
+    side, pages, previous, following, where, label = _pagination_words(rendering(context)[0])
     out = [f'\n<nav class="pagination" aria-label="{pages}">\n  ']
     if page.has_previous():
         url = _page_url(params, page.previous_page_number())
@@ -602,13 +660,11 @@ def pagination(context, page) -> SafeString:
             f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
             f'{previous}</span><span class="sr-only"> {side}</span></a>\n  '
         )
-    total = page.paginator.num_pages
-    where = gettext("Side %(number)s af %(total)s") % {"number": page.number, "total": total}
+    where = where % {"number": page.number, "total": page.paginator.num_pages}
     out.append(
         f'\n  <span class="pagination-mobile">{where}</span>'
         '\n  <ul class="pagination__items">\n    '
     )
-    label = escape(gettext("Side"))
     for n in page_window(page):
         if n is None:
             out.append(

@@ -13,6 +13,7 @@ from interventions.caching.page_cache import public_cache
 from interventions.listing.cards import card_of
 from interventions.listing.run import Listing
 from interventions.models import Intervention, SourceDocument
+from interventions.templatetags.site_tags import SelectionLinks, list_title
 from interventions.views.browse import counted, danish_order, entry_points
 
 PAGE_SIZE = 20
@@ -43,9 +44,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def intervention_list(request: HttpRequest) -> HttpResponse:
     listing = Listing(request.GET)
     page = listing.page(request.GET.get("page"), PAGE_SIZE)
+    query = listing.filterset.form["q"].value()  # as typed, an invalid one too
     context = {
         "filterset": listing.filterset,
         "page": page,
+        # Each read once here, where the templates asked up to four times each.
+        "q": query,
+        "title": list_title(listing.facet_list, query, page.paginator.count),
+        "links": SelectionLinks(request.GET),
         "suggestion": listing.suggestion(page),
         "danish_hint": listing.danish_hint(page),
         "facets": listing.facet_list,

@@ -1,11 +1,14 @@
 """Facet counts tell how many results a click gives: computed with every other facet applied."""
 
+from urllib.parse import urlencode as stdlib_urlencode
+
 import pytest
 from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interventions import facets_registry
+from interventions.listing import facets as facets_module
 from interventions.listing.facets import compute_facets
 from interventions.listing.filters import InterventionFilter
 from interventions.models import Intervention
@@ -218,3 +221,50 @@ def test_value_texts_are_made_once_per_index_and_language_and_shared_by_requests
         rebuilt = _values(compute_facets(QueryDict("")), "status")
     assert rebuilt["running"].text is not first["running"].text
     assert rebuilt["running"].label == "I drift"
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=12),
+            st.one_of(st.text(max_size=12), st.integers(), st.sampled_from(["a b", "æ", "-_.~"])),
+        ),
+        max_size=6,
+    )
+)
+def test_the_query_strings_encoding_is_the_standard_librarys(pairs):
+    """Every query string a list page builds (pages, downloads, feed, chips, facet values) is
+    encoded as `urllib.parse.urlencode` encodes it."""
+    assert facets_module.urlencode(pairs) == stdlib_urlencode(pairs)
+
+
+def test_a_plain_name_or_value_is_its_own_encoding(monkeypatch):
+    """Slugs, numbers and plain words (most of a list page's parameters) are not run through
+    `quote_plus`; anything else is."""
+
+    def refused(text, *args, **kwargs):
+        raise AssertionError(f"quote_plus({text!r})")
+
+    monkeypatch.setattr(facets_module, "quote_plus", refused)
+    plain = [("target_group", "unge-15-25"), ("page", 2), ("q", "A.b_c~")]
+    assert facets_module.urlencode(plain) == "target_group=unge-15-25&page=2&q=A.b_c~"
+    with pytest.raises(AssertionError, match="quote_plus"):
+        facets_module.urlencode([("q", "unge voksne")])
+
+
+def test_only_the_given_parameters_are_read_for_a_selection(monkeypatch):
+    """A facet the query string does not name has nothing chosen: its cleaned value is not read
+    (a dozen facets a page)."""
+    read = []
+    selected_values = facets_module._selected_values
+
+    def recording(filterset, param):
+        read.append(param)
+        return selected_values(filterset, param)
+
+    monkeypatch.setattr(facets_module, "_selected_values", recording)
+    result = compute_facets(QueryDict("target_group=hjemloese&sector=&q=unge"))
+    assert read == ["target_group"]
+    chosen = {f.param: [v.value for v in f.selected] for f in result.facets}
+    assert chosen["target_group"] == ["hjemloese"] and not chosen["sector"]

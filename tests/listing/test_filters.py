@@ -5,6 +5,9 @@ import copy
 import itertools
 
 import pytest
+from django import forms
+from django.db.models import QuerySet
+from django.db.models.sql.query import Query
 from django.http import QueryDict
 
 from interventions.listing.filters import InterventionFilter, VocabularyField, shallow_copy
@@ -281,6 +284,35 @@ def test_an_unchosen_vocabulary_cleans_to_its_fields_one_kept_empty_queryset():
         template.queryset = before
 
 
+def test_chosen_vocabularies_are_validated_without_building_their_conditions(monkeypatch):
+    """Validating a request that chooses vocabularies builds no query condition (the list page
+    never reads the cleaned rows); the cleaned rows are still exactly the chosen ones, as a
+    queryset, as a subquery, filtered or counted."""
+    built = []
+    add_q = Query.add_q
+
+    def counting(self, q_object, *args, **kwargs):
+        built.append(q_object)
+        return add_q(self, q_object, *args, **kwargs)
+
+    query = "target_group=hjemloese&target_group=unge-15-25&policy_area=psykiatri"
+    assert filterset(query).is_valid()  # the catalogue index is built (and kept) first
+    fs = filterset(query)
+    monkeypatch.setattr(Query, "add_q", counting)
+    assert fs.is_valid()
+    assert built == []
+    groups = fs.form.cleaned_data["target_group"]
+    assert isinstance(groups, QuerySet)
+    assert {g.slug for g in groups} == {"hjemloese", "unge-15-25"}
+    assert groups.filter(slug="hjemloese").count() == 1
+    assert fs.form.cleaned_data["policy_area"].count() == 1
+    monkeypatch.setattr(Query, "add_q", add_q)
+    assert results("target_group=hjemloese&policy_area=psykiatri") == (
+        with_target_group("hjemloese")
+        & set(published().filter(policy_areas__slug="psykiatri").values_list("slug", flat=True))
+    )
+
+
 def test_shallow_copy_is_copy_copy_for_the_filters_and_fields():
     """Each request copies the filters and the vocabulary fields shallowly; an object with its
     own way of being copied (`__copy__`, slots) is copied as `copy.copy` copies it."""
@@ -325,3 +357,39 @@ def test_a_plain_dict_is_read_as_its_query_string_would_be():
     assert chosen[0] == chosen[1] and len(chosen[0]) == 1
     assert as_dict.form.cleaned_data["q"] == "unge" and "sector" not in as_dict.data
     assert not InterventionFilter({}, queryset=None).data
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=unge&target_group=hjemloese&target_group=aeldre&region=x&sector=&has_budget=true",
+        "sort=-budget,title&match_all=target_group&target_group=hjemloese&status=nonsense",
+        "has_budget=maybe&sort=nonsense&match_all=sector&q=" + "x" * 300,
+    ],
+)
+def test_the_form_cleans_as_djangos_without_a_bound_field_per_field(query):
+    """Validation cleans each field as Django's forms do (the same cleaned values and errors)
+    without making a bound field per valid field; a template still gets the ones it asks for."""
+    ours, django = filterset(query), filterset(query)
+    django.form._clean_fields = forms.Form._clean_fields.__get__(django.form)
+    assert ours.is_valid() == django.is_valid()
+    assert set(ours.form._bound_fields_cache) == set(ours.errors)  # Django's error lists make them
+    assert ours.errors == django.errors
+
+    def plain(value):
+        return sorted(value.values_list("pk", flat=True)) if isinstance(value, QuerySet) else value
+
+    assert {k: plain(v) for k, v in ours.form.cleaned_data.items()} == {
+        k: plain(v) for k, v in django.form.cleaned_data.items()
+    }
+    assert ours.form["q"].value() == django.form["q"].value()
+
+
+def test_no_field_needs_djangos_bound_field_to_clean():
+    """What the form's `_clean_fields` leaves out of Django's: no field is disabled or a file,
+    and the form has no `clean_<name>`. A filter that needs one of them needs Django's again."""
+    form = filterset("").form
+    for name, field in form.fields.items():
+        assert not field.disabled and not isinstance(field, forms.FileField), name
+        assert not hasattr(form, f"clean_{name}"), name

@@ -37,6 +37,25 @@ def test_the_menu_marks_the_page_it_is_on(client):
         assert f'<a class="nav-link" href="{path}" aria-current="page">' in html
 
 
+def test_the_menu_reverses_its_addresses_once_per_language(client, monkeypatch):
+    """The menu's six addresses are reversed once per language and script prefix, not read
+    again on every page; each page still marks its own item, in its own language."""
+    client.get("/kilder/")
+    client.get("/en/kilder/")
+    reversed_names = []
+    reversed_url = site_tags.reversed_url
+
+    def counting(name):
+        reversed_names.append(name)
+        return reversed_url(name)
+
+    monkeypatch.setattr(site_tags, "reversed_url", counting)
+    for path in ("/maalgrupper/", "/en/kilder/", "/kilder/"):
+        html = client.get(path).content.decode()
+        assert f'<a class="nav-link" href="{path}" aria-current="page">' in html
+    assert not {name for name, _label in site_tags.MAIN_MENU} & set(reversed_names)
+
+
 def test_a_constant_part_is_rendered_once_per_language(settings):
     template = Template('{% load site_tags %}{% constant "t" %}{{ n }}{% endconstant %}')
     site_tags._CONSTANT.clear()

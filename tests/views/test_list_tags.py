@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.template import Context, Engine, Library, RequestContext
 from django.template.defaulttags import querystring
@@ -13,10 +14,10 @@ from django.utils import translation
 from interventions.listing.facets import compute_facets, toggle_url
 from interventions.templatetags import site_tags
 from interventions.templatetags.site_tags import (
+    SelectionLinks,
     language_links,
     query_string,
     reversed_url,
-    selection_links,
 )
 
 QUERIES = [
@@ -46,12 +47,44 @@ def test_query_string_is_what_the_querystring_tag_gives(query, changes):
 
 def test_selection_links_keep_the_selection_without_page_or_feed_sort():
     request = RequestFactory().get("/indsatser/?q=unge&region=x&page=3&sort=-budget")
-    links = selection_links(RequestContext(request))
-    assert links.csv() == "/indsatser/download.csv?q=unge&region=x&sort=-budget"
-    assert links.csv_comma() == "/indsatser/download.csv?q=unge&region=x&sort=-budget&sep=%2C"
-    assert links.xlsx() == reversed_url("interventions:download_xlsx") + links.selection
-    assert links.json() == reversed_url("interventions:download_json") + links.selection
-    assert links.feed() == reversed_url("interventions:feed") + "?q=unge&region=x"
+    links = SelectionLinks(request.GET)
+    assert links.csv == "/indsatser/download.csv?q=unge&region=x&sort=-budget"
+    assert links.csv_comma == "/indsatser/download.csv?q=unge&region=x&sort=-budget&sep=%2C"
+    assert links.xlsx == reversed_url("interventions:download_xlsx") + links.selection
+    assert links.json == reversed_url("interventions:download_json") + links.selection
+    assert links.feed == reversed_url("interventions:feed") + "?q=unge&region=x"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_list_page_builds_its_title_and_each_link_once(client, monkeypatch, htmx):
+    """The title (`<title>` and `og:title`, or htmx's `<title>`) and the feed link (in the
+    head and under the results) are each built once a page, however often the page shows them."""
+    from interventions.views import pages
+
+    titles, strings = [], []
+    list_title, query_string = pages.list_title, site_tags.query_string
+
+    def counting_title(*args):
+        titles.append(args)
+        return list_title(*args)
+
+    def counting_strings(params, **changes):
+        strings.append(tuple(sorted(changes.items())))
+        return query_string(params, **changes)
+
+    monkeypatch.setattr(pages, "list_title", counting_title)
+    monkeypatch.setattr(site_tags, "query_string", counting_strings)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    html = client.get("/indsatser/?q=unge&target_group=hjemloese", **headers).content.decode()
+    assert len(titles) == 1
+    title = list_title(*titles[0])
+    assert title.startswith("“unge”, ") and html.count(f"{title} · Indsatskataloget") == 1
+    if not htmx:
+        assert f'<meta property="og:title" content="{title}">' in html
+    feed = reversed_url("interventions:feed") + "?q=unge&amp;target_group=hjemloese"
+    assert html.count(f'href="{feed}"') == (1 if htmx else 2)
+    assert strings.count((("page", None), ("sort", None))) == 1
 
 
 def test_reversed_urls_follow_the_language():
@@ -194,3 +227,57 @@ def test_the_facet_list_is_what_its_template_wrote(query, language):
         expected = engine.from_string(FACET_LIST_TEMPLATE).render(Context(context))
         assert site_tags.facet_list(result.facets, result.budget) == expected
     assert ("facet-list" in expected) == (query != "q=zzzxqy")
+
+
+@pytest.mark.django_db
+def test_the_chips_and_page_links_translate_their_words_once_per_language(monkeypatch):
+    """The active filters' and the page links' fixed words are translated once per language
+    (each a gettext through the active translation), and each language keeps its own."""
+    request = RequestFactory().get("/indsatser/?q=unge&target_group=hjemloese&sort=title")
+    listing = compute_facets(request.GET)
+    page = Paginator(range(100), 20).page(2)
+
+    def render() -> str:
+        return site_tags.active_filter_list(
+            request.GET, listing.facets, listing.budget, "unge", "/indsatser/"
+        ) + site_tags.pagination(RequestContext(request), page)
+
+    with translation.override("da"):
+        danish = render()
+    with translation.override("en"):
+        english = render()
+    translated = []
+    gettext = site_tags.gettext
+
+    def counting(message):
+        translated.append(message)
+        return gettext(message)
+
+    monkeypatch.setattr(site_tags, "gettext", counting)
+    with translation.override("da"):
+        assert render() == danish
+    with translation.override("en"):
+        assert render() == english
+    assert translated == []
+    for words in ("Aktive filtre", "Fjern søgningen", "Fjern filteret Målgruppe", "Nulstil"):
+        assert words in danish
+    assert "Sortering:" in danish and "Side 2 af 5" in danish and "Forrige" in danish
+    assert "Active filters" in english and "Page 2 of 5" in english
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("count", [0, 1, 2, 186, 100000])
+def test_the_result_count_is_what_blocktranslate_wrote(language, count):
+    """`{% result_count %}` writes the heading's "27 indsatser" as the `{% blocktranslate
+    count %}` it stands in for did, in both languages."""
+    old = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(
+        "{% load i18n %}{% blocktranslate count counter=n %}{{ counter }} indsats{% plural %}"
+        "{{ counter }} indsatser{% endblocktranslate %}"
+    )
+    new = Engine(libraries={"site_tags": "interventions.templatetags.site_tags"}).from_string(
+        "{% load site_tags %}{% result_count n %}"
+    )
+    with translation.override(language):
+        written = new.render(Context({"n": count}))
+        assert written == old.render(Context({"n": count}))
+    assert written.startswith(f"{count} ") and ("intervention" in written) == (language == "en")
