@@ -17,6 +17,11 @@ with this checkout's `.venv` and `staticfiles` linked in) on the same bench data
 target is fired at it right before ours: before and after in the same run. A fourth server runs
 that code with the page cache on, fired at right before our cached one.
 
+Each target is measured `--rounds` times over (3 by default; one 8-second run moved by up to 20%
+between runs on the same code, ADR 0017), the rounds one after another, and the table gives
+medians. The static file is measured right before each page, on the same server, and each
+round's "x static" is the page against that: the page and the static file of one moment.
+
 With `--gzip` every request (to every server, the static file included) says
 `Accept-Encoding: gzip`, as browsers do; wrk's default sends none.
 
@@ -36,6 +41,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 from bench.common import RESULTS, ROOT, django_env, run_step
 from bench.load import Gunicorn, free_port, log, static_url, wrk
@@ -204,6 +210,7 @@ def run(
     workers: int,
     baseline: Path | None = None,
     gzip: bool = False,
+    rounds: int = 3,
 ) -> dict:
     headers = ("Accept-Encoding: gzip",) if gzip else ()
     env = django_env(db, 0, PUBLIC_PAGE_CACHE_SECONDS="0", CACHE_URL="locmem://")
@@ -231,42 +238,41 @@ def run(
                 "ours": count_of(ours.base + OUR_TARGETS["API list"], ours=True),
                 "datasette": count_of(peer.base + peer_urls["API list"], ours=False),
             }
-            static = wrk(ours.base + static_url(), seconds, connections, headers=headers)
-            rows = []
-            for name, path_ in OUR_TARGETS.items():
-                if before is not None:
-                    before.wait_idle()
-                    then = wrk(before.base + path_, seconds, connections, headers=headers)
-                ours.wait_idle()
-                mine = wrk(ours.base + path_, seconds, connections, headers=headers)
-                theirs = wrk(peer.base + peer_urls[name], seconds, connections, headers=headers)
-                if cached_before is not None:
-                    cached_before.wait_idle()
-                    hits_then = wrk(
-                        cached_before.base + path_, seconds, connections, headers=headers
+            samples: dict[str, list[dict]] = {name: [] for name in OUR_TARGETS}
+            for turn in range(rounds):
+                for name, path_ in OUR_TARGETS.items():
+                    sample = {}
+                    if before is not None:
+                        before.wait_idle()
+                        sample["before"] = wrk(
+                            before.base + path_, seconds, connections, headers=headers
+                        )
+                    ours.wait_idle()
+                    # The static file right before the page, from the same server: the ratio
+                    # compares two figures of one moment, not the page with the run's start.
+                    sample["static"] = wrk(
+                        ours.base + static_url(), seconds, connections, headers=headers
                     )
-                cached.wait_idle()
-                hits = wrk(cached.base + path_, seconds, connections, headers=headers)
-                rows.append(
-                    {
-                        "target": name,
-                        "ours_rps": mine["rps"],
-                        "datasette_rps": theirs["rps"],
-                        "ratio_to_datasette": round(mine["rps"] / (theirs["rps"] or 1.0), 2),
-                        "ratio_to_static": round(mine["rps"] / (static["rps"] or 1.0), 3),
-                        "cached_rps": hits["rps"],
-                        "cached_to_static": round(hits["rps"] / (static["rps"] or 1.0), 3),
-                        "ours_p99_ms": mine["p99_ms"],
-                        "datasette_p99_ms": theirs["p99_ms"],
-                        "errors": mine["errors"] + theirs["errors"] + hits["errors"],
-                    }
-                )
-                if before is not None:
-                    rows[-1]["baseline_rps"] = then["rps"]
-                    rows[-1]["ratio_to_baseline"] = round(mine["rps"] / (then["rps"] or 1.0), 2)
-                    rows[-1]["errors"] += then["errors"] + hits_then["errors"]
-                    rows[-1]["cached_baseline_rps"] = hits_then["rps"]
-                log(f"  {name}: {rows[-1]['ratio_to_datasette']}x Datasette")
+                    sample["ours"] = wrk(ours.base + path_, seconds, connections, headers=headers)
+                    sample["peer"] = wrk(
+                        peer.base + peer_urls[name], seconds, connections, headers=headers
+                    )
+                    if cached_before is not None:
+                        cached_before.wait_idle()
+                        sample["cached_before"] = wrk(
+                            cached_before.base + path_, seconds, connections, headers=headers
+                        )
+                    cached.wait_idle()
+                    sample["cached"] = wrk(
+                        cached.base + path_, seconds, connections, headers=headers
+                    )
+                    samples[name].append(sample)
+                    log(
+                        f"  round {turn + 1}, {name}: "
+                        f"{_ratio(sample['ours'], sample['peer']):.2f}x Datasette, "
+                        f"{_ratio(sample['ours'], sample['static']):.3f}x static"
+                    )
+            rows = [_row(name, taken) for name, taken in samples.items()]
         finally:
             ours.stop()
             cached.stop()
@@ -279,10 +285,50 @@ def run(
         "entries": entries,
         "workers": workers,
         "gzip": gzip,
-        "static_rps": static["rps"],
+        "rounds": rounds,
+        "static_rps": median(
+            sample["static"]["rps"] for taken in samples.values() for sample in taken
+        ),
         "search_counts": counts,
         "rows": rows,
     }
+
+
+def _ratio(a: dict, b: dict) -> float:
+    return a["rps"] / (b["rps"] or 1.0)
+
+
+def _row(name: str, taken: list[dict]) -> dict:
+    """A target's figures over its rounds: medians of the rates, and medians of the ratios each
+    round measured (each against the static file and the peer of its own moment)."""
+
+    def rps(side: str) -> float:
+        return median(sample[side]["rps"] for sample in taken)
+
+    def ratio(a: str, b: str) -> float:
+        return median(_ratio(sample[a], sample[b]) for sample in taken)
+
+    row = {
+        "target": name,
+        "ours_rps": rps("ours"),
+        "datasette_rps": rps("peer"),
+        "ratio_to_datasette": round(ratio("ours", "peer"), 2),
+        "static_rps": rps("static"),
+        "ratio_to_static": round(ratio("ours", "static"), 3),
+        "ratio_to_static_each": [round(_ratio(s["ours"], s["static"]), 3) for s in taken],
+        "cached_rps": rps("cached"),
+        "cached_to_static": round(ratio("cached", "static"), 3),
+        "ours_p99_ms": median(sample["ours"]["p99_ms"] or 0.0 for sample in taken),
+        "datasette_p99_ms": median(sample["peer"]["p99_ms"] or 0.0 for sample in taken),
+        "errors": sum(
+            sample[side]["errors"] for sample in taken for side in sample if side != "static"
+        ),
+    }
+    if "before" in taken[0]:
+        row["baseline_rps"] = rps("before")
+        row["ratio_to_baseline"] = round(ratio("ours", "before"), 2)
+        row["cached_baseline_rps"] = rps("cached_before")
+    return row
 
 
 def _detail_id(env: dict[str, str]) -> int:
@@ -300,7 +346,9 @@ def _detail_id(env: dict[str, str]) -> int:
 def print_table(result: dict) -> None:
     print(
         f"\n{result['db']}: {result['entries']} entries, {result['workers']} gunicorn workers, "
-        f"static file {result['static_rps']:.0f} req/s"
+        f"static file {result['static_rps']:.0f} req/s (median), "
+        f"{result['rounds']} round(s), each figure a median; x static: each round's page against "
+        "the static file measured right before it"
         f"{' (all gzip)' if result.get('gzip') else ''}; "
         f"search matches ours {result['search_counts']['ours']}, "
         f"Datasette {result['search_counts']['datasette']}"
@@ -337,6 +385,9 @@ def main() -> None:
     parser.add_argument(
         "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="every target this many times over; medians"
+    )
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     results = []
@@ -344,7 +395,15 @@ def main() -> None:
         run_step("generate", ["--db", db, "--size", "0"], django_env(db, 0))
         log(f"peers on {db} ...")
         results.append(
-            run(db, args.seconds, args.connections, args.workers, args.baseline, args.gzip)
+            run(
+                db,
+                args.seconds,
+                args.connections,
+                args.workers,
+                args.baseline,
+                args.gzip,
+                args.rounds,
+            )
         )
         print_table(results[-1])
     RESULTS.mkdir(parents=True, exist_ok=True)
