@@ -238,34 +238,28 @@ def run(
                 "ours": count_of(ours.base + OUR_TARGETS["API list"], ours=True),
                 "datasette": count_of(peer.base + peer_urls["API list"], ours=False),
             }
+
+            def fire(base: str, path_: str) -> dict:
+                return wrk(base + path_, seconds, connections, headers=headers)
+
             samples: dict[str, list[dict]] = {name: [] for name in OUR_TARGETS}
             for turn in range(rounds):
                 for name, path_ in OUR_TARGETS.items():
                     sample = {}
                     if before is not None:
                         before.wait_idle()
-                        sample["before"] = wrk(
-                            before.base + path_, seconds, connections, headers=headers
-                        )
+                        sample["before"] = fire(before.base, path_)
                     ours.wait_idle()
                     # The static file right before the page, from the same server: the ratio
                     # compares two figures of one moment, not the page with the run's start.
-                    sample["static"] = wrk(
-                        ours.base + static_url(), seconds, connections, headers=headers
-                    )
-                    sample["ours"] = wrk(ours.base + path_, seconds, connections, headers=headers)
-                    sample["peer"] = wrk(
-                        peer.base + peer_urls[name], seconds, connections, headers=headers
-                    )
+                    sample["static"] = fire(ours.base, static_url())
+                    sample["ours"] = fire(ours.base, path_)
+                    sample["peer"] = fire(peer.base, peer_urls[name])
                     if cached_before is not None:
                         cached_before.wait_idle()
-                        sample["cached_before"] = wrk(
-                            cached_before.base + path_, seconds, connections, headers=headers
-                        )
+                        sample["cached_before"] = fire(cached_before.base, path_)
                     cached.wait_idle()
-                    sample["cached"] = wrk(
-                        cached.base + path_, seconds, connections, headers=headers
-                    )
+                    sample["cached"] = fire(cached.base, path_)
                     samples[name].append(sample)
                     log(
                         f"  round {turn + 1}, {name}: "

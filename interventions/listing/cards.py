@@ -27,10 +27,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from html import escape as _escape
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connection
 from django.template.defaultfilters import truncatewords
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -108,27 +110,23 @@ def _render(entry: Intervention, places: _Places) -> Card:
     return before, after, summary
 
 
-def _words() -> dict[str, str]:
-    """The card's own words in the active language, translated once per language and process
-    (a translation is a few microseconds, and a card has seven)."""
-    language = get_language()
-    found = _translated.get(language)
-    if found is None:
-        found = _translated[language] = {
-            "owner": _("Ejer"),
-            "serves": _("Betjener"),
-            "confirmed": _("Bekræftet %(date)s"),
-            "from": _("Oplysninger fra %(date)s"),
-            "stale": _("Over to år gamle oplysninger"),
-            "period": _("Periode"),
-            "budget": _("Budget"),
-            "compare": _("Sammenlign"),
-            "groups": _("Målgrupper"),
-        }
-    return found
+@lru_cache(maxsize=8)
+def _words(language: str | None) -> dict[str, str]:
+    """The card's own words in `language` (the active one), translated once per language and
+    process (a translation is a few microseconds, and a card has seven)."""
+    return {
+        "owner": _("Ejer"),
+        "serves": _("Betjener"),
+        "confirmed": _("Bekræftet %(date)s"),
+        "from": _("Oplysninger fra %(date)s"),
+        "stale": _("Over to år gamle oplysninger"),
+        "period": _("Periode"),
+        "budget": _("Budget"),
+        "compare": _("Sammenlign"),
+        "groups": _("Målgrupper"),
+    }
 
 
-_translated: dict[str | None, dict[str, str]] = {}
 # A slug of these characters is its own URL path segment (`reverse` quotes nothing of it).
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _SLUG_SLOT = "card-slug-slot"
@@ -140,13 +138,22 @@ def _url(entry: Intervention) -> str:
     each): the detail URL around its slug, reversed once per language and prefix."""
     if not _PLAIN_SLUG.match(entry.slug):
         return entry.get_absolute_url()
-    key = (get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    key = (get_language(), get_script_prefix(), get_urlconf())
     around = _detail_urls.get(key)
     if around is None:
         url = reverse("interventions:detail", kwargs={"slug": _SLUG_SLOT})
         start, _slot, end = url.partition(_SLUG_SLOT)
         around = _detail_urls[key] = (start, end)
     return around[0] + entry.slug + around[1]
+
+
+def _forget_words_and_urls(**kwargs) -> None:
+    """A changed setting (tests override the URLs, languages and translations) is read anew."""
+    _words.cache_clear()
+    _detail_urls.clear()
+
+
+setting_changed.connect(_forget_words_and_urls)
 
 
 def card_markup(
@@ -164,7 +171,7 @@ def card_markup(
     the template's autoescape escaped it; the translations are not (a template's literals are
     safe), nor the values inside the age's translation twice.
     """
-    words = _words()
+    words = _words(get_language())
     title = escape(entry.title)
     slug = escape(entry.slug)
     meta = ""
