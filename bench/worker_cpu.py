@@ -17,7 +17,8 @@ take batches alternately, so the machine's load falls on both alike.
 `--profile TARGET` samples the worker's stack every `--interval` of its CPU time (a timer on
 CPU time, weighted by the CPU time since the last sample, so a long call into C counts whole) while
 it serves `--per-batch` requests of TARGET, and prints where a request's CPU time goes: the
-functions that hold most of it (inclusive) and Python's garbage collector. This module is then
+functions that hold most of it (inclusive), the modules its CPU is spent in (self time: a
+C call counts to the module that made it, e.g. zlib_ng's) and Python's garbage collector. This module is then
 also gunicorn's configuration (its hooks below); wall-clock profilers (cProfile) count the
 waits on the socket and the other processes' turns on a loaded machine.
 """
@@ -148,8 +149,19 @@ def profile(path: str, requests: int, interval: float, top: int) -> None:
     )
     print("ms/request  % of all  function (inclusive)")
     for (filename, line, name), seconds in inclusive.most_common(top):
-        where = filename.split("site-packages/")[-1].removeprefix(str(ROOT) + "/")
-        print(f"{1000 * seconds / n:9.3f}  {100 * seconds / total:7.1f}%  {name}  {where}:{line}")
+        where = f"{_where(filename)}:{line}"
+        print(f"{1000 * seconds / n:9.3f}  {100 * seconds / total:7.1f}%  {name}  {where}")
+    # Self time by module: where the CPU is spent, not who asked for it.
+    by_module: Counter = Counter()
+    for stack, seconds in data["samples"].items():
+        by_module[_where(stack[0][0]) if stack else "?"] += seconds
+    print("ms/request  % of all  module (self)")
+    for module, seconds in by_module.most_common(top // 2):
+        print(f"{1000 * seconds / n:9.3f}  {100 * seconds / total:7.1f}%  {module}")
+
+
+def _where(filename: str) -> str:
+    return filename.split("site-packages/")[-1].removeprefix(str(ROOT) + "/")
 
 
 def main() -> None:
