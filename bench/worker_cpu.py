@@ -18,9 +18,9 @@ take batches alternately, so the machine's load falls on both alike.
 CPU time, weighted by the CPU time since the last sample, so a long call into C counts whole) while
 it serves `--per-batch` requests of TARGET, and prints where a request's CPU time goes: the
 functions that hold most of it (inclusive), the modules its CPU is spent in (self time: a
-C call counts to the module that made it, e.g. zlib_ng's) and Python's garbage collector. This module is then
-also gunicorn's configuration (its hooks below); wall-clock profilers (cProfile) count the
-waits on the socket and the other processes' turns on a loaded machine.
+C call counts to the module that made it, e.g. zlib_ng's) and Python's garbage collector. This
+module is then also gunicorn's configuration (its hooks below); wall-clock profilers (cProfile)
+count the waits on the socket and the other processes' turns on a loaded machine.
 """
 
 from __future__ import annotations
