@@ -70,6 +70,7 @@ from interventions.models import (
     SearchEntryText,
     TargetGroup,
 )
+from interventions.search import side
 from interventions.search.text import (
     STOPWORDS,
     document_text,
@@ -620,18 +621,31 @@ def _match(
     relation: the same results (tests/search/test_lookup.py)."""
     found = _TermMatches()
     patterns = term.patterns
-    for group in term.looked_up:
+    counted = term.counted
+    by_counts = None  # the fields' counts, when sent beside the words lookup
+    if kept is not None:
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
-        # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        if kept is not None:
-            # The ids alone: the fields are read below, only where they hold the term.
+        # query per pattern read and sent each part's entries ("over" alone: 90% of them). The
+        # ids alone: the fields are read below, only where they hold the term.
+        calls = []
+        for group in term.looked_up:
             matching = SearchEntry.objects.all()
             for pattern in group:
                 matching = matching.filter(words__words_match=pattern)
-            ids = _fetched_ids(matching.values_list("intervention_id"))
+            calls.append(_prepared(_read_ids, matching.values_list("intervention_id")))
+        # Where the database's statements can run on two connections at once, the fields'
+        # counts go with the words lookup, before it is known to find anything: the search
+        # waits for the slowest statement, not their sum (`search.side`).
+        beside = bool(counted) and side.may_share(SearchEntry.objects.db)
+        if beside:
+            calls.append(_prepared(_read_by_counts, _fields_counted(counted)))
+        results = side.run(SearchEntry.objects.db, calls)
+        if beside:
+            by_counts = results.pop()
+        for ids in results:
             found.body |= kept.published().intersection(ids)
-            continue
+    for group in term.looked_up if kept is None else ():
         matching = published
         for pattern in group:
             matching = matching.filter(search_document__words_match=pattern)
@@ -675,9 +689,10 @@ def _match(
         for pk, stated in bases:
             weight = W_STATED if stated else W_ASSIGNED
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
-    counted = term.counted
     if kept is not None and found.body and counted:
-        _read_fields(found, counted)
+        if by_counts is None:
+            by_counts = _fetched_by_counts(_fields_counted(counted))
+        _read_fields(found, by_counts)
     return found
 
 
@@ -727,20 +742,19 @@ def _counted(name: str, groups: tuple[tuple[str, ...], ...], most: int):
     return Least(best, Value(most))
 
 
-def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> None:
-    """Count the term's counted `groups` in the title and metadata of the entries of
-    `found.body` whose fields hold every pattern of one of them, and mark those entries
-    `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
-    with every text sent. Each such entry is weighed here (`found.weighed`).
+def _fields_counted(groups: tuple[tuple[str, ...], ...]) -> QuerySet:
+    """The entries whose title or metadata hold every pattern of one of the term's counted
+    `groups`, with the counts of the term in each field: (id, count in the title, count in the
+    metadata).
 
     One indexed query per term: the GIN index over the words of the title and metadata
     (`SearchEntryText`, migration 0016) finds the entries whose fields have words the patterns
     match, a third of a broad word's matches at 100,000 entries, where a LIKE over the metadata
     of every match cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in`
     is: a pattern lies within a word, so a field holding it has a word it matches. The database
-    counts (`_counted`, `_field_count`'s rule) and sends the entries by their pair of counts:
-    a broad word's tens of thousands of titles and metadata (~10 MB) were sent, decoded and
-    counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
+    counts (`_counted`, `_field_count`'s rule), and `_fetched_by_counts` sends the entries by
+    their pair of counts: a broad word's tens of thousands of titles and metadata (~10 MB) were
+    sent, decoded and counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
     """
     holds = Q()
     for group in groups:
@@ -748,7 +762,7 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         for pattern in group:
             every &= Q(field_words__words_match=pattern)
         holds |= every
-    counted = (
+    return (
         SearchEntryText.objects.annotate(
             field_words=_FieldWords("title", "meta"),
             in_title=_counted("title", groups, 3),
@@ -757,12 +771,19 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         .filter(holds)
         .values_list("intervention_id", "in_title", "in_meta")
     )
+
+
+def _read_fields(found: _TermMatches, by_counts: list[tuple[int, int, list[int]]]) -> None:
+    """Weigh the entries of `found.body` whose fields hold the term (`by_counts`: the
+    `_fields_counted` entries by their pair of counts, `_fetched_by_counts`), and mark them
+    `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
+    with every text sent. Each such entry is weighed here (`found.weighed`)."""
     body, fielded, weighed = found.body, found.fielded, found.weighed
     # The weight of the entries whose fields hold the term is `_weight`'s sum in the same order,
     # once per pair of counts; an entry with the term in another field too adds that one by one.
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
-    for in_title, in_meta, ids in _fetched_by_counts(counted):
+    for in_title, in_meta, ids in by_counts:
         if not (in_title or in_meta):
             continue  # the field words held parts of a group apart, or across the two fields
         pks = body.intersection(ids)
@@ -781,12 +802,22 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
             weighed.setdefault(weight, set()).update(pks)
 
 
+def _prepared(read: Callable[[str, str, tuple], T], queryset: QuerySet) -> Callable[[], T]:
+    """`read` of the queryset's statement, compiled here: the call may run in another thread
+    (`search.side`), on that thread's connection."""
+    sql, params = queryset.query.sql_with_params()
+    return partial(read, queryset.db, sql, params)
+
+
 def _fetched_by_counts(queryset: QuerySet) -> list[tuple[int, int, list[int]]]:
     """The (id, count, count) rows of a `values_list` queryset as (count, count, ids), one row
     per pair of counts. On PostgreSQL grouped there (`array_agg`): a few dozen rows, where a
     broad word has tens of thousands of entries; elsewhere grouped here."""
-    connection = connections[queryset.db]
-    sql, params = queryset.query.sql_with_params()
+    return _prepared(_read_by_counts, queryset)()
+
+
+def _read_by_counts(alias: str, sql: str, params: tuple) -> list[tuple[int, int, list[int]]]:
+    connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -806,8 +837,11 @@ def _fetched_ids(queryset: QuerySet) -> list[int]:
     """The integers of a one-column `values_list` queryset. On PostgreSQL as one array (`array_agg`
     of the query's rows): the driver reads it in one piece, where a broad word's tens of thousands
     of one-column rows cost more to fetch and unpack (ADR 0011); elsewhere row by row."""
-    connection = connections[queryset.db]
-    sql, params = queryset.query.sql_with_params()
+    return _prepared(_read_ids, queryset)()
+
+
+def _read_ids(alias: str, sql: str, params: tuple) -> list[int]:
+    connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT array_agg(found.id) FROM ({sql}) AS found (id)", params)

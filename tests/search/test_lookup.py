@@ -117,7 +117,7 @@ def test_a_compound_counts_in_a_field_only_with_all_its_parts_there(monkeypatch)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
 def test_postgresql_reads_the_fields_through_their_words_index():
-    """The index of migration 0016 is over the expression `_read_fields` asks: the same SQL."""
+    """The index of migration 0016 is over the expression `_fields_counted` asks: the same SQL."""
     InterventionFactory(title="Zebrafiskens hus")
     rows = (
         SearchEntryText.objects.annotate(field_words=_FieldWords("title", "meta"))
