@@ -622,9 +622,9 @@ class _TermMatches:
     @property
     def apart(self) -> set[int]:
         """The entries not in `body_only` nor weighed as their fields were read (`weighed`):
-        scored one by one. The entries less `body_only` are those of `fielded` and those with
-        the term in another field (`fielded` is within `body`): a few thousand, where the
-        entries are tens of thousands for a broad word."""
+        weighed by their other fields (`_apart_by_weight`). The entries less `body_only` are
+        those of `fielded` and those with the term in another field (`fielded` is within
+        `body`): a few thousand, where the entries are tens of thousands for a broad word."""
         outside = self.fielded.union(self.vocabulary, self.places, self.paragraphs)
         return outside.difference(*self.weighed.values())
 
@@ -835,7 +835,8 @@ def _read_fields(found: _TermMatches, by_counts: list[tuple[int, int, list[int]]
     with every text sent. Each such entry is weighed here (`found.weighed`)."""
     body, fielded, weighed = found.body, found.fielded, found.weighed
     # The weight of the entries whose fields hold the term is `_weight`'s sum in the same order,
-    # once per pair of counts; an entry with the term in another field too adds that one by one.
+    # once per pair of counts; entries with the term in another field too add that, a set of
+    # alike entries at a time (`_weighed_alike`).
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
     for in_title, in_meta, ids in by_counts:
@@ -1145,8 +1146,9 @@ def _one_term_groups(
     """`ranked_groups` of a one-term query on all the published entries, without a score per
     entry: each entry the term finds is a result, scored by its weight for the term alone. So the
     groups of entries that weigh the same (`body_only`, `weighed`) go into their score's group
-    whole, and only the rest (`apart`: a vocabulary term, place or paragraph) one by one: a broad
-    word's tens of thousands of entries were a score each, set and read back (ADR 0011). The same
+    whole, and the rest (`apart`: a vocabulary term, place or paragraph) by their weight
+    (`_apart_by_weight`): a broad word's tens of thousands of entries were a score each, set and
+    read back (ADR 0011). The same
     scores as `ranked_groups`' loop (the same `_scored` of the same weights; there 0.0 + score),
     the same cut and rounding; `tests/search/test_lookup.py` compares the two."""
     idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
