@@ -15,6 +15,7 @@ from interventions.caching.version import catalogue_version
 from interventions.curation.load import load
 from interventions.curation.read import read_fixtures
 from interventions.listing.index import forget_index
+from interventions.search import side
 from interventions.search.documents import forget_caches
 from tests.support import Clock
 
@@ -36,6 +37,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
         assert not problems, problems
         load(fixtures, settings.SEEDS_DIR)
         catalogue_version()  # known to the process from the start, as in a running server
+    yield
+    # A search may have used a second connection (outside a transaction: a live server's
+    # requests); an open one would keep the test database from being dropped.
+    side.close()
 
 
 @pytest.fixture

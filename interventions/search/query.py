@@ -70,6 +70,7 @@ from interventions.models import (
     SearchEntryText,
     TargetGroup,
 )
+from interventions.search import side
 from interventions.search.text import (
     STOPWORDS,
     document_text,
@@ -105,6 +106,9 @@ COMMON = 0.5
 COVERAGE = 1.0  # a longer query's score times (share of its meaning met, `_met`) ** COVERAGE
 SCALE = 1000  # scores are kept as integers (rank), in thousandths
 CACHE_SECONDS = 300  # the longest a kept search value lives in one version before it is reloaded
+# Entries weighed by their vocabulary, place and paragraph fields are weighed by sets of alike
+# entries (`_weighed_alike`) from this many, one by one below it (where the sets cost more).
+ALIKE_FROM = 64
 
 # "§ 85", "§§ 107 og 108", "paragraf 104", "§ 82 b"; a law name may precede it.
 # As typed: a space may come before the letter, which must not start the next word ("§ 85 og").
@@ -451,10 +455,19 @@ def _load_places() -> dict[str, list[tuple[str, int]]]:
 
 @dataclass(frozen=True)
 class _Sizes:
-    """Each published entry's number of vocabulary terms, and their mean."""
+    """The published entries by their number of vocabulary terms (an entry with none in none),
+    and the mean number. As sets: a broad word's entries are weighed a set of alike entries at
+    a time (`_TermMatches.alike`), and an entry's number is looked up in a dozen of them."""
 
-    of: dict[int, int]
+    by_size: dict[int, frozenset[int]]
     mean: float
+
+    def of(self, pk: int) -> float:
+        """The entry's number of vocabulary terms; the mean for an entry with none."""
+        for size, entries in self.by_size.items():
+            if pk in entries:
+                return size
+        return self.mean
 
 
 def _load_vocabulary_sizes() -> _Sizes:
@@ -469,7 +482,13 @@ def _load_vocabulary_sizes() -> _Sizes:
     for relation, _model in VOCABULARIES:
         for entries in _catalogue.entries(relation).values():
             sizes.update(entries)
-    return _Sizes(dict(sizes), max(sum(sizes.values()) / max(len(sizes), 1), 1.0))
+    by_size: dict[int, list[int]] = defaultdict(list)
+    for pk, size in sizes.items():
+        by_size[size].append(pk)
+    return _Sizes(
+        {size: frozenset(entries) for size, entries in by_size.items()},
+        max(sum(sizes.values()) / max(len(sizes), 1), 1.0),
+    )
 
 
 class _CatalogueKept:
@@ -584,6 +603,10 @@ class _TermMatches:
     # The entries of `fielded`, by weight, on all the published entries: weighed as the fields
     # are read, without keeping their texts (`_read_fields`).
     weighed: dict[float, set[int]] = field(default_factory=dict)
+    # Each relation's entries with a vocabulary term that the term names (what `vocabulary`
+    # counts), for `alike`; and `alike`'s sets, once built.
+    relations: list[set[int]] = field(default_factory=list)
+    _alike: list[set[int]] | None = field(default=None, repr=False)
 
     @property
     def entries(self) -> set[int]:
@@ -599,11 +622,43 @@ class _TermMatches:
     @property
     def apart(self) -> set[int]:
         """The entries not in `body_only` nor weighed as their fields were read (`weighed`):
-        scored one by one. The entries less `body_only` are those of `fielded` and those with
-        the term in another field (`fielded` is within `body`): a few thousand, where the
-        entries are tens of thousands for a broad word."""
+        weighed by their other fields (`_apart_by_weight`). The entries less `body_only` are
+        those of `fielded` and those with the term in another field (`fielded` is within
+        `body`): a few thousand, where the entries are tens of thousands for a broad word."""
         outside = self.fielded.union(self.vocabulary, self.places, self.paragraphs)
         return outside.difference(*self.weighed.values())
+
+    def alike(self, sizes: _Sizes) -> list[set[int]]:
+        """The entries with the term in the vocabulary field and no place or paragraph for it,
+        in sets whose entries that field weighs the same for (`_with_other_fields`): the same
+        number of relations named (`vocabulary`) and the same number of vocabulary terms
+        (`sizes`); a few dozen sets, built once per term, in C (set operations). A broad word
+        names vocabulary terms of tens of thousands of entries ("borgen": 40,067), each weighed
+        one by one before (ADR 0017, thirteenth round)."""
+        if self._alike is None:
+            by_count: dict[int, set[int]] = {}
+            seen: set[int] = set()
+            for hits in self.relations:
+                for count in sorted(by_count, reverse=True):  # each entry moved up once
+                    again = by_count[count] & hits
+                    if again:
+                        by_count[count] -= again
+                        by_count.setdefault(count + 1, set()).update(again)
+                fresh = hits - seen
+                if fresh:
+                    by_count.setdefault(1, set()).update(fresh)
+                seen |= hits
+            special = self.places | self.paragraphs.keys()
+            self._alike = []
+            for entries in by_count.values():
+                if special:
+                    entries = entries - special
+                found = [entries & members for members in sizes.by_size.values()]
+                found = [members for members in found if members]
+                if sum(map(len, found)) < len(entries):  # no vocabulary terms: the mean
+                    found.append(entries.difference(*found))
+                self._alike += found
+        return self._alike
 
 
 def _match(
@@ -620,18 +675,31 @@ def _match(
     relation: the same results (tests/search/test_lookup.py)."""
     found = _TermMatches()
     patterns = term.patterns
-    for group in term.looked_up:
+    counted = term.counted
+    by_counts = None  # the fields' counts, when sent beside the words lookup
+    if kept is not None:
         # One query per group, its patterns all required in SQL: the database intersects them
         # (GIN bitmaps on PostgreSQL) and sends only the entries that have every part, where a
-        # query per pattern read and sent each part's entries ("over" alone: 90% of them).
-        if kept is not None:
-            # The ids alone: the fields are read below, only where they hold the term.
+        # query per pattern read and sent each part's entries ("over" alone: 90% of them). The
+        # ids alone: the fields are read below, only where they hold the term.
+        calls = []
+        for group in term.looked_up:
             matching = SearchEntry.objects.all()
             for pattern in group:
                 matching = matching.filter(words__words_match=pattern)
-            ids = _fetched_ids(matching.values_list("intervention_id"))
+            calls.append(_prepared(_read_ids, matching.values_list("intervention_id")))
+        # Where the database's statements can run on two connections at once, the fields'
+        # counts go with the words lookup, before it is known to find anything: the search
+        # waits for the slowest statement, not their sum (`search.side`).
+        beside = bool(counted) and side.may_share(SearchEntry.objects.db)
+        if beside:
+            calls.append(_prepared(_read_by_counts, _fields_counted(counted)))
+        results = side.run(SearchEntry.objects.db, calls)
+        if beside:
+            by_counts = results.pop()
+        for ids in results:
             found.body |= kept.published().intersection(ids)
-            continue
+    for group in term.looked_up if kept is None else ():
         matching = published
         for pattern in group:
             matching = matching.filter(search_document__words_match=pattern)
@@ -668,6 +736,7 @@ def _match(
                 by_term = kept.entries(relation)
                 hits = set().union(*(by_term.get(pk, ()) for pk in pks))
             found.vocabulary.update(hits)
+            found.relations.append(hits)
     if term.paragraph_ids:
         bases = LegalBasis.objects.filter(
             paragraph_id__in=term.paragraph_ids, intervention__in=published
@@ -675,9 +744,10 @@ def _match(
         for pk, stated in bases:
             weight = W_STATED if stated else W_ASSIGNED
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
-    counted = term.counted
     if kept is not None and found.body and counted:
-        _read_fields(found, counted)
+        if by_counts is None:
+            by_counts = _fetched_by_counts(_fields_counted(counted))
+        _read_fields(found, by_counts)
     return found
 
 
@@ -727,20 +797,19 @@ def _counted(name: str, groups: tuple[tuple[str, ...], ...], most: int):
     return Least(best, Value(most))
 
 
-def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> None:
-    """Count the term's counted `groups` in the title and metadata of the entries of
-    `found.body` whose fields hold every pattern of one of them, and mark those entries
-    `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
-    with every text sent. Each such entry is weighed here (`found.weighed`).
+def _fields_counted(groups: tuple[tuple[str, ...], ...]) -> QuerySet:
+    """The entries whose title or metadata hold every pattern of one of the term's counted
+    `groups`, with the counts of the term in each field: (id, count in the title, count in the
+    metadata).
 
     One indexed query per term: the GIN index over the words of the title and metadata
     (`SearchEntryText`, migration 0016) finds the entries whose fields have words the patterns
     match, a third of a broad word's matches at 100,000 entries, where a LIKE over the metadata
     of every match cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in`
     is: a pattern lies within a word, so a field holding it has a word it matches. The database
-    counts (`_counted`, `_field_count`'s rule) and sends the entries by their pair of counts:
-    a broad word's tens of thousands of titles and metadata (~10 MB) were sent, decoded and
-    counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
+    counts (`_counted`, `_field_count`'s rule), and `_fetched_by_counts` sends the entries by
+    their pair of counts: a broad word's tens of thousands of titles and metadata (~10 MB) were
+    sent, decoded and counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
     """
     holds = Q()
     for group in groups:
@@ -748,7 +817,7 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         for pattern in group:
             every &= Q(field_words__words_match=pattern)
         holds |= every
-    counted = (
+    return (
         SearchEntryText.objects.annotate(
             field_words=_FieldWords("title", "meta"),
             in_title=_counted("title", groups, 3),
@@ -757,12 +826,20 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         .filter(holds)
         .values_list("intervention_id", "in_title", "in_meta")
     )
+
+
+def _read_fields(found: _TermMatches, by_counts: list[tuple[int, int, list[int]]]) -> None:
+    """Weigh the entries of `found.body` whose fields hold the term (`by_counts`: the
+    `_fields_counted` entries by their pair of counts, `_fetched_by_counts`), and mark them
+    `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
+    with every text sent. Each such entry is weighed here (`found.weighed`)."""
     body, fielded, weighed = found.body, found.fielded, found.weighed
     # The weight of the entries whose fields hold the term is `_weight`'s sum in the same order,
-    # once per pair of counts; an entry with the term in another field too adds that one by one.
+    # once per pair of counts; entries with the term in another field too add that, a set of
+    # alike entries at a time (`_weighed_alike`).
     elsewhere = found.vocabulary.keys() | found.places | found.paragraphs.keys()
     sizes = _sizes_cache.get() if found.vocabulary else None
-    for in_title, in_meta, ids in _fetched_by_counts(counted):
+    for in_title, in_meta, ids in by_counts:
         if not (in_title or in_meta):
             continue  # the field words held parts of a group apart, or across the two fields
         pks = body.intersection(ids)
@@ -774,19 +851,33 @@ def _read_fields(found: _TermMatches, groups: tuple[tuple[str, ...], ...]) -> No
         if elsewhere:
             apart = pks & elsewhere
             pks -= apart
-            for pk in apart:
-                other = _with_other_fields(weight, found, pk, sizes)
-                weighed.setdefault(other, set()).add(pk)
+            _weighed_alike(
+                apart,
+                found,
+                sizes,
+                lambda pk, weight=weight: _with_other_fields(weight, found, pk, sizes),
+                weighed,
+            )
         if pks:
             weighed.setdefault(weight, set()).update(pks)
+
+
+def _prepared(read: Callable[[str, str, tuple], T], queryset: QuerySet) -> Callable[[], T]:
+    """`read` of the queryset's statement, compiled here: the call may run in another thread
+    (`search.side`), on that thread's connection."""
+    sql, params = queryset.query.sql_with_params()
+    return partial(read, queryset.db, sql, params)
 
 
 def _fetched_by_counts(queryset: QuerySet) -> list[tuple[int, int, list[int]]]:
     """The (id, count, count) rows of a `values_list` queryset as (count, count, ids), one row
     per pair of counts. On PostgreSQL grouped there (`array_agg`): a few dozen rows, where a
     broad word has tens of thousands of entries; elsewhere grouped here."""
-    connection = connections[queryset.db]
-    sql, params = queryset.query.sql_with_params()
+    return _prepared(_read_by_counts, queryset)()
+
+
+def _read_by_counts(alias: str, sql: str, params: tuple) -> list[tuple[int, int, list[int]]]:
+    connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -806,8 +897,11 @@ def _fetched_ids(queryset: QuerySet) -> list[int]:
     """The integers of a one-column `values_list` queryset. On PostgreSQL as one array (`array_agg`
     of the query's rows): the driver reads it in one piece, where a broad word's tens of thousands
     of one-column rows cost more to fetch and unpack (ADR 0011); elsewhere row by row."""
-    connection = connections[queryset.db]
-    sql, params = queryset.query.sql_with_params()
+    return _prepared(_read_ids, queryset)()
+
+
+def _read_ids(alias: str, sql: str, params: tuple) -> list[int]:
+    connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT array_agg(found.id) FROM ({sql}) AS found (id)", params)
@@ -853,6 +947,53 @@ def _weight(
     return _with_other_fields(weight, matches, pk, sizes)
 
 
+def _weighed_alike(
+    pks: set[int],
+    matches: _TermMatches,
+    sizes: _Sizes | None,
+    weigh: Callable[[int], float],
+    into: dict[float, set[int]],
+) -> None:
+    """Add the entries `pks` to `into` by their weight `weigh(pk)`, for a `weigh` that reads
+    no more of an entry than its vocabulary, place and paragraph fields for the term: the
+    entries of one of `matches.alike` sets weigh the same, so each such set's share of `pks` is
+    weighed once, by one of its entries; the rest one by one. The same weights as one by one,
+    by construction; the sets are built only where they save more than they cost (a broad
+    word's tens of thousands of entries), else everything is weighed one by one."""
+    classes = matches._alike
+    if (
+        classes is None
+        and sizes is not None
+        and ALIKE_FROM < len(pks) > len(matches.vocabulary) / 16
+    ):
+        classes = matches.alike(sizes)
+    if classes is not None and len(pks) > len(classes):
+        insides = []
+        for members in classes:
+            inside = pks & members
+            if inside:
+                into.setdefault(weigh(next(iter(inside))), set()).update(inside)
+                insides.append(inside)
+        pks = pks.difference(*insides)
+    for pk in pks:
+        into.setdefault(weigh(pk), set()).add(pk)
+
+
+def _apart_by_weight(
+    term: Term, matches: _TermMatches, pks: set[int], sizes: _Sizes | None
+) -> dict[float, set[int]]:
+    """The entries `pks` of `matches.apart` by their weight for the term on all the published
+    entries, whose titles and metadata were weighed as they were read (`_read_fields`): what is
+    left is the words and the other fields (`_weight` with no texts)."""
+    groups = term.counted
+    by_weight: dict[float, set[int]] = {}
+    in_body = pks & matches.body
+    for part in (in_body, pks - in_body):
+        weigh = partial(_weight, term, matches, texts={}, groups=groups, sizes=sizes)
+        _weighed_alike(part, matches, sizes, lambda pk, weigh=weigh: weigh(pk=pk), by_weight)
+    return by_weight
+
+
 def _with_other_fields(
     weight: float, matches: _TermMatches, pk: int, sizes: _Sizes | None = None
 ) -> float:
@@ -860,7 +1001,7 @@ def _with_other_fields(
     paragraph fields for the term."""
     if pk in matches.vocabulary:
         sizes = sizes or _sizes_cache.get()
-        relative = sizes.of.get(pk, sizes.mean) / sizes.mean
+        relative = sizes.of(pk) / sizes.mean
         named = matches.vocabulary[pk] / (1 - B_VOCABULARY + B_VOCABULARY * relative)
         weight += W_VOCABULARY * min(named, 2)
     if pk in matches.places:
@@ -960,17 +1101,24 @@ def ranked_groups(
                 for pk in pks:
                     covered[pk] += met
         rest = matches.apart & candidates  # the entries of no group above
-        # The rest one by one: on all the published entries, those with the term in another
-        # field too (vocabulary, place, paragraph) or a term of several patterns; on another
-        # queryset, every entry with the term in a field.
-        for pk in rest:
-            weight = _weight(term, matches, pk, texts, groups, sizes)
+        # The rest: on all the published entries, those with the term in another field too
+        # (vocabulary, place, paragraph) or a term of several patterns, weighed by sets of
+        # alike entries (no texts were kept: `_apart_by_weight`); on another queryset, every
+        # entry with the term in a field, one by one.
+        if kept is not None:
+            weighed_rest = _apart_by_weight(term, matches, rest, sizes).items()
+        else:
+            weighed_rest = (
+                (_weight(term, matches, pk, texts, groups, sizes), (pk,)) for pk in rest
+            )
+        for weight, pks in weighed_rest:
             if weight not in by_weight:
                 by_weight[weight] = _scored(idf, weight)
             score, met = by_weight[weight]
-            scores[pk] += score
-            if coverage:
-                covered[pk] += met
+            for pk in pks:
+                scores[pk] += score
+                if coverage:
+                    covered[pk] += met
         untouched = False
     if (not parsed.required or loose) and asked:
         # A longer query (or a short one whose common word is not required): an entry that
@@ -998,8 +1146,9 @@ def _one_term_groups(
     """`ranked_groups` of a one-term query on all the published entries, without a score per
     entry: each entry the term finds is a result, scored by its weight for the term alone. So the
     groups of entries that weigh the same (`body_only`, `weighed`) go into their score's group
-    whole, and only the rest (`apart`: a vocabulary term, place or paragraph) one by one: a broad
-    word's tens of thousands of entries were a score each, set and read back (ADR 0011). The same
+    whole, and the rest (`apart`: a vocabulary term, place or paragraph) by their weight
+    (`_apart_by_weight`): a broad word's tens of thousands of entries were a score each, set and
+    read back (ADR 0011). The same
     scores as `ranked_groups`' loop (the same `_scored` of the same weights; there 0.0 + score),
     the same cut and rounding; `tests/search/test_lookup.py` compares the two."""
     idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
@@ -1010,15 +1159,11 @@ def _one_term_groups(
             if weight not in by_weight:
                 by_weight[weight] = _scored(idf, weight)[0]
             by_score[by_weight[weight]].append(pks)
-    groups, sizes = term.counted, _sizes_cache.get() if matches.vocabulary else None
-    one_by_one: dict[float, list[int]] = defaultdict(list)
-    for pk in matches.apart:
-        weight = _weight(term, matches, pk, {}, groups, sizes)
+    sizes = _sizes_cache.get() if matches.vocabulary else None
+    for weight, pks in _apart_by_weight(term, matches, matches.apart, sizes).items():
         if weight not in by_weight:
             by_weight[weight] = _scored(idf, weight)[0]
-        one_by_one[by_weight[weight]].append(pk)
-    for score, pks in one_by_one.items():
-        by_score[score].append(pks)
+        by_score[by_weight[weight]].append(pks)
     least = cut * max(by_score)
     rounded = {score: round(score * SCALE) for score in by_score if score >= least}
     ranked_pks: dict[int, list[int]] = {

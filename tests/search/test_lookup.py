@@ -117,7 +117,7 @@ def test_a_compound_counts_in_a_field_only_with_all_its_parts_there(monkeypatch)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
 def test_postgresql_reads_the_fields_through_their_words_index():
-    """The index of migration 0016 is over the expression `_read_fields` asks: the same SQL."""
+    """The index of migration 0016 is over the expression `_fields_counted` asks: the same SQL."""
     InterventionFactory(title="Zebrafiskens hus")
     rows = (
         SearchEntryText.objects.annotate(field_words=_FieldWords("title", "meta"))
@@ -283,10 +283,11 @@ def test_the_entries_numbers_of_vocabulary_terms_are_counted_from_the_kept_entri
         n += len(entry.methods.all())
         if n:
             expected[entry.pk] = n
-    assert sizes.of == expected
-    assert sizes.of[many.pk] == 7
-    assert hidden.pk not in sizes.of
+    assert {pk: size for size, pks in sizes.by_size.items() for pk in pks} == expected
+    assert sizes.of(many.pk) == 7
+    assert all(hidden.pk not in pks for pks in sizes.by_size.values())
     assert sizes.mean == pytest.approx(sum(expected.values()) / len(expected))
+    assert sizes.of(hidden.pk) == sizes.mean  # no vocabulary term among the published
 
 
 def every_one_apart(patched) -> None:
@@ -392,6 +393,78 @@ def test_a_one_term_query_scores_as_every_entry_scored_apart(monkeypatch):
     assert differ == []
     assert len(used) == 2 * found > len(texts)  # the grouped path ran, with and without groups
     assert len(ranked("zebrafisk")) == 3
+
+
+def one_by_one(pks, matches, sizes, weigh, into) -> None:
+    """`_weighed_alike` as it was: every entry weighed."""
+    for pk in pks:
+        into.setdefault(weigh(pk), set()).add(pk)
+
+
+def alike_entries() -> list[str]:
+    """Entries named by two and three relations' terms, with vocabularies of several sizes."""
+    group = TargetGroup.objects.create(slug="zebrafiskere", name="Zebrafiskere")
+    area = PolicyArea.objects.create(slug="zebrafiskeri", name="Zebrafiskeri")
+    method = Method.objects.create(slug="zebrafiskning", name="Zebrafiskning")
+    others = list(TargetGroup.objects.exclude(pk=group.pk)[:4])
+    for n in range(12):
+        entry = InterventionFactory(
+            target_groups=[group, *others[: n % 4]], purpose="En zebrafisk." if n % 3 else ""
+        )
+        if n % 2:
+            entry.policy_areas.add(area)
+        if n % 5 == 0:
+            entry.methods.add(method)
+    query.forget_vocabulary()
+    return ["zebrafisk", "zebrafisk hjemløse", "zebrafiskere borgere unge"]
+
+
+def test_entries_weighed_by_sets_of_alike_entries_weigh_as_one_by_one(monkeypatch):
+    """`_weighed_alike` weighs each of `_TermMatches.alike`'s sets by one of its entries: with
+    the sets used wherever they can be, the same (id, score) pairs as every entry weighed one by
+    one, for every judged query and sampled word and for invented entries named by one, two and
+    three relations' terms."""
+    invented = alike_entries()
+    monkeypatch.setattr(query, "ALIKE_FROM", 0)
+    built = []
+    alike = _TermMatches.alike
+    monkeypatch.setattr(
+        _TermMatches, "alike", lambda matches, sizes: built.append(1) or alike(matches, sizes)
+    )
+    differ = []
+    for text in [*judged_and_sampled(), *invented]:
+        parsed = understand(text)
+        by_sets = ranked(parsed)
+        with monkeypatch.context() as patched:
+            patched.setattr(query, "_weighed_alike", one_by_one)
+            if not same(by_sets, ranked(parsed)):
+                differ.append(text)
+    assert differ == []
+    assert len(built) > 50
+
+
+def test_the_sets_of_alike_entries_are_the_vocabulary_entries_that_weigh_the_same():
+    alike_entries()
+    sizes = query._sizes_cache.get()
+    checked = 0
+    for text in ["zebrafisk", "borgere", "unge", "psykiatri", "misbrug"]:
+        for term in understand(text).terms:
+            found = _match(term, Intervention.objects.published(), {}, query._catalogue)
+            sets = found.alike(sizes)
+            every = [pk for members in sets for pk in members]
+            assert len(every) == len(set(every))  # each entry in one set
+            assert set(every) == found.vocabulary.keys() - found.places - found.paragraphs.keys()
+            for members in sets:
+                weights = {query._with_other_fields(0.5, found, pk, sizes) for pk in members}
+                assert len(weights) == 1
+            checked += len(sets)
+    assert checked > 5
+    counts = set(
+        query._match(
+            word_term("zebrafisk"), Intervention.objects.published(), {}, query._catalogue
+        ).vocabulary.values()
+    )
+    assert counts == {1, 2, 3}
 
 
 def test_the_ids_of_a_words_lookup_are_read_whole_or_not_at_all():

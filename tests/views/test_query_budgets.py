@@ -148,7 +148,7 @@ def searches(sqls: list[str]) -> int:
 def search_lookups(query: str) -> int:
     """The indexed lookups a search makes: one per group of patterns of its words (a compound's
     parts in one query, search.query.Term.looked_up), and one per word that finds entries for
-    the titles and metadata that hold it (search.query._read_fields)."""
+    the titles and metadata that hold it (search.query._fields_counted)."""
     return sum(len(term.looked_up) + bool(term.counted) for term in understand(query).terms)
 
 
