@@ -472,8 +472,8 @@ class _Sizes:
 
 def _load_vocabulary_sizes() -> _Sizes:
     """How many target groups, policy areas and methods each published entry has, kept like the
-    vocabulary (a dict of small integers, 100,000 entries are a few megabytes); what an entry's
-    vocabulary field is normalised by.
+    vocabulary (the entries as sets by their number, `_Sizes`: a few megabytes at 100,000
+    entries); what an entry's vocabulary field is normalised by.
 
     Counted from each term's published entries, which the lookup keeps anyway (`_catalogue`):
     a grouped count per relation joined the link table to the published entries' wide rows,
@@ -746,7 +746,7 @@ def _match(
             found.paragraphs[pk] = max(found.paragraphs.get(pk, 0.0), weight)
     if kept is not None and found.body and counted:
         if by_counts is None:
-            by_counts = _fetched_by_counts(_fields_counted(counted))
+            by_counts = _prepared(_read_by_counts, _fields_counted(counted))()
         _read_fields(found, by_counts)
     return found
 
@@ -807,7 +807,7 @@ def _fields_counted(groups: tuple[tuple[str, ...], ...]) -> QuerySet:
     match, a third of a broad word's matches at 100,000 entries, where a LIKE over the metadata
     of every match cost more than the lookup itself (ADR 0011). Exact for the reason `_if_in`
     is: a pattern lies within a word, so a field holding it has a word it matches. The database
-    counts (`_counted`, `_field_count`'s rule), and `_fetched_by_counts` sends the entries by
+    counts (`_counted`, `_field_count`'s rule), and `_read_by_counts` sends the entries by
     their pair of counts: a broad word's tens of thousands of titles and metadata (~10 MB) were
     sent, decoded and counted in Python, most of a new search's CPU at 100,000 entries (ADR 0011).
     """
@@ -830,7 +830,7 @@ def _fields_counted(groups: tuple[tuple[str, ...], ...]) -> QuerySet:
 
 def _read_fields(found: _TermMatches, by_counts: list[tuple[int, int, list[int]]]) -> None:
     """Weigh the entries of `found.body` whose fields hold the term (`by_counts`: the
-    `_fields_counted` entries by their pair of counts, `_fetched_by_counts`), and mark them
+    `_fields_counted` entries by their pair of counts, `_read_by_counts`), and mark them
     `fielded`: only such a field counts for the term; an entry whose fields hold none weighs as
     with every text sent. Each such entry is weighed here (`found.weighed`)."""
     body, fielded, weighed = found.body, found.fielded, found.weighed
@@ -869,14 +869,10 @@ def _prepared(read: Callable[[str, str, tuple], T], queryset: QuerySet) -> Calla
     return partial(read, queryset.db, sql, params)
 
 
-def _fetched_by_counts(queryset: QuerySet) -> list[tuple[int, int, list[int]]]:
-    """The (id, count, count) rows of a `values_list` queryset as (count, count, ids), one row
-    per pair of counts. On PostgreSQL grouped there (`array_agg`): a few dozen rows, where a
-    broad word has tens of thousands of entries; elsewhere grouped here."""
-    return _prepared(_read_by_counts, queryset)()
-
-
 def _read_by_counts(alias: str, sql: str, params: tuple) -> list[tuple[int, int, list[int]]]:
+    """The (id, count, count) rows of a `values_list` statement (`_prepared`) as (count, count,
+    ids), one row per pair of counts. On PostgreSQL grouped there (`array_agg`): a few dozen
+    rows, where a broad word has tens of thousands of entries; elsewhere grouped here."""
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -893,14 +889,11 @@ def _read_by_counts(alias: str, sql: str, params: tuple) -> list[tuple[int, int,
         return [(a, b, ids) for (a, b), ids in grouped.items()]
 
 
-def _fetched_ids(queryset: QuerySet) -> list[int]:
-    """The integers of a one-column `values_list` queryset. On PostgreSQL as one array (`array_agg`
-    of the query's rows): the driver reads it in one piece, where a broad word's tens of thousands
-    of one-column rows cost more to fetch and unpack (ADR 0011); elsewhere row by row."""
-    return _prepared(_read_ids, queryset)()
-
-
 def _read_ids(alias: str, sql: str, params: tuple) -> list[int]:
+    """The integers of a one-column `values_list` statement (`_prepared`). On PostgreSQL as one
+    array (`array_agg` of the statement's rows): the driver reads it in one piece, where a broad
+    word's tens of thousands of one-column rows cost more to fetch and unpack (ADR 0011);
+    elsewhere row by row."""
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -987,9 +980,10 @@ def _apart_by_weight(
     left is the words and the other fields (`_weight` with no texts)."""
     groups = term.counted
     by_weight: dict[float, set[int]] = {}
+    weigh = partial(_weight, term, matches, texts={}, groups=groups, sizes=sizes)
     in_body = pks & matches.body
+    # In the body or not: the body's words add to the weight, so the two parts weigh apart.
     for part in (in_body, pks - in_body):
-        weigh = partial(_weight, term, matches, texts={}, groups=groups, sizes=sizes)
         _weighed_alike(part, matches, sizes, lambda pk, weigh=weigh: weigh(pk=pk), by_weight)
     return by_weight
 
@@ -1148,9 +1142,9 @@ def _one_term_groups(
     groups of entries that weigh the same (`body_only`, `weighed`) go into their score's group
     whole, and the rest (`apart`: a vocabulary term, place or paragraph) by their weight
     (`_apart_by_weight`): a broad word's tens of thousands of entries were a score each, set and
-    read back (ADR 0011). The same
-    scores as `ranked_groups`' loop (the same `_scored` of the same weights; there 0.0 + score),
-    the same cut and rounding; `tests/search/test_lookup.py` compares the two."""
+    read back (ADR 0011). The same scores as `ranked_groups`' loop (the same `_scored` of the
+    same weights; there 0.0 + score), the same cut and rounding; `tests/search/test_lookup.py`
+    compares the two."""
     idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
     by_weight: dict[float, float] = {}
     by_score: dict[float, list] = defaultdict(list)  # score -> sets and lists of its entries

@@ -470,9 +470,11 @@ def test_the_sets_of_alike_entries_are_the_vocabulary_entries_that_weigh_the_sam
 def test_the_ids_of_a_words_lookup_are_read_whole_or_not_at_all():
     first = InterventionFactory(title="Zebrafiskens hus")
     second = InterventionFactory(purpose="Om zebrafisk.")
+
+    def read_ids(matching):
+        return query._prepared(query._read_ids, matching.values_list("intervention_id"))()
+
     matching = SearchEntry.objects.filter(words__words_match="zebrafisk")
-    assert sorted(query._fetched_ids(matching.values_list("intervention_id"))) == sorted(
-        [first.pk, second.pk]
-    )
+    assert sorted(read_ids(matching)) == sorted([first.pk, second.pk])
     nothing = SearchEntry.objects.filter(words__words_match="kamelzebra")
-    assert query._fetched_ids(nothing.values_list("intervention_id")) == []
+    assert read_ids(nothing) == []
