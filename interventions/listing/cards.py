@@ -171,7 +171,11 @@ def card_markup(
     the template's autoescape escaped it; the translations are not (a template's literals are
     safe), nor the values inside the age's translation twice.
     """
-    words = _words(get_language())
+    language = get_language()
+    words = _words(language)
+    # The entry's own text is Danish: marked so only on a page in another language, whose
+    # `<html lang>` says otherwise (on a Danish page the mark repeats what the page says).
+    da = "" if language == settings.LANGUAGE_CODE else ' lang="da"'
     title = escape(entry.title)
     slug = escape(entry.slug)
     meta = ""
@@ -199,35 +203,38 @@ def card_markup(
             facts += f"<span>{words['budget']}: {escape(entry.budget_label)}"
             if entry.budget_note:
                 note = escape(truncatewords(entry.budget_note, 8))
-                facts += f' <span class="result-budget-note" lang="da">({note})</span>'
+                facts += f' <span class="result-budget-note"{da}>({note})</span>'
             facts += "</span>"
         facts += "</p>"
     groups = ""
     if target_groups:
         badges = "".join(
-            f'<span class="badge" lang="da">{escape(name)}</span> ' for name in target_groups
+            f'<span class="badge"{da}>{escape(name)}</span> ' for name in target_groups
         )
         groups = (
             f'<p class="result-groups"><span class="sr-only">{words["groups"]}:</span> {badges}</p>'
         )
+    organisation = escape(entry.organisation)
+    if da:
+        organisation = f"<span{da}>{organisation}</span>"
+    # One element a line, without indentation: the whitespace between blocks shows nothing.
     before = (
-        '<li class="result-card">\n  <article>\n'
-        f'    <h3 class="result-title" lang="da"><a href="{escape(_url(entry))}">'
-        f"{title}</a></h3>\n"
-        f'    <p class="result-meta"><span class="sr-only">{words["owner"]}:</span> '
-        f'<span lang="da">{escape(entry.organisation)}</span>{meta}</p>\n'
-        f'    <p class="result-status">{escape(entry.status_as_stated)} · {age}</p>\n'
-        f"    {facts}{SORT}\n"
-        '    <p class="result-text" lang="da">'
+        '<li class="result-card">\n<article>\n'
+        f'<h3 class="result-title"{da}><a href="{escape(_url(entry))}">{title}</a></h3>\n'
+        f'<p class="result-meta"><span class="sr-only">{words["owner"]}:</span> '
+        f"{organisation}{meta}</p>\n"
+        f'<p class="result-status">{escape(entry.status_as_stated)} · {age}</p>\n'
+        f"{facts}{SORT}\n"
+        f'<p class="result-text"{da}>'
     )
     after = (
         "</p>\n"
-        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        '<p class="result-compare form-group-checkbox"><input class="form-checkbox" '
         f'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
         f'data-title="{title}"><label class="form-label" for="compare-{slug}">'
         f'{words["compare"]}<span class="sr-only"> {title}</span></label></p>\n'
-        f"    {groups}\n"
-        "  </article>\n</li>\n"
+        f"{groups}\n"
+        "</article>\n</li>\n"
     )
     return before, after
 

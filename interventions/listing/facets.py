@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote_plus
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -40,7 +41,9 @@ class ValueText:
         self.label = label
         self.group = group
         self.dom_id = dom_id
-        self.lang = lang  # "da" for a vocabulary's value: the data is Danish in every language
+        # "da" for a vocabulary's value on a page in another language (the data is Danish in
+        # every language); "" where the page's own language says it.
+        self.lang = lang
         self.bits = bits
         self.markup: tuple[str, str] | None = None
 
@@ -306,7 +309,8 @@ def shown_values(index: FacetIndex) -> dict[str, tuple[str, list[ValueText]]]:
                         str(value.label),
                         value.group,
                         value.dom_id,
-                        "da" if facet.is_vocabulary else "",
+                        # Marked Danish only on a page in another language (`ValueText.lang`).
+                        "da" if facet.is_vocabulary and language != settings.LANGUAGE_CODE else "",
                         value.bits,
                     )
                     for value in index.facets[facet.param]

@@ -32,6 +32,10 @@ register = template.Library()
 # The standard library's escape, as Django's uses, without its lazy-string wrapper: the facets
 # escape some 1,500 strings per list page.
 escape = html.escape
+# The tags below write their markup without the indentation their templates had: the line
+# break left keeps what the browser shows (one space, or nothing between blocks), and the
+# spaces after it were ~5% of a search page's bytes, gzip-compressed on every uncached request
+# (ADR 0017, fourteenth round).
 
 
 # --- Parts of the frame that are the same on every page ----------------------------------------
@@ -274,8 +278,8 @@ def language_items(context) -> SafeString:
         code = escape(str(link["code"]))
         current = ' aria-current="true"' if link["current"] else ""
         out.append(
-            f'\n            <li><a href="{escape(str(link["url"]))}" lang="{code}"'
-            f' hreflang="{code}"{current}>{escape(str(link["name"]))}</a></li>\n            '
+            f'\n<li><a href="{escape(str(link["url"]))}" lang="{code}"'
+            f' hreflang="{code}"{current}>{escape(str(link["name"]))}</a></li>\n'
         )
     return mark_safe("".join(out))  # every value above is escaped
 
@@ -307,8 +311,8 @@ def _menu_items(items: list[dict[str, object]]) -> SafeString:
         active = ' class="active current"' if item["current"] else ""
         current = ' aria-current="page"' if item["current"] else ""
         out.append(
-            f'\n            <li{active}><a class="nav-link" href="{escape(str(item["url"]))}"'
-            f"{current}><span>{escape(str(item['label']))}</span></a></li>\n            "
+            f'\n<li{active}><a class="nav-link" href="{escape(str(item["url"]))}"'
+            f"{current}><span>{escape(str(item['label']))}</span></a></li>\n"
         )
     return mark_safe("".join(out))  # every value above is escaped
 
@@ -428,8 +432,8 @@ SORT_CHOICES = (("", ""), *SORT_OPTIONS)
 def _sort_menu(query: str, current: str) -> SafeString:
     return mark_safe(
         "".join(
-            f'\n            <option value="{escape(value)}"'
-            f"{' selected' if value == current else ''}>{escape(str(label))}</option>\n            "
+            f'\n<option value="{escape(value)}"'
+            f"{' selected' if value == current else ''}>{escape(str(label))}</option>\n"
             for value, label in sort_options(query)
         )
     )  # every value above is escaped
@@ -525,24 +529,24 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
     """The active filters (`active_filters`) as their chips, each a link that removes it, and
     "Nulstil alle filtre"; nothing when no filter is in force.
 
-    Built in Python, as the facet panels are; the markup, its whitespace included, is what the
-    template loop over the groups and chips wrote.
+    Built in Python, as the facet panels are; the markup is what the template loop over the
+    groups and chips wrote, without its indentation.
     """
     groups = active_filters(params, facets, budget, query)
     if not groups:
-        return mark_safe("\n      ")
+        return mark_safe("\n")
     close = _icon("close")
     words = _filter_words(get_language())
     heading, switch_off = _text(words["heading"]), _text(words["switch off"])
     out = [
-        '\n      \n      <div class="active-filters">'
-        f'\n        <h3 class="sr-only">{heading}</h3>'
-        '\n        <ul class="unstyled-list active-filter-list">\n          '
+        '\n\n<div class="active-filters">'
+        f'\n<h3 class="sr-only">{heading}</h3>'
+        '\n<ul class="unstyled-list active-filter-list">\n'
     ]
     for group in groups:
         remove = _text(group["remove"])
         out.append(
-            '\n          <li class="active-filter-group">'
+            '\n<li class="active-filter-group">'
             f'<span class="active-filter-label">{_text(group["label"])}:</span>'
         )
         for n, chip in enumerate(group["chips"]):
@@ -564,13 +568,9 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
                 f'<span class="sr-only">{switch_off}:</span>'
                 f" {_text(mode['text'])} {close}</a>"
             )
-        out.append("</li>\n          ")
+        out.append("</li>\n")
     url, reset = _text(list_url), _text(words["reset"])
-    out.append(
-        "\n        </ul>"
-        f'\n        <p><a href="{url}" hx-get="{url}">{reset}</a></p>'
-        "\n      </div>\n      "
-    )
+    out.append(f'\n</ul>\n<p><a href="{url}" hx-get="{url}">{reset}</a></p>\n</div>\n')
     return mark_safe("".join(out))  # every value above is escaped
 
 
@@ -645,53 +645,52 @@ def pagination(context, page) -> SafeString:
     (`page_window`), next; nothing for a single page.
 
     Built in Python, as the facet panels are: the template's loop with a `{% querystring %}`
-    per link was a fifth of the results region's rendering. The markup, its whitespace
-    included, is what that template wrote.
+    per link was a fifth of the results region's rendering. The markup is what that template
+    wrote, without its indentation.
     """
     if not page.has_other_pages():
         return mark_safe("\n")
     params = context.request.GET
     side, pages, previous, following, where, label = _pagination_words(rendering(context)[0])
-    out = [f'\n<nav class="pagination" aria-label="{pages}">\n  ']
+    out = [f'\n<nav class="pagination" aria-label="{pages}">\n']
     if page.has_previous():
         url = _page_url(params, page.previous_page_number())
         out.append(
-            f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-previous"'
+            f'\n<a href="{url}" hx-get="{url}" class="button button-arrow button-previous"'
             f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
-            f'{previous}</span><span class="sr-only"> {side}</span></a>\n  '
+            f'{previous}</span><span class="sr-only"> {side}</span></a>\n'
         )
     where = where % {"number": page.number, "total": page.paginator.num_pages}
     out.append(
-        f'\n  <span class="pagination-mobile">{where}</span>'
-        '\n  <ul class="pagination__items">\n    '
+        f'\n<span class="pagination-mobile">{where}</span>\n<ul class="pagination__items">\n'
     )
     for n in page_window(page):
         if n is None:
             out.append(
-                '\n    <li class="pagination-item pagination-overflow">'
-                '<span aria-hidden="true">…</span></li>\n    '
+                '\n<li class="pagination-item pagination-overflow">'
+                '<span aria-hidden="true">…</span></li>\n'
             )
         elif n == page.number:
             url = _page_url(params, n)
             out.append(
-                f'\n    <li class="pagination-item pagination-number"><a href="{url}"'
+                f'\n<li class="pagination-item pagination-number"><a href="{url}"'
                 f' class="button current-page" aria-current="page">'
-                f'<span class="sr-only">{label} </span>{n}</a></li>\n    '
+                f'<span class="sr-only">{label} </span>{n}</a></li>\n'
             )
         else:
             url = _page_url(params, n)
             out.append(
-                f'\n    <li class="pagination-item pagination-number"><a href="{url}"'
+                f'\n<li class="pagination-item pagination-number"><a href="{url}"'
                 f' hx-get="{url}" class="button button-secondary">'
-                f'<span class="sr-only">{label} </span>{n}</a></li>\n    '
+                f'<span class="sr-only">{label} </span>{n}</a></li>\n'
             )
-    out.append("\n  </ul>\n  ")
+    out.append("\n</ul>\n")
     if page.has_next():
         url = _page_url(params, page.next_page_number())
         out.append(
-            f'\n  <a href="{url}" hx-get="{url}" class="button button-arrow button-next"'
+            f'\n<a href="{url}" hx-get="{url}" class="button button-arrow button-next"'
             f' rel="next"><span class="pagination-nav-link">{following}</span>'
-            f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n  '
+            f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n'
         )
     out.append("\n</nav>\n\n")
     return mark_safe("".join(out))  # every value above is escaped
@@ -738,16 +737,16 @@ def facet_list(facets, budget) -> SafeString:
     the budget's (`budget_panel`), or, when an empty result leaves none, a note saying so.
 
     One tag where a `{% with %}`, an `{% if %}` and two tags were: each level of the template
-    joined and copied the panels' markup again (~50 kB on the list page). The markup, its
-    whitespace included, is what that template wrote.
+    joined and copied the panels' markup again (~50 kB on the list page). The markup is what
+    that template wrote, without its indentation.
     """
     shown = [facet for facet in facets if facet.values]
     if not shown:
         empty = escape(gettext("Der er intet at afgrænse i et tomt resultat."))
-        return mark_safe(f"\n  <p>{empty}</p>\n  ")
+        return mark_safe(f"\n<p>{empty}</p>\n")
     return mark_safe(  # both parts are escaped markup
-        '\n  <ul class="unstyled-list facet-list">\n    '
-        f"{facet_panels(shown)}\n    {budget_panel(budget)}\n  </ul>\n  "
+        '\n<ul class="unstyled-list facet-list">\n'
+        f"{facet_panels(shown)}\n{budget_panel(budget)}\n</ul>\n"
     )
 
 
@@ -756,8 +755,8 @@ def facet_panels(facets) -> SafeString:
     filter box of a long list, the "alle valgte" switch and its values (`facet_values`).
 
     Built in Python as the values are: a template loop over some 12 facets with a dozen
-    conditions and variables each was a tenth of the list page's rendering time. The markup,
-    its whitespace included, is what the template loop wrote.
+    conditions and variables each was a tenth of the list page's rendering time. The markup is
+    what the template loop wrote, without its indentation.
     """
     out = []
     for facet in facets:
@@ -781,11 +780,11 @@ def facet_panels(facets) -> SafeString:
         if len(facet.values) > 10:
             find = gettext("Find %(label)s i listen") % {"label": escape(facet.label.lower())}
             filter_box = (
-                '\n          <div class="form-group facet-filter js-only">'
-                f'\n            <label class="form-label" for="facet-{param}-filter">{find}</label>'
-                f'\n            <input class="form-input" id="facet-{param}-filter" type="text"'
+                '\n<div class="form-group facet-filter js-only">'
+                f'\n<label class="form-label" for="facet-{param}-filter">{find}</label>'
+                f'\n<input class="form-input" id="facet-{param}-filter" type="text"'
                 f' autocomplete="off" data-facet-filter="facet-{param}-values">'
-                "\n          </div>\n          "
+                "\n</div>\n"
             )
         mode_switch = ""
         # "Alle valgte" matters once two values are chosen (and stays to be switched off).
@@ -797,30 +796,30 @@ def facet_panels(facets) -> SafeString:
                 gettext("Uden flueben er det nok, at én af de valgte passer (eller).")
             )
             mode_switch = (
-                '\n          <div class="form-group-checkbox facet-mode">'
-                f'\n            <input class="form-checkbox" type="checkbox" id="match-all-{param}"'
+                '\n<div class="form-group-checkbox facet-mode">'
+                f'\n<input class="form-checkbox" type="checkbox" id="match-all-{param}"'
                 f' name="match_all" value="{param}" aria-describedby="match-all-{param}-hint"'
                 f"{checked}>"
-                f'\n            <label class="form-label" for="match-all-{param}">'
+                f'\n<label class="form-label" for="match-all-{param}">'
                 f"{all_label}</label>"
-                f'\n            <span class="form-hint" id="match-all-{param}-hint">'
+                f'\n<span class="form-hint" id="match-all-{param}-hint">'
                 f"{all_hint}"
-                "</span>\n          </div>\n          "
+                "</span>\n</div>\n"
             )
         is_open = " open" if selected else ""
         out.append(
-            "\n    <li>"
-            f'\n      <details class="facet-panel" id="facet-{param}-panel"{is_open}>'
-            f'\n        <summary class="facet-summary" id="facet-{param}-button">'
+            "\n<li>"
+            f'\n<details class="facet-panel" id="facet-{param}-panel"{is_open}>'
+            f'\n<summary class="facet-summary" id="facet-{param}-button">'
             f'<h3 class="facet-title">{heading}</h3></summary>'
-            f'\n      <div id="facet-{param}" class="facet-content">'
-            "\n        <fieldset>"
-            f'\n          <legend class="sr-only">{label}</legend>'
-            f"\n          {filter_box}\n          \n          {mode_switch}"
-            f'\n          <ul class="unstyled-list facet-values" id="facet-{param}-values">'
-            f"\n            {facet_values(facet)}"
-            "\n          </ul>\n        </fieldset>\n      </div>"
-            "\n      </details>\n    </li>\n    "
+            f'\n<div id="facet-{param}" class="facet-content">'
+            "\n<fieldset>"
+            f'\n<legend class="sr-only">{label}</legend>'
+            f"\n{filter_box}\n\n{mode_switch}"
+            f'\n<ul class="unstyled-list facet-values" id="facet-{param}-values">'
+            f"\n{facet_values(facet)}"
+            "\n</ul>\n</fieldset>\n</div>"
+            "\n</details>\n</li>\n"
         )
     return mark_safe("".join(out))  # every value above is escaped
 
@@ -828,34 +827,32 @@ def facet_panels(facets) -> SafeString:
 def budget_panel(budget) -> SafeString:
     """`has_budget`'s panel: its choices (`FacetResult.budget`) as radio buttons with their
     counts, open unless one is chosen; nothing without choices. Built in Python as the facet
-    panels are (its template loop was ~0.4 ms a list page); the markup, its whitespace
-    included, is what that loop wrote."""
+    panels are (its template loop was ~0.4 ms a list page); the markup is what that loop wrote,
+    without its indentation."""
     if not budget:
         return mark_safe("")
     title = escape(gettext("Budget"))  # outside the f-strings: xgettext reads none of them
     is_open = "" if budget[0].selected else " open"
     out = [
-        "\n    <li>"
-        f'\n      <details class="facet-panel" id="facet-has_budget-panel"{is_open}>'
-        '\n        <summary class="facet-summary" id="facet-has_budget-button">'
+        "\n<li>"
+        f'\n<details class="facet-panel" id="facet-has_budget-panel"{is_open}>'
+        '\n<summary class="facet-summary" id="facet-has_budget-button">'
         f'<h3 class="facet-title">{title}</h3></summary>'
-        '\n      <div id="facet-has_budget" class="facet-content">'
-        "\n        <fieldset>"
-        f'\n          <legend class="sr-only">{title}</legend>'
-        '\n          <ul class="unstyled-list facet-values">\n            '
+        '\n<div id="facet-has_budget" class="facet-content">'
+        "\n<fieldset>"
+        f'\n<legend class="sr-only">{title}</legend>'
+        '\n<ul class="unstyled-list facet-values">\n'
     ]
     for choice in budget:
         dom_id = f"f-has_budget-{escape(choice.value or 'alle')}"
         checked = " checked" if choice.selected else ""
         out.append(
-            '\n            <li class="form-group-radio"><input class="form-radio" type="radio"'
+            '\n<li class="form-group-radio"><input class="form-radio" type="radio"'
             f' id="{dom_id}" name="has_budget" value="{escape(choice.value)}"{checked}>'
             f'<label class="form-label" for="{dom_id}">{escape(str(choice.label))}'
-            f' <span class="facet-count">({choice.count})</span></label></li>\n            '
+            f' <span class="facet-count">({choice.count})</span></label></li>\n'
         )
-    out.append(
-        "\n          </ul>\n        </fieldset>\n      </div>\n      </details>\n    </li>\n    "
-    )
+    out.append("\n</ul>\n</fieldset>\n</div>\n</details>\n</li>\n")
     return mark_safe("".join(out))  # every value above is escaped
 
 

@@ -89,7 +89,10 @@ def test_a_card_names_the_municipalities_it_serves_apart_from_those_that_run_it(
             intervention=entry, municipality=Municipality.objects.get(slug=slug)
         )
     html = card(client, entry)
-    assert '<span lang="da">Testkommune</span> · Aarhus · Betjener Herning, Skive</p>' in html
+    assert (
+        '<span class="sr-only">Ejer:</span> Testkommune · Aarhus · Betjener Herning, Skive</p>'
+        in html
+    )
 
 
 # --- Cards that inform a decision (#21) ----------------------------------------------------------
@@ -232,44 +235,44 @@ def test_the_process_keeps_at_most_its_bound_of_cards(monkeypatch):
 # the entry's.
 FULL_CARD = {
     "da": (
-        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<li class="result-card">\n<article>\n<h3 class="result-title">'
         '<a href="{url}">Zyx &quot;kort&quot; &amp; &lt;co&gt;</a></h3>\n'
-        '    <p class="result-meta"><span class="sr-only">Ejer:</span> <span lang="da">'
-        "Zyx &amp; Søn &lt;ApS&gt;</span> · Aarhus, Herning · Betjener Skive, Viborg</p>\n"
-        '    <p class="result-status">I drift, bekræftet {year} · <span class="result-age">'
+        '<p class="result-meta"><span class="sr-only">Ejer:</span> '
+        "Zyx &amp; Søn &lt;ApS&gt; · Aarhus, Herning · Betjener Skive, Viborg</p>\n"
+        '<p class="result-status">I drift, bekræftet {year} · <span class="result-age">'
         "Bekræftet {confirmed}</span></p>\n"
-        '    <p class="result-facts"><span>Periode: 2016–2030</span> · <span>Budget: 5.900.000 '
-        'kr. om året (2016) <span class="result-budget-note" lang="da">(Afsat årligt til '
+        '<p class="result-facts"><span>Periode: 2016–2030</span> · <span>Budget: 5.900.000 '
+        'kr. om året (2016) <span class="result-budget-note">(Afsat årligt til '
         "indsatsen &amp; &lt;andet&gt; for 2016 …)</span></span></p>{sort}\n"
-        '    <p class="result-text" lang="da">{text}</p>\n'
-        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        '<p class="result-text">{text}</p>\n'
+        '<p class="result-compare form-group-checkbox"><input class="form-checkbox" '
         'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
         'data-title="Zyx &quot;kort&quot; &amp; &lt;co&gt;"><label class="form-label" '
         'for="compare-{slug}">Sammenlign<span class="sr-only"> Zyx &quot;kort&quot; &amp; '
         "&lt;co&gt;</span></label></p>\n"
-        '    <p class="result-groups"><span class="sr-only">Målgrupper:</span> <span '
-        'class="badge" lang="da">Borgere med misbrug</span> <span class="badge" lang="da">'
-        "Hjemløse</span> </p>\n  </article>\n</li>\n"
+        '<p class="result-groups"><span class="sr-only">Målgrupper:</span> <span '
+        'class="badge">Borgere med misbrug</span> <span class="badge">'
+        "Hjemløse</span> </p>\n</article>\n</li>\n"
     ),
     "en": (
-        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<li class="result-card">\n<article>\n<h3 class="result-title" lang="da">'
         '<a href="{url}">Zyx &quot;kort&quot; &amp; &lt;co&gt;</a></h3>\n'
-        '    <p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
+        '<p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
         "Zyx &amp; Søn &lt;ApS&gt;</span> · Aarhus, Herning · Serves Skive, Viborg</p>\n"
-        '    <p class="result-status">Running, confirmed {year} · <span class="result-age">'
+        '<p class="result-status">Running, confirmed {year} · <span class="result-age">'
         "Confirmed {confirmed}</span></p>\n"
-        '    <p class="result-facts"><span>Period: 2016–2030</span> · <span>Budget: DKK '
+        '<p class="result-facts"><span>Period: 2016–2030</span> · <span>Budget: DKK '
         '5,900,000 a year (2016) <span class="result-budget-note" lang="da">(Afsat årligt til '
         "indsatsen &amp; &lt;andet&gt; for 2016 …)</span></span></p>{sort}\n"
-        '    <p class="result-text" lang="da">{text}</p>\n'
-        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        '<p class="result-text" lang="da">{text}</p>\n'
+        '<p class="result-compare form-group-checkbox"><input class="form-checkbox" '
         'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
         'data-title="Zyx &quot;kort&quot; &amp; &lt;co&gt;"><label class="form-label" '
         'for="compare-{slug}">Compare<span class="sr-only"> Zyx &quot;kort&quot; &amp; '
         "&lt;co&gt;</span></label></p>\n"
-        '    <p class="result-groups"><span class="sr-only">Target groups:</span> <span '
+        '<p class="result-groups"><span class="sr-only">Target groups:</span> <span '
         'class="badge" lang="da">Borgere med misbrug</span> <span class="badge" lang="da">'
-        "Hjemløse</span> </p>\n  </article>\n</li>\n"
+        "Hjemløse</span> </p>\n</article>\n</li>\n"
     ),
 }
 FULL_SUMMARY = (
@@ -280,33 +283,33 @@ FULL_SUMMARY = (
 # No places, no target groups, no summary, an amount without a period, never confirmed.
 BARE_CARD = {
     "da": (
-        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<li class="result-card">\n<article>\n<h3 class="result-title">'
         '<a href="{url}">Zyxkort bart</a></h3>\n'
-        '    <p class="result-meta"><span class="sr-only">Ejer:</span> <span lang="da">'
-        "Testkommune</span></p>\n"
-        '    <p class="result-status">Ukendt · <span class="result-age">Oplysninger fra januar '
+        '<p class="result-meta"><span class="sr-only">Ejer:</span> '
+        "Testkommune</p>\n"
+        '<p class="result-status">Ukendt · <span class="result-age">Oplysninger fra januar '
         '2016</span> <strong class="result-stale">Over to år gamle oplysninger</strong></p>\n'
-        '    <p class="result-facts"><span>Budget: 780.000 kr.</span></p>\n'
-        '    <p class="result-text" lang="da"></p>\n'
-        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        '<p class="result-facts"><span>Budget: 780.000 kr.</span></p>\n'
+        '<p class="result-text"></p>\n'
+        '<p class="result-compare form-group-checkbox"><input class="form-checkbox" '
         'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
         'data-title="Zyxkort bart"><label class="form-label" for="compare-{slug}">Sammenlign'
-        '<span class="sr-only"> Zyxkort bart</span></label></p>\n    \n  </article>\n</li>\n'
+        '<span class="sr-only"> Zyxkort bart</span></label></p>\n\n</article>\n</li>\n'
     ),
     "en": (
-        '<li class="result-card">\n  <article>\n    <h3 class="result-title" lang="da">'
+        '<li class="result-card">\n<article>\n<h3 class="result-title" lang="da">'
         '<a href="{url}">Zyxkort bart</a></h3>\n'
-        '    <p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
+        '<p class="result-meta"><span class="sr-only">Owner:</span> <span lang="da">'
         "Testkommune</span></p>\n"
-        '    <p class="result-status">Unknown · <span class="result-age">Information from '
+        '<p class="result-status">Unknown · <span class="result-age">Information from '
         'January 2016</span> <strong class="result-stale">Information over two years old'
         "</strong></p>\n"
-        '    <p class="result-facts"><span>Budget: DKK 780,000</span></p>\n'
-        '    <p class="result-text" lang="da"></p>\n'
-        '    <p class="result-compare form-group-checkbox"><input class="form-checkbox" '
+        '<p class="result-facts"><span>Budget: DKK 780,000</span></p>\n'
+        '<p class="result-text" lang="da"></p>\n'
+        '<p class="result-compare form-group-checkbox"><input class="form-checkbox" '
         'type="checkbox" id="compare-{slug}" name="indsats" value="{slug}" form="compare-form" '
         'data-title="Zyxkort bart"><label class="form-label" for="compare-{slug}">Compare'
-        '<span class="sr-only"> Zyxkort bart</span></label></p>\n    \n  </article>\n</li>\n'
+        '<span class="sr-only"> Zyxkort bart</span></label></p>\n\n</article>\n</li>\n'
     ),
 }
 
@@ -382,7 +385,7 @@ def test_a_card_shows_its_snippet_in_place_of_the_summary():
     from interventions.listing.index import catalogue_index
 
     cards.attach_cards([listed], catalogue_index())
-    assert '<p class="result-text" lang="da">Et <mark>udsnit</mark></p>' in listed.card
+    assert '<p class="result-text">Et <mark>udsnit</mark></p>' in listed.card
     assert "ord0" not in listed.card
 
 

@@ -199,21 +199,22 @@ def test_the_sort_menu_chooses_the_query_strings_last_sort(query, chosen):
     assert searched.count(" selected") == 1 and f'value="{chosen}" selected' in searched
 
 
-# The facet panels' part of `_facets.html` before `{% facet_list %}` took it over, and a
-# template library (`{% load reference %}`) with the filter and tags it used.
+# The facet panels' part of `_facets.html` before `{% facet_list %}` took it over (without its
+# indentation, which the tags leave out), and a template library (`{% load reference %}`)
+# with the filter and tags it used.
 register = Library()
 register.filter("with_values", lambda facets: [facet for facet in facets if facet.values])
 register.simple_tag(site_tags.facet_panels)
 register.simple_tag(site_tags.budget_panel)
 register.tag("translate", do_translate)
 FACET_LIST_TEMPLATE = """{% load reference %}{% with shown=facets|with_values %}{% if shown %}
-  <ul class="unstyled-list facet-list">
-    {% facet_panels shown %}
-    {% budget_panel budget %}
-  </ul>
-  {% else %}
-  <p>{% translate "Der er intet at afgrænse i et tomt resultat." %}</p>
-  {% endif %}{% endwith %}"""
+<ul class="unstyled-list facet-list">
+{% facet_panels shown %}
+{% budget_panel budget %}
+</ul>
+{% else %}
+<p>{% translate "Der er intet at afgrænse i et tomt resultat." %}</p>
+{% endif %}{% endwith %}"""
 
 
 @pytest.mark.django_db
@@ -229,6 +230,20 @@ def test_the_facet_list_is_what_its_template_wrote(query, language):
         expected = engine.from_string(FACET_LIST_TEMPLATE).render(Context(context))
         assert site_tags.facet_list(result.facets, result.budget) == expected
     assert ("facet-list" in expected) == (query != "q=zzzxqy")
+
+
+@pytest.mark.django_db
+def test_a_value_is_marked_danish_only_on_a_page_in_another_language():
+    """The vocabularies are Danish in both languages: an English page marks their values
+    `lang="da"` (a screen reader reads them with a Danish voice); on a Danish page the page's
+    own `lang` says it already."""
+    for language, marked in (("da", False), ("en", True)):
+        with translation.override(language):
+            result = compute_facets(QueryDict("target_group=hjemloese"))
+            html = site_tags.facet_list(result.facets, result.budget)
+        assert ('<span lang="da">Hjemløse</span>' in html) is marked
+        assert ('lang="da"' in html) is marked
+        assert 'Hjemløse <span class="facet-count">' in html or marked
 
 
 @pytest.mark.django_db
