@@ -175,7 +175,7 @@ def card_markup(
     words = _words(language)
     # The entry's own text is Danish: marked so only on a page in another language, whose
     # `<html lang>` says otherwise (on a Danish page the mark repeats what the page says).
-    da = "" if language == settings.LANGUAGE_CODE else ' lang="da"'
+    da = "" if language == "da" else ' lang="da"'
     title = escape(entry.title)
     slug = escape(entry.slug)
     meta = ""

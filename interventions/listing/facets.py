@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote_plus
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -310,7 +309,7 @@ def shown_values(index: FacetIndex) -> dict[str, tuple[str, list[ValueText]]]:
                         value.group,
                         value.dom_id,
                         # Marked Danish only on a page in another language (`ValueText.lang`).
-                        "da" if facet.is_vocabulary and language != settings.LANGUAGE_CODE else "",
+                        "da" if facet.is_vocabulary and language != "da" else "",
                         value.bits,
                     )
                     for value in index.facets[facet.param]
