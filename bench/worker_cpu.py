@@ -151,6 +151,21 @@ def profile(path: str, requests: int, interval: float, top: int) -> None:
     for (filename, line, name), seconds in inclusive.most_common(top):
         where = f"{_where(filename)}:{line}"
         print(f"{1000 * seconds / n:9.3f}  {100 * seconds / total:7.1f}%  {name}  {where}")
+    # Self time by function, with the caller that spent most of it: what a change would cut.
+    by_function: Counter = Counter()
+    callers: dict[tuple, Counter] = {}
+    for stack, seconds in data["samples"].items():
+        if stack:
+            by_function[stack[0]] += seconds
+            caller = stack[1] if len(stack) > 1 else ("?", 0, "?")
+            callers.setdefault(stack[0], Counter())[caller] += seconds
+    print("ms/request  % of all  function (self)  <- its main caller")
+    for (filename, line, name), seconds in by_function.most_common(top // 2):
+        (cfile, cline, cname), _ = callers[filename, line, name].most_common(1)[0]
+        print(
+            f"{1000 * seconds / n:9.3f}  {100 * seconds / total:7.1f}%  {name}  "
+            f"{_where(filename)}:{line}  <- {cname} {_where(cfile)}:{cline}"
+        )
     # Self time by module: where the CPU is spent, not who asked for it.
     by_module: Counter = Counter()
     for stack, seconds in data["samples"].items():
