@@ -24,7 +24,7 @@ from interventions.listing.facets import Facet, FacetResult, SelectionPages, com
 from interventions.listing.filters import InterventionFilter
 from interventions.listing.index import FacetIndex
 from interventions.models import Intervention
-from interventions.search.hints import danish_terms, snippet
+from interventions.search.hints import danish_terms, snippet, snippet_patterns
 from interventions.search.query import ParsedQuery
 
 
@@ -110,8 +110,9 @@ class Listing:
         else:
             paginator = Paginator(SelectionPages(facets.selection), size)
         page = paginator.get_page(number)
+        patterns = snippet_patterns(query) if query else ()
         for intervention in page:
-            intervention.snippet = snippet(intervention, query) if query else ""
+            intervention.snippet = snippet(intervention, query, patterns) if query else ""
         sort = self.cleaned.get("sort")
         attach_cards(page.object_list, self.index, sort=sort[0] if sort else None)
         return page

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import simplemma
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -248,14 +248,24 @@ _DANGLING = frozenset(
 )
 
 
-def snippet(intervention: Intervention, parsed: ParsedQuery) -> SafeString:
+def snippet(
+    intervention: Intervention, parsed: ParsedQuery, patterns: tuple[str, ...] | None = None
+) -> SafeString:
     """The passage that best shows why the entry matched, matched words in <mark>; "" if the
-    match is not in its text (a paragraph or a vocabulary term)."""
-    patterns = tuple(dict.fromkeys(p for t in parsed.terms for p in t.patterns))
+    match is not in its text (a paragraph or a vocabulary term).
+
+    `patterns`: the query's `snippet_patterns`, where a page of entries has them once."""
+    if patterns is None:
+        patterns = snippet_patterns(parsed)
     if not patterns:
-        return mark_safe("")
+        return SafeString("")
     texts = (intervention.summary, *(text for _section, text in intervention.text_sections()))
     return _snippet(texts, patterns)
+
+
+def snippet_patterns(parsed: ParsedQuery) -> tuple[str, ...]:
+    """The text patterns a snippet looks for and marks: every term's, each once, in order."""
+    return tuple(dict.fromkeys(p for t in parsed.terms for p in t.patterns))
 
 
 # A snippet depends only on the entry's texts and the query's patterns: the last few searches'
@@ -279,7 +289,7 @@ def _snippet(texts: tuple[str, ...], patterns: tuple[str, ...]) -> SafeString:
                 if found == len(finders):  # no later sentence can do better
                     return _highlight(best.strip(), patterns)
     if not best_score:
-        return mark_safe("")
+        return SafeString("")
     return _highlight(best.strip(), patterns)
 
 
@@ -384,7 +394,7 @@ def _highlight(sentence: str, patterns: tuple[str, ...]) -> SafeString:
             run_start = i + 1
     out.append(escape("".join(parts[run_start:end])))
     out.append(" …" if end < len(parts) else "")
-    return mark_safe("".join(out).strip())  # every piece of text is escaped above
+    return SafeString("".join(out).strip())  # every piece of text is escaped above
 
 
 def _snippet_end(parts: list[str], first_word: int, first_hit: int) -> int:

@@ -19,7 +19,7 @@ from django.urls import get_script_prefix, reverse, translate_url
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +32,9 @@ register = template.Library()
 # The standard library's escape, as Django's uses, without its lazy-string wrapper: the facets
 # escape some 1,500 strings per list page.
 escape = html.escape
+# Markup is marked safe as `SafeString(text)`: what `mark_safe` makes of a `str`, without its
+# check of every argument for lazy text (~1 us a call, a few dozen a list page).
+
 # The tags below write their markup without the indentation their templates had: the line
 # break left keeps what the browser shows (one space, or nothing between blocks), and the
 # spaces after it were ~5% of a search page's bytes, gzip-compressed on every uncached request
@@ -201,7 +204,7 @@ def _print_origin(language: str, day: date, autoescape: bool) -> SafeString:
     printed_on = date_format(day, "DATE_FORMAT")
     if autoescape:
         printed_on = escape(printed_on)
-    return mark_safe(  # the message is the catalogue's markup, as blocktranslate takes it
+    return SafeString(  # the message is the catalogue's markup, as blocktranslate takes it
         gettext("Indsatskataloget · udskrevet %(printed_on)s") % {"printed_on": printed_on}
     )
 
@@ -209,12 +212,11 @@ def _print_origin(language: str, day: date, autoescape: bool) -> SafeString:
 def language_links(context) -> list[dict[str, str | bool]]:
     """The current page in each interface language (Danish at /, English under /en/)."""
     request: HttpRequest | None = context.get("request")
-    current = get_language()
+    current, prefix = rendering(context)[:2]
     path, query = (request.get_full_path(), "") if request is not None else ("/", "")
     if "?" in path:
         path, query = path.split("?", 1)
         query = f"?{query}"
-    prefix = get_script_prefix()
     return [
         {
             "code": code,
@@ -281,7 +283,7 @@ def language_items(context) -> SafeString:
             f'\n<li><a href="{escape(str(link["url"]))}" lang="{code}"'
             f' hreflang="{code}"{current}>{escape(str(link["name"]))}</a></li>\n'
         )
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 # The menu's and the sort menu's markup per language, script prefix and chosen item: a few per
@@ -314,7 +316,7 @@ def _menu_items(items: list[dict[str, object]]) -> SafeString:
             f'\n<li{active}><a class="nav-link" href="{escape(str(item["url"]))}"'
             f"{current}><span>{escape(str(item['label']))}</span></a></li>\n"
         )
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 # Addresses without arguments (the menu's, the list's, the downloads') per (name, language,
@@ -322,19 +324,26 @@ def _menu_items(items: list[dict[str, object]]) -> SafeString:
 _REVERSED: dict[tuple[str, str, str], str] = {}
 
 
-def reversed_url(name: str) -> str:
-    """`reverse(name)` for a URL without arguments, once per language and script prefix."""
-    key = (name, get_language(), get_script_prefix())
+def reversed_url(name: str, language: str | None = None, prefix: str | None = None) -> str:
+    """`reverse(name)` for a URL without arguments, once per language and script prefix.
+
+    `language` and `prefix`: the active language and script prefix, where the caller has read
+    them already (each is a thread-local look-up of a few microseconds)."""
+    if language is None:
+        language = get_language()
+    if prefix is None:
+        prefix = get_script_prefix()
+    key = (name, language, prefix)
     url = _REVERSED.get(key)
     if url is None:
         url = _REVERSED[key] = reverse(name)
     return url
 
 
-@register.simple_tag
-def site_url(name: str) -> str:
+@register.simple_tag(takes_context=True)
+def site_url(context, name: str) -> str:
     """`{% url name %}` for a URL without arguments, reversed once (`reversed_url`)."""
-    return reversed_url(name)
+    return reversed_url(name, *rendering(context)[:2])
 
 
 def query_string(params, **changes) -> str:
@@ -360,6 +369,11 @@ class SelectionLinks:
 
     def __init__(self, params) -> None:
         self.params = params
+        # Read once for the five links, in the request's language and script prefix.
+        self._at = (get_language(), get_script_prefix())
+
+    def _url(self, name: str) -> str:
+        return reversed_url(name, *self._at)
 
     @cached_property
     def selection(self) -> str:
@@ -367,25 +381,25 @@ class SelectionLinks:
 
     @cached_property
     def xlsx(self) -> str:
-        return reversed_url("interventions:download_xlsx") + self.selection
+        return self._url("interventions:download_xlsx") + self.selection
 
     @cached_property
     def csv(self) -> str:
-        return reversed_url("interventions:download_csv") + self.selection
+        return self._url("interventions:download_csv") + self.selection
 
     @cached_property
     def csv_comma(self) -> str:
-        return reversed_url("interventions:download_csv") + query_string(
+        return self._url("interventions:download_csv") + query_string(
             self.params, page=None, sep=","
         )
 
     @cached_property
     def json(self) -> str:
-        return reversed_url("interventions:download_json") + self.selection
+        return self._url("interventions:download_json") + self.selection
 
     @cached_property
     def feed(self) -> str:
-        return reversed_url("interventions:feed") + query_string(self.params, page=None, sort=None)
+        return self._url("interventions:feed") + query_string(self.params, page=None, sort=None)
 
 
 # Sort options in the words users think in; values are InterventionFilter's `sort` choices.
@@ -410,15 +424,15 @@ def sort_options(query: str) -> list[tuple[str, StrOrPromise]]:
     return options
 
 
-@register.simple_tag
-def sort_menu(query: str, params) -> SafeString:
+@register.simple_tag(takes_context=True)
+def sort_menu(context, query: str, params) -> SafeString:
     """The sort menu's options (`sort_options`), the query string's `sort` (its last, as
     `{{ request.GET.sort }}` read it, whose failed look-up when there is none cost ~40 us)
     chosen; built in Python, as a template loop over them cost more than the rest of the tools,
     once per language, with or without a search, and choice."""
     current = params.get("sort") or ""
     chosen = current if any(value == current for value, _label in SORT_CHOICES) else None
-    key = ("sort", get_language(), bool(query), chosen)
+    key = ("sort", rendering(context)[0], bool(query), chosen)
     html = _MENUS.get(key)
     if html is None:
         html = _MENUS[key] = _sort_menu(query, current)
@@ -430,7 +444,7 @@ SORT_CHOICES = (("", ""), *SORT_OPTIONS)
 
 
 def _sort_menu(query: str, current: str) -> SafeString:
-    return mark_safe(
+    return SafeString(
         "".join(
             f'\n<option value="{escape(value)}"'
             f"{' selected' if value == current else ''}>{escape(str(label))}</option>\n"
@@ -465,15 +479,18 @@ def _filter_words(language: str) -> dict[str, str]:
     }
 
 
-def active_filters(params, facets, budget, query: str) -> list[dict[str, object]]:
+def active_filters(
+    params, facets, budget, query: str, language: str | None = None
+) -> list[dict[str, object]]:
     """Every parameter in force, as labelled groups of removable chips: the search, each facet
     ("Målgruppe: Hjemløse eller Unge 15-25", "og" when all must hold), the budget and the sort.
 
     Each group: `label`, `joiner` (the word between its chips), `chips` (each `text` and the
     `url` without it), `mode` (a facet's "alle valgte" as a chip of its own, or None) and
-    `remove` (the words a screen reader hears before a chip's text).
+    `remove` (the words a screen reader hears before a chip's text). `language`: the active
+    language, where the caller has read it.
     """
-    words = _filter_words(get_language())
+    words = _filter_words(language or get_language())
     groups: list[dict[str, object]] = []
     if query:
         groups.append(
@@ -524,19 +541,20 @@ def _text(value) -> str:
     return escape(str(value))
 
 
-@register.simple_tag
-def active_filter_list(params, facets, budget, query: str, list_url: str) -> SafeString:
+@register.simple_tag(takes_context=True)
+def active_filter_list(context, params, facets, budget, query: str, list_url: str) -> SafeString:
     """The active filters (`active_filters`) as their chips, each a link that removes it, and
     "Nulstil alle filtre"; nothing when no filter is in force.
 
     Built in Python, as the facet panels are; the markup is what the template loop over the
     groups and chips wrote, without its indentation.
     """
-    groups = active_filters(params, facets, budget, query)
+    language = rendering(context)[0]
+    groups = active_filters(params, facets, budget, query, language)
     if not groups:
-        return mark_safe("\n")
+        return SafeString("\n")
     close = _icon("close")
-    words = _filter_words(get_language())
+    words = _filter_words(language)
     heading, switch_off = _text(words["heading"]), _text(words["switch off"])
     out = [
         '\n\n<div class="active-filters">'
@@ -571,7 +589,7 @@ def active_filter_list(params, facets, budget, query: str, list_url: str) -> Saf
         out.append("</li>\n")
     url, reset = _text(list_url), _text(words["reset"])
     out.append(f'\n</ul>\n<p><a href="{url}" hx-get="{url}">{reset}</a></p>\n</div>\n')
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 def list_title(facets, query: str, count: int) -> str:
@@ -591,7 +609,7 @@ def result_count(count: int) -> SafeString:
     catalogue's markup, the number as text), without its context and token rendering (~15 us
     a list page)."""
     found = ngettext("%(counter)s indsats", "%(counter)s indsatser", count)
-    return mark_safe(found % {"counter": count})  # the catalogue's markup, a number
+    return SafeString(found % {"counter": count})  # the catalogue's markup, a number
 
 
 def page_window(page, around: int = 2) -> list[int | None]:
@@ -649,7 +667,7 @@ def pagination(context, page) -> SafeString:
     wrote, without its indentation.
     """
     if not page.has_other_pages():
-        return mark_safe("\n")
+        return SafeString("\n")
     params = context.request.GET
     side, pages, previous, following, where, label = _pagination_words(rendering(context)[0])
     out = [f'\n<nav class="pagination" aria-label="{pages}">\n']
@@ -693,7 +711,7 @@ def pagination(context, page) -> SafeString:
             f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n'
         )
     out.append("\n</nav>\n\n")
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 @register.simple_tag
@@ -728,7 +746,7 @@ def facet_values(facet) -> SafeString:
             )
         checked = " checked" if value.selected else ""
         out.append(f"{markup[0]}{checked}{markup[1]}{value.count})</span></label></li>")
-    return mark_safe("\n".join(out))  # every value above is escaped
+    return SafeString("\n".join(out))  # every value above is escaped
 
 
 @register.simple_tag
@@ -743,8 +761,8 @@ def facet_list(facets, budget) -> SafeString:
     shown = [facet for facet in facets if facet.values]
     if not shown:
         empty = escape(gettext("Der er intet at afgrænse i et tomt resultat."))
-        return mark_safe(f"\n<p>{empty}</p>\n")
-    return mark_safe(  # both parts are escaped markup
+        return SafeString(f"\n<p>{empty}</p>\n")
+    return SafeString(  # both parts are escaped markup
         '\n<ul class="unstyled-list facet-list">\n'
         f"{facet_panels(shown)}\n{budget_panel(budget)}\n</ul>\n"
     )
@@ -821,7 +839,7 @@ def facet_panels(facets) -> SafeString:
             "\n</ul>\n</fieldset>\n</div>"
             "\n</details>\n</li>\n"
         )
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 def budget_panel(budget) -> SafeString:
@@ -830,7 +848,7 @@ def budget_panel(budget) -> SafeString:
     panels are (its template loop was ~0.4 ms a list page); the markup is what that loop wrote,
     without its indentation."""
     if not budget:
-        return mark_safe("")
+        return SafeString("")
     title = escape(gettext("Budget"))  # outside the f-strings: xgettext reads none of them
     is_open = "" if budget[0].selected else " open"
     out = [
@@ -853,14 +871,14 @@ def budget_panel(budget) -> SafeString:
             f' <span class="facet-count">({choice.count})</span></label></li>\n'
         )
     out.append("\n</ul>\n</fieldset>\n</div>\n</details>\n</li>\n")
-    return mark_safe("".join(out))  # every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
 
 
 @register.simple_tag
 def cards(entries) -> SafeString:
     """The page's result cards (`listing.cards.attach_cards`), one after another: a template
     loop over twenty cost ~0.2 ms."""
-    return mark_safe("".join(conditional_escape(entry.card) for entry in entries))
+    return SafeString("".join(conditional_escape(entry.card) for entry in entries))
 
 
 @register.simple_tag

@@ -192,10 +192,10 @@ def test_the_sort_menu_chooses_the_query_strings_last_sort(query, chosen):
     and, without one, the default; a search adds relevance, chosen by default."""
     from interventions.templatetags.site_tags import sort_menu
 
-    html = sort_menu("", QueryDict(query))
+    html = sort_menu(Context(), "", QueryDict(query))
     assert html.count(" selected") == 1
     assert f'<option value="{chosen}" selected>' in html
-    searched = sort_menu("psykiatri", QueryDict(query))
+    searched = sort_menu(Context(), "psykiatri", QueryDict(query))
     assert searched.count(" selected") == 1 and f'value="{chosen}" selected' in searched
 
 
@@ -256,7 +256,7 @@ def test_the_chips_and_page_links_translate_their_words_once_per_language(monkey
 
     def render() -> str:
         return site_tags.active_filter_list(
-            request.GET, listing.facets, listing.budget, "unge", "/indsatser/"
+            Context(), request.GET, listing.facets, listing.budget, "unge", "/indsatser/"
         ) + site_tags.pagination(RequestContext(request), page)
 
     with translation.override("da"):
