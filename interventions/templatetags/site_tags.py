@@ -553,7 +553,7 @@ def active_filter_list(context, params, facets, budget, query: str, list_url: st
     groups = active_filters(params, facets, budget, query, language)
     if not groups:
         return SafeString("\n")
-    close = _icon("close")
+    close = _icon("close", rendering(context)[1])
     words = _filter_words(language)
     heading, switch_off = _text(words["heading"]), _text(words["switch off"])
     out = [
@@ -630,9 +630,10 @@ def _page_url(params, number: int) -> str:
     return escape(query_string(params, page=number))
 
 
-def _icon(name: str) -> str:
-    """`includes/_icon.html` for `name` (with the file's final line break)."""
-    sprite = _sprite(get_script_prefix())
+def _icon(name: str, prefix: str) -> str:
+    """`includes/_icon.html` for `name` (with the file's final line break); `prefix`: the
+    script prefix (`rendering`)."""
+    sprite = _sprite(prefix)
     return (
         f'<svg class="icon-svg" focusable="false" aria-hidden="true">'
         f'<use href="{sprite}#{name}"></use></svg>\n'
@@ -669,13 +670,14 @@ def pagination(context, page) -> SafeString:
     if not page.has_other_pages():
         return SafeString("\n")
     params = context.request.GET
-    side, pages, previous, following, where, label = _pagination_words(rendering(context)[0])
+    language, prefix = rendering(context)[:2]
+    side, pages, previous, following, where, label = _pagination_words(language)
     out = [f'\n<nav class="pagination" aria-label="{pages}">\n']
     if page.has_previous():
         url = _page_url(params, page.previous_page_number())
         out.append(
             f'\n<a href="{url}" hx-get="{url}" class="button button-arrow button-previous"'
-            f' rel="prev">{_icon("chevron-left")}<span class="pagination-nav-link">'
+            f' rel="prev">{_icon("chevron-left", prefix)}<span class="pagination-nav-link">'
             f'{previous}</span><span class="sr-only"> {side}</span></a>\n'
         )
     where = where % {"number": page.number, "total": page.paginator.num_pages}
@@ -708,7 +710,7 @@ def pagination(context, page) -> SafeString:
         out.append(
             f'\n<a href="{url}" hx-get="{url}" class="button button-arrow button-next"'
             f' rel="next"><span class="pagination-nav-link">{following}</span>'
-            f'<span class="sr-only"> {side}</span>{_icon("chevron-right")}</a>\n'
+            f'<span class="sr-only"> {side}</span>{_icon("chevron-right", prefix)}</a>\n'
         )
     out.append("\n</nav>\n\n")
     return SafeString("".join(out))  # every value above is escaped

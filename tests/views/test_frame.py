@@ -155,3 +155,23 @@ def test_the_print_line_follows_the_day(settings, monkeypatch):
         monkeypatch.setattr(site_tags, "datetime", Day)
         assert template.render(Context()) == "Indsatskataloget · udskrevet 2. januar 2027"
         assert template.render(Context()) != today
+
+
+def test_a_list_page_reads_the_language_and_script_prefix_once_per_rendering(client, monkeypatch):
+    """The list page's tags (language switch, sort menu, active filters, addresses) take the
+    active language and script prefix from the rendering, which reads them once, and the
+    selection's links read them once for all five: each is a thread-local look-up. The page
+    still follows its language."""
+    url = "/indsatser/?q=psykiatri&target_group=hjemloese&sort=title"
+    first = {path: client.get(path).content for path in (url, f"/en{url}")}
+    language = Mock(wraps=site_tags.get_language)
+    prefix = Mock(wraps=site_tags.get_script_prefix)
+    monkeypatch.setattr(site_tags, "get_language", language)
+    monkeypatch.setattr(site_tags, "get_script_prefix", prefix)
+    for path, before in first.items():
+        language.reset_mock()
+        prefix.reset_mock()
+        assert client.get(path).content == before
+        # Once by the rendering (`rendering`), once by the selection's links (`SelectionLinks`).
+        assert language.call_count == 2 and prefix.call_count == 2
+    assert b'<html lang="en">' in client.get(f"/en{url}").content
