@@ -1196,7 +1196,7 @@ class Intervention(models.Model):
 
     def text_sections(self) -> list[tuple[Section, str]]:
         """The filled text sections in display order."""
-        return [(s, getattr(self, s.field)) for s in TEXT_SECTIONS if getattr(self, s.field)]
+        return [(s, text) for s in TEXT_SECTIONS if (text := getattr(self, s.field))]
 
     @property
     def display_title(self) -> str:
